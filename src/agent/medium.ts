@@ -1,0 +1,40 @@
+// A local medium is one way frames enter and leave this machine's air: the hwsim radios of this
+// kernel (captured on hwsim0, injected through a radio of our own) or the ports of a virtio-mac80211
+// airport hub. The agent sees every medium through this interface, the way wireguard-go sees tun/.
+
+/** One 802.11 frame on the air, with the radio metadata that travels beside it in the tunnel. */
+export interface AirFrame {
+  /** The 802.11 frame (MAC header onwards), without FCS. */
+  readonly frame: Buffer;
+  /** Centre frequency in MHz of the channel it was sent on. */
+  readonly freqMhz: number;
+  /** Legacy rate in units of 500 kbit/s (0 when unknown). */
+  readonly rate500kbps: number;
+  /** Signal in dBm as a receiver should report it. */
+  readonly signalDbm: number;
+  /** AirFrameFlags bits. */
+  readonly flags: number;
+}
+
+export const AirFrameFlags = {
+  /** The transmitter asked for no acknowledgement (radiotap TX flag NOACK). */
+  noAck: 0x01,
+  /** Short preamble was used (radiotap flag 0x02). */
+  shortPreamble: 0x02,
+} as const;
+
+/** Why a medium refused to deliver a frame; the agent counts these per reason. */
+export type DeliverDrop = "wrong-channel" | "too-short" | "too-long" | "inject-error" | "not-ready";
+
+export type DeliverOutcome = { readonly delivered: true } | { readonly delivered: false; readonly drop: DeliverDrop };
+
+export interface LocalMedium {
+  /** Short name for logs, e.g. "hwsim0" or "airport:20". */
+  readonly name: string;
+  /** Begin reporting frames that local radios transmit. Resolves once frames can flow both ways. */
+  start(onTransmit: (frame: AirFrame) => void): Promise<void>;
+  /** Hand a frame from the remote air to the local radios. */
+  deliver(frame: AirFrame): DeliverOutcome;
+  /** Release every OS resource; after it resolves `iw dev`/sockets look as they did before start. */
+  close(): Promise<void>;
+}
