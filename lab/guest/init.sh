@@ -1,0 +1,62 @@
+#!/bin/busybox sh
+# PID 1 inside the lab VM's initramfs. It borrows the host's whole userland instead of shipping one:
+# the host root arrives read-only over virtio-9p, a tmpfs overlay makes it writable (changes die with
+# the VM), a second 9p share carries results back, then after-switch-root.sh runs the guest script.
+# Settings come from the kernel command line: lab_ip=<addr/len> lab_hostname=<name>.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+die() {
+  echo "lab-init: $*"
+  echo o >/proc/sysrq-trigger
+  sleep 10
+}
+
+# Read now: /proc moves into the new root below.
+cmdline=$(cat /proc/cmdline)
+cmdline_value() {
+  for word in $cmdline; do
+    case "$word" in "$1="*) echo "${word#*=}" ;; esac
+  done
+}
+
+# /modules/load-order lists the modules dependencies first (initramfs.ts resolved it from modules.dep).
+for module in $(cat /modules/load-order); do
+  insmod "/modules/$module.ko" || die "insmod $module failed"
+done
+
+# msize: the 9p message size; the default (8 KiB on older kernels) makes every file read crawl.
+# cache=loose on the read-only root lets the guest page cache keep what it read (node, libraries).
+mkdir -p /lower /rw /newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
+  die "cannot mount the host root over 9p"
+mount -t tmpfs -o mode=0755 tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
+  die "cannot mount the overlay"
+mkdir -p /newroot/share
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /newroot/share || die "cannot mount the share"
+
+mount --move /proc /newroot/proc
+mount --move /sys /newroot/sys
+mount --move /dev /newroot/dev
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts devpts /newroot/dev/pts
+mount -t tmpfs tmpfs /newroot/dev/shm
+mount -t tmpfs tmpfs /newroot/tmp
+mount -t tmpfs -o mode=0755 tmpfs /newroot/run
+
+hostname "$(cmdline_value lab_hostname)"
+ip link set lo up
+address=$(cmdline_value lab_ip)
+if [ -n "$address" ]; then
+  ip addr add "$address" dev eth0 && ip link set eth0 up || die "cannot configure eth0 with $address"
+fi
+
+cp /after-switch-root.sh /newroot/run/after-switch-root.sh
+exec switch_root /newroot /bin/sh /run/after-switch-root.sh

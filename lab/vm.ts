@@ -1,0 +1,264 @@
+// Throwaway QEMU VMs for testing wifi-tunnel against real mac80211_hwsim radios.
+//
+// A VM is the Debian kernel from /boot plus the lab initramfs: it sees the host's root filesystem
+// read-only (with a tmpfs overlay), so node, hostapd and this checkout are all there at their host
+// paths. It runs one guest script as root, writes what it wants to keep into a per-VM share
+// directory (/share inside), and powers off. QEMU runs with TCG: this machine's /dev/kvm cannot boot
+// stock kernels. No QEMU process outlives its caller: they are killed on timeout, on the caller's
+// exit, and by the kernel if the caller dies without running exit handlers (parent-death signal).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildInitramfs, findKernel } from "./initramfs.js";
+import { checkoutDir, guestDir, workDir } from "./paths.js";
+
+const QEMU = "qemu-system-x86_64";
+/** after-switch-root.sh prints this just before it starts the guest script. */
+const SCRIPT_STARTING = "lab: guest script starting";
+
+/** One end of a point-to-point Ethernet link: QEMU sends the guest's frames as UDP datagrams. */
+export interface VmEthernet {
+  /** The guest's eth0 address with prefix length, e.g. "10.0.0.1/24". */
+  readonly address: string;
+  /** The other end's address, without prefix: exported to the guest as LAB_PEER_IP. */
+  readonly peerAddress: string;
+  readonly mac: string;
+  /** UDP ports on 127.0.0.1: this QEMU receives on localPort and sends to remotePort. */
+  readonly localPort: number;
+  readonly remotePort: number;
+}
+
+export interface VmSpec {
+  /** The guest's hostname; also names its run directory. */
+  readonly name: string;
+  /** Host path of the script to run inside (it is copied into the share, so any path works). */
+  readonly script: string;
+  /** mac80211_hwsim radio count for the guest prelude (LAB_RADIOS); the VM itself loads nothing. */
+  readonly radios?: number;
+  /** Extra environment for the guest script. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly ethernet?: VmEthernet;
+  readonly memoryMb?: number;
+}
+
+export interface VmResult {
+  readonly name: string;
+  /** The guest script's exit status; undefined if it never finished (timeout, crash). */
+  readonly exitStatus: number | undefined;
+  readonly timedOut: boolean;
+  /** From starting QEMU to the guest script starting; undefined if it never started. */
+  readonly bootToScriptMs: number | undefined;
+  /** From starting QEMU to QEMU exiting. */
+  readonly totalMs: number;
+  readonly consoleLog: string;
+  /** Host directory the guest sees as /share. */
+  readonly shareDir: string;
+}
+
+export interface BootOptions {
+  /** Called with console output as it arrives (it is also written to the console log). */
+  readonly onConsole?: (text: string) => void;
+}
+
+const running = new Set<ChildProcess>();
+let bootCount = 0;
+process.on("exit", () => {
+  for (const qemu of running) qemu.kill("SIGKILL");
+});
+
+/** Why VMs cannot run on this machine, or undefined if they can. */
+export function labUnavailableReason(): string | undefined {
+  if (process.getuid?.() !== 0) return "the VM lab needs root (9p passthrough of /, hwsim inside)";
+  if (!["/usr/bin", "/usr/local/bin"].some((dir) => existsSync(join(dir, QEMU))))
+    return `${QEMU} is not installed`;
+  if (findKernel() === undefined) return "no /boot/vmlinuz-* with its modules in /lib/modules";
+  if (!existsSync("/bin/busybox")) return "busybox-static is not installed";
+  return undefined;
+}
+
+export class Vm {
+  readonly name: string;
+  readonly shareDir: string;
+  readonly consoleLog: string;
+  private readonly qemu: ChildProcess;
+  private readonly startedAt = Date.now();
+  private scriptStartedAt: number | undefined;
+  private timedOut = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(spec: VmSpec, options: BootOptions) {
+    const kernel = findKernel();
+    if (kernel === undefined) throw new Error("no kernel with modules in /boot");
+    this.name = spec.name;
+    const runDir = join(workDir, "runs", `${timestamp()}-${process.pid}-${++bootCount}-${spec.name}`);
+    this.shareDir = join(runDir, "share");
+    this.consoleLog = join(runDir, "console.log");
+    mkdirSync(this.shareDir, { recursive: true });
+    copyFileSync(spec.script, join(this.shareDir, "guest-script.sh"));
+    writeFileSync(join(this.shareDir, "lab.env"), envFile(guestEnv(spec)));
+
+    const args = qemuArgs(spec, kernel.image, buildInitramfs(kernel), this.shareDir);
+    // setpriv makes the kernel SIGKILL QEMU if we die without a chance to run exit handlers.
+    this.qemu = spawn("setpriv", ["--pdeathsig", "KILL", "--", QEMU, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    running.add(this.qemu);
+    const log = createWriteStream(this.consoleLog);
+    let recent = "";
+    const onOutput = (chunk: Buffer): void => {
+      const text = chunk.toString("utf8");
+      log.write(chunk);
+      options.onConsole?.(text);
+      recent = (recent + text).slice(-2 * SCRIPT_STARTING.length);
+      if (this.scriptStartedAt === undefined && recent.includes(SCRIPT_STARTING))
+        this.scriptStartedAt = Date.now();
+    };
+    this.qemu.stdout?.on("data", onOutput);
+    this.qemu.stderr?.on("data", onOutput);
+    this.exited = new Promise((resolve) => {
+      this.qemu.once("close", () => {
+        running.delete(this.qemu);
+        log.end(resolve);
+      });
+    });
+  }
+
+  /** Boots a VM that runs `spec.script`; it powers off when the script ends. */
+  static boot(spec: VmSpec, options: BootOptions = {}): Vm {
+    return new Vm(spec, options);
+  }
+
+  /** Waits until the VM powers off; after `timeoutMs` kills it and reports timedOut. */
+  async waitForExit(timeoutMs: number): Promise<VmResult> {
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill();
+    }, timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+    const statusFile = join(this.shareDir, "exit-status");
+    const status = existsSync(statusFile)
+      ? Number.parseInt(readFileSync(statusFile, "utf8"), 10)
+      : Number.NaN;
+    return {
+      name: this.name,
+      exitStatus: Number.isNaN(status) ? undefined : status,
+      timedOut: this.timedOut,
+      bootToScriptMs: this.scriptStartedAt === undefined ? undefined : this.scriptStartedAt - this.startedAt,
+      totalMs: Date.now() - this.startedAt,
+      consoleLog: this.consoleLog,
+      shareDir: this.shareDir,
+    };
+  }
+
+  kill(): void {
+    this.qemu.kill("SIGKILL");
+  }
+}
+
+/** Boots the VMs together and waits for all of them; any still running after `timeoutMs` is killed. */
+export async function runVms(
+  specs: readonly VmSpec[],
+  options: BootOptions & { readonly timeoutMs: number },
+): Promise<VmResult[]> {
+  const vms: Vm[] = [];
+  try {
+    for (const spec of specs) vms.push(Vm.boot(spec, options));
+    return await Promise.all(vms.map((vm) => vm.waitForExit(options.timeoutMs)));
+  } finally {
+    for (const vm of vms) vm.kill();
+  }
+}
+
+/** Both ends of an Ethernet link between two VMs: 10.0.0.1/24 and 10.0.0.2/24 (inside QEMU only). */
+export async function ethernetPair(): Promise<[VmEthernet, VmEthernet]> {
+  const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+  return [
+    {
+      address: "10.0.0.1/24",
+      peerAddress: "10.0.0.2",
+      mac: "52:54:00:00:00:01",
+      localPort: portA,
+      remotePort: portB,
+    },
+    {
+      address: "10.0.0.2/24",
+      peerAddress: "10.0.0.1",
+      mac: "52:54:00:00:00:02",
+      localPort: portB,
+      remotePort: portA,
+    },
+  ];
+}
+
+/** A UDP port on 127.0.0.1 that was free a moment ago (the OS picks it; QEMU binds it soon after). */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir: string): string[] {
+  const cmdline = ["console=ttyS0", "quiet", "panic=1", `lab_hostname=${spec.name}`];
+  const args = [
+    ...["-accel", "tcg", "-m", `${spec.memoryMb ?? 1024}`, "-smp", "1"],
+    ...["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"],
+    // The serial console goes to our stdout; signal=off so a stray ^C byte is not a signal.
+    ...["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"],
+    ...["-kernel", kernelImage, "-initrd", initramfs],
+    // multidevs=remap: the host root spans several filesystems whose inode numbers may collide.
+    ...["-fsdev", "local,id=hostroot,path=/,readonly=on,multidevs=remap,security_model=none"],
+    ...["-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"],
+    ...["-fsdev", `local,id=share,path=${shareDir},security_model=none`],
+    ...["-device", "virtio-9p-pci,fsdev=share,mount_tag=share"],
+  ];
+  const eth = spec.ethernet;
+  if (eth !== undefined) {
+    cmdline.push(`lab_ip=${eth.address}`);
+    const local = `local.type=inet,local.host=127.0.0.1,local.port=${eth.localPort}`;
+    const remote = `remote.type=inet,remote.host=127.0.0.1,remote.port=${eth.remotePort}`;
+    args.push(
+      "-netdev",
+      `dgram,id=eth0,${local},${remote}`,
+      "-device",
+      `virtio-net-pci,netdev=eth0,mac=${eth.mac}`,
+    );
+  }
+  return [...args, "-append", cmdline.join(" ")];
+}
+
+function guestEnv(spec: VmSpec): Record<string, string> {
+  const env: Record<string, string> = {
+    LAB_NAME: spec.name,
+    LAB_CHECKOUT: checkoutDir,
+    LAB_GUEST_DIR: guestDir,
+    LAB_SHARE: "/share",
+    LAB_RADIOS: `${spec.radios ?? 2}`,
+  };
+  if (spec.ethernet !== undefined) {
+    env.LAB_IP = spec.ethernet.address.split("/")[0];
+    env.LAB_PEER_IP = spec.ethernet.peerAddress;
+  }
+  return { ...env, ...spec.env };
+}
+
+/** Shell `export` lines, single-quoted so any value survives. */
+function envFile(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([key, value]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`bad environment variable name ${key}`);
+      return `export ${key}='${value.replaceAll("'", `'\\''`)}'\n`;
+    })
+    .join("");
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
