@@ -26,7 +26,9 @@ export const AirFrameFlags = {
 /** Why a medium refused to deliver a frame; the agent counts these per reason. */
 export type DeliverDrop = "wrong-channel" | "too-short" | "too-long" | "inject-error" | "not-ready";
 
-export type DeliverOutcome = { readonly delivered: true } | { readonly delivered: false; readonly drop: DeliverDrop };
+export type DeliverOutcome =
+  | { readonly delivered: true }
+  | { readonly delivered: false; readonly drop: DeliverDrop };
 
 export interface LocalMedium {
   /** Short name for logs, e.g. "hwsim0" or "airport:20". */

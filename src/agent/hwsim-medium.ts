@@ -1,0 +1,314 @@
+// The mac80211_hwsim medium: frames the guest's radios transmit are captured on hwsim0; frames from
+// the tunnel are injected through radios of our own, one parked on each channel a guest radio can
+// hear, so a scanning station never makes us retune. hwsim0 cannot be injected into (the driver
+// drops it) and shows our own injections again, hence the echo filter.
+
+import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
+import type { PacketSource } from "../os/pcap/live.js";
+import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
+import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./ack-proxy.js";
+import { AudibleChannels } from "./audible-channels.js";
+import { EchoFilter } from "./echo-filter.js";
+import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
+import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+import { Counters } from "./stats.js";
+
+/**
+ * BPF on hwsim0: only management and data frames travel. This drops hwsim's synthetic ACK records
+ * and every control frame in the kernel, before they cost a wakeup.
+ */
+export const HWSIM_CAPTURE_FILTER = "type mgt or type data";
+
+/** hwsim0 does not report a signal; receivers see this one. */
+const CAPTURED_SIGNAL_DBM = -30;
+/** Frames held while the radio for their channel is being created. */
+const MAX_PENDING_PER_CHANNEL = 256;
+/** Most injecting radios at once (one per active channel). */
+const MAX_RADIOS = 16;
+/** How often the guest's interfaces are re-read for channel changes. */
+const GUEST_POLL_MS = 500;
+/** Shortest frame with a transmitter address (management/data header through addr2). */
+const TA_END = 16;
+
+export const HWSIM_COUNTERS = [
+  "captured",
+  "capture-malformed",
+  "echo-suppressed",
+  "delivered",
+  "injected",
+  "inject-error",
+  "wrong-channel",
+  "radio-pending-overflow",
+  "radios-created",
+  "radio-error",
+  "ack-proxy-added",
+  "ack-proxy-removed",
+  "ack-proxy-error",
+  "mac-collision",
+] as const;
+export type HwsimCounter = (typeof HWSIM_COUNTERS)[number];
+
+export interface HwsimMediumOptions {
+  readonly captureIface: string;
+  readonly source: PacketSource;
+  readonly backend: RadioBackend;
+  readonly log: Logger;
+  readonly ackProxy?: AckProxyPolicy;
+  readonly now?: () => number;
+  /** Poll the guest's interfaces; tests that drive channels themselves turn it off. */
+  readonly pollGuest?: boolean;
+}
+
+interface ChannelRadio {
+  radio: InjectionRadio | null;
+  pending: Buffer[];
+  readonly ackProxies: AckProxyTable;
+}
+
+export class HwsimMedium implements LocalMedium {
+  readonly name: string;
+  readonly counters = new Counters<HwsimCounter>(HWSIM_COUNTERS);
+  private readonly echoes = new EchoFilter();
+  private readonly channels = new Map<number, ChannelRadio>();
+  private readonly injectionHeaders = new Map<number, Buffer>();
+  private audible = AudibleChannels.NONE;
+  private guestAddresses = new Map<MacAddress, string>();
+  private readonly reportedCollisions = new Set<MacAddress>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: HwsimMediumOptions) {
+    this.name = options.captureIface;
+    this.now = options.now ?? Date.now;
+  }
+
+  async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
+    await this.refreshGuest();
+    if (this.options.pollGuest !== false) {
+      this.pollTimer = setInterval(() => {
+        this.expireAckProxies();
+        this.refreshGuest().catch((error: unknown) =>
+          this.options.log.limited(
+            "warn",
+            "guest-poll",
+            `reading the guest's wireless interfaces failed: ${String(error)}`,
+          ),
+        );
+      }, GUEST_POLL_MS);
+      this.pollTimer.unref();
+    }
+    this.options.source.start((packet) => this.captured(packet, onTransmit));
+  }
+
+  /** Tests and the poller set what the guest can hear. */
+  setGuestInterfaces(interfaces: readonly GuestInterface[]): void {
+    const audible = AudibleChannels.fromInterfaces(interfaces);
+    if (!audible.equals(this.audible)) this.options.log.info(`${this.name}: local radios hear ${audible}`);
+    this.audible = audible;
+    this.guestAddresses = new Map(interfaces.map((iface) => [iface.mac, iface.ifname]));
+  }
+
+  private async refreshGuest(): Promise<void> {
+    this.setGuestInterfaces(await this.options.backend.guestInterfaces());
+  }
+
+  private captured(packet: Buffer, onTransmit: (frame: AirFrame) => void): void {
+    const decoded = decodeHwsimRadiotap(packet);
+    if (!decoded.ok) {
+      this.counters.add("capture-malformed");
+      this.options.log.limited(
+        "warn",
+        "capture-malformed",
+        `${this.name}: unreadable radiotap packet: ${decoded.error.detail}`,
+      );
+      return;
+    }
+    const { header, frame } = decoded.value;
+    if (this.echoes.isEcho(frame, this.now())) {
+      this.counters.add("echo-suppressed");
+      return;
+    }
+    this.counters.add("captured");
+    onTransmit({
+      frame,
+      freqMhz: header.channel?.freqMhz ?? 0,
+      rate500kbps: header.rate500kbps ?? 0,
+      signalDbm: CAPTURED_SIGNAL_DBM,
+      flags: header.flags !== undefined && header.flags & 0x02 ? AirFrameFlags.shortPreamble : 0,
+    });
+  }
+
+  deliver(air: AirFrame): DeliverOutcome {
+    if (!this.audible.hears(air.freqMhz)) {
+      this.counters.add("wrong-channel");
+      return { delivered: false, drop: "wrong-channel" };
+    }
+    const transmitter = air.frame.length >= TA_END ? air.frame.readUIntBE(10, 6) : null;
+    if (transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
+    const channel = this.channelRadio(air.freqMhz);
+    if (!channel) return { delivered: false, drop: "not-ready" };
+    const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
+    if (!channel.radio) {
+      if (channel.pending.length >= MAX_PENDING_PER_CHANNEL) {
+        this.counters.add("radio-pending-overflow");
+        return { delivered: false, drop: "not-ready" };
+      }
+      channel.pending.push(packet);
+      this.counters.add("delivered");
+      return { delivered: true };
+    }
+    if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
+    this.counters.add("delivered");
+    return { delivered: true };
+  }
+
+  private inject(radio: InjectionRadio, packet: Buffer): boolean {
+    const frame = packet.subarray(packet.readUInt16LE(2));
+    this.echoes.remember(frame, this.now());
+    try {
+      radio.inject(packet);
+      this.counters.add("injected");
+      return true;
+    } catch (error) {
+      this.counters.add("inject-error");
+      this.options.log.limited(
+        "warn",
+        "inject-error",
+        `${this.name}: injecting a ${frame.length}-byte frame on ${radio.freqMhz} MHz failed: ${String(error)}`,
+      );
+      return false;
+    }
+  }
+
+  private injectionHeader(air: AirFrame): Buffer {
+    const key = air.rate500kbps | (air.flags << 8);
+    let header = this.injectionHeaders.get(key);
+    if (!header) {
+      header = encodeInjectionHeader({
+        ...(air.rate500kbps > 0 ? { rate500kbps: air.rate500kbps } : {}),
+        noAck: (air.flags & AirFrameFlags.noAck) !== 0,
+      });
+      this.injectionHeaders.set(key, header);
+    }
+    return header;
+  }
+
+  /** The radio parked on `freqMhz`, created on first use; null when the radio budget is spent. */
+  private channelRadio(freqMhz: number): ChannelRadio | null {
+    const existing = this.channels.get(freqMhz);
+    if (existing) return existing;
+    if (this.channels.size >= MAX_RADIOS) {
+      this.counters.add("radio-error");
+      this.options.log.limited(
+        "warn",
+        "radio-budget",
+        `${this.name}: no radio for ${freqMhz} MHz: ${MAX_RADIOS} channels already in use`,
+      );
+      return null;
+    }
+    const channel: ChannelRadio = {
+      radio: null,
+      pending: [],
+      ackProxies: new AckProxyTable(this.options.ackProxy ?? DEFAULT_ACK_PROXY_POLICY),
+    };
+    this.channels.set(freqMhz, channel);
+    this.options.backend.createRadio(freqMhz).then(
+      (radio) => {
+        this.counters.add("radios-created");
+        this.options.log.info(`${this.name}: injecting radio ready on ${freqMhz} MHz`);
+        channel.radio = radio;
+        // Addresses heard while the radio was being created get their proxies now.
+        for (const mac of channel.ackProxies.addresses())
+          this.applyAckChange(channel, freqMhz, { add: mac, remove: [] });
+        const pending = channel.pending;
+        channel.pending = [];
+        for (const packet of pending) this.inject(radio, packet);
+      },
+      (error: unknown) => {
+        this.counters.add("radio-error");
+        this.counters.add("inject-error", channel.pending.length);
+        this.options.log.error(
+          `${this.name}: could not create an injecting radio on ${freqMhz} MHz: ${String(error)}`,
+        );
+        this.channels.delete(freqMhz);
+      },
+    );
+    return channel;
+  }
+
+  private noteRemoteTransmitter(freqMhz: number, mac: MacAddress): void {
+    const local = this.guestAddresses.get(mac);
+    if (local !== undefined) {
+      this.counters.add("mac-collision");
+      if (!this.reportedCollisions.has(mac)) {
+        this.reportedCollisions.add(mac);
+        this.options.log.error(
+          `a remote radio transmits as ${formatMac(mac)}, the address of local ${local}: every VM's hwsim radios start with the same MACs; restart one agent with --unique-macs, or give ${local} another address`,
+        );
+      }
+      return;
+    }
+    if (isGroupAddress(mac)) return;
+    const channel = this.channelRadio(freqMhz);
+    if (!channel) return;
+    const change = channel.ackProxies.heard(mac, this.now());
+    this.applyAckChange(channel, freqMhz, change);
+  }
+
+  private applyAckChange(
+    channel: ChannelRadio,
+    freqMhz: number,
+    change: { add: MacAddress | null; remove: readonly MacAddress[] },
+  ): void {
+    const radio = channel.radio;
+    if (!radio) return;
+    for (const mac of change.remove) {
+      radio.removeAckAddress(mac).then(
+        () => this.counters.add("ack-proxy-removed"),
+        (error: unknown) => this.ackProxyFailed("remove", mac, freqMhz, error),
+      );
+    }
+    if (change.add !== null) {
+      const mac = change.add;
+      radio.addAckAddress(mac).then(
+        () => {
+          this.counters.add("ack-proxy-added");
+          this.options.log.info(`${this.name}: acknowledging for remote ${formatMac(mac)} on ${freqMhz} MHz`);
+        },
+        (error: unknown) => this.ackProxyFailed("add", mac, freqMhz, error),
+      );
+    }
+  }
+
+  private ackProxyFailed(action: string, mac: MacAddress, freqMhz: number, error: unknown): void {
+    this.counters.add("ack-proxy-error");
+    this.options.log.limited(
+      "warn",
+      "ack-proxy",
+      `${this.name}: could not ${action} the ACK proxy for ${formatMac(mac)} on ${freqMhz} MHz: ${String(error)}`,
+    );
+  }
+
+  /** Retire proxies for remote addresses that have gone quiet. */
+  expireAckProxies(): void {
+    const now = this.now();
+    for (const [freqMhz, channel] of this.channels) {
+      const remove = channel.ackProxies.sweep(now);
+      if (remove.length > 0) this.applyAckChange(channel, freqMhz, { add: null, remove });
+    }
+  }
+
+  /** Current number of proxied addresses over all channels. */
+  get ackProxyCount(): number {
+    let total = 0;
+    for (const channel of this.channels.values()) total += channel.ackProxies.size;
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.options.source.close();
+    await this.options.backend.close();
+  }
+}

@@ -1,0 +1,128 @@
+// RadioBackend on a real kernel: injecting radios from the MAC80211_HWSIM family (no default
+// interface, destroyed with our netlink socket), monitor interfaces through nl80211, frames out
+// through libpcap. Interface names: wt<freq> injects, wt<freq>a<n> proxies acknowledgements.
+
+import { randomBytes } from "node:crypto";
+import { formatMac, type MacAddress } from "../ieee80211/mac.js";
+import { HwsimRadios } from "../os/netlink/hwsim.js";
+import { INJECTION_MTU, WirelessControl } from "../os/netlink/nl80211.js";
+import { LiveInjector } from "../os/pcap/live.js";
+import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+
+function macBuffer(mac: MacAddress): Buffer {
+  const out = Buffer.alloc(6);
+  out.writeUIntBE(mac, 0, 6);
+  return out;
+}
+
+class KernelRadio implements InjectionRadio {
+  private readonly ackInterfaces = new Map<MacAddress, number>();
+  private nextAckIndex = 0;
+
+  constructor(
+    readonly freqMhz: number,
+    private readonly wiphy: number,
+    private readonly control: WirelessControl,
+    private readonly injector: LiveInjector,
+  ) {}
+
+  inject(packet: Buffer): void {
+    this.injector.inject(packet);
+  }
+
+  async addAckAddress(mac: MacAddress): Promise<void> {
+    if (this.ackInterfaces.has(mac)) return;
+    const ifname = `wt${this.freqMhz}a${this.nextAckIndex++}`;
+    const ifindex = await this.control.addMonitor({
+      wiphy: this.wiphy,
+      ifname,
+      active: true,
+      mac: macBuffer(mac),
+    });
+    this.ackInterfaces.set(mac, ifindex);
+    await this.control.setLinkUp(ifindex);
+  }
+
+  async removeAckAddress(mac: MacAddress): Promise<void> {
+    const ifindex = this.ackInterfaces.get(mac);
+    if (ifindex === undefined) return;
+    this.ackInterfaces.delete(mac);
+    await this.control.deleteInterface(ifindex);
+  }
+
+  ackAddresses(): string[] {
+    return [...this.ackInterfaces.keys()].map(formatMac);
+  }
+
+  close(): void {
+    this.injector.close();
+  }
+}
+
+export class KernelRadios implements RadioBackend {
+  private readonly radios = new Map<number, KernelRadio>();
+  private readonly ownWiphys = new Set<number>();
+
+  private constructor(
+    private readonly hwsim: HwsimRadios,
+    private readonly control: WirelessControl,
+  ) {}
+
+  static async open(): Promise<KernelRadios> {
+    const hwsim = await HwsimRadios.open();
+    try {
+      return new KernelRadios(hwsim, await WirelessControl.open());
+    } catch (error) {
+      hwsim.close();
+      throw error;
+    }
+  }
+
+  async guestInterfaces(): Promise<GuestInterface[]> {
+    const found = await this.control.interfaces();
+    const guest: GuestInterface[] = [];
+    for (const iface of found) {
+      if (this.ownWiphys.has(iface.wiphy)) continue;
+      guest.push({
+        ifindex: iface.ifindex,
+        ifname: iface.ifname,
+        iftype: iface.iftype,
+        mac: iface.mac.readUIntBE(0, 6),
+        freqMhz: iface.freqMhz,
+        up: await this.control.linkIsUp(iface.ifindex),
+      });
+    }
+    return guest;
+  }
+
+  async createRadio(freqMhz: number): Promise<InjectionRadio> {
+    const name = `wtphy${freqMhz}`;
+    // Locally administered, random: the radio's own address never appears on the air.
+    const permAddr = randomBytes(6);
+    permAddr[0] = (permAddr[0] & 0xfc) | 0x02;
+    await this.hwsim.newRadio({ name, permAddr });
+    const wiphy = await this.control.wiphyByName(name);
+    if (wiphy === null) throw new Error(`hwsim created radio ${name} but nl80211 does not list it`);
+    this.ownWiphys.add(wiphy);
+    const ifname = `wt${freqMhz}`;
+    const ifindex = await this.control.addMonitor({ wiphy, ifname, active: false });
+    // Monitor interfaces start at MTU 1500; a full-size data frame needs more (EMSGSIZE otherwise).
+    await this.control.setLinkUp(ifindex, { mtu: INJECTION_MTU });
+    await this.control.setFrequency(ifindex, freqMhz);
+    const radio = new KernelRadio(freqMhz, wiphy, this.control, new LiveInjector(ifname));
+    this.radios.set(freqMhz, radio);
+    return radio;
+  }
+
+  async setGuestAddress(ifindex: number, mac: MacAddress): Promise<void> {
+    await this.control.setLinkAddress(ifindex, macBuffer(mac));
+  }
+
+  async close(): Promise<void> {
+    for (const radio of this.radios.values()) radio.close();
+    this.radios.clear();
+    // The radios and all their interfaces vanish with the hwsim socket (DESTROY_RADIO_ON_CLOSE).
+    this.hwsim.close();
+    this.control.close();
+  }
+}

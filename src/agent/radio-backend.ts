@@ -1,0 +1,30 @@
+// What the hwsim medium needs from the kernel, as an interface: the guest's interfaces, and radios
+// of our own parked on a channel that inject frames and proxy acknowledgements. kernel-radios.ts
+// implements it with hwsim generic netlink, nl80211 and libpcap; tests implement it with files.
+
+import type { MacAddress } from "../ieee80211/mac.js";
+import type { GuestInterfaceState } from "./audible-channels.js";
+
+export interface GuestInterface extends GuestInterfaceState {
+  readonly ifindex: number;
+  readonly mac: MacAddress;
+}
+
+/** A radio of the agent's own, tuned to one channel for its whole life. */
+export interface InjectionRadio {
+  readonly freqMhz: number;
+  /** Transmit a radiotap packet; throws when the kernel refuses it. */
+  inject(packet: Buffer): void;
+  /** Make this radio acknowledge unicast frames sent to `mac` (an active monitor interface). */
+  addAckAddress(mac: MacAddress): Promise<void>;
+  removeAckAddress(mac: MacAddress): Promise<void>;
+}
+
+export interface RadioBackend {
+  /** The wireless interfaces of this kernel that are not the agent's own. */
+  guestInterfaces(): Promise<GuestInterface[]>;
+  /** Create a radio with an injecting monitor interface, tuned to `freqMhz`. */
+  createRadio(freqMhz: number): Promise<InjectionRadio>;
+  /** Remove every radio and interface the backend created. */
+  close(): Promise<void>;
+}
