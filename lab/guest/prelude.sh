@@ -1,0 +1,176 @@
+# Shared by the guest scripts (bash, run as root inside a lab VM): `. "$LAB_GUEST_DIR/prelude.sh"`.
+# vm.ts provides LAB_SHARE (results go there), LAB_RADIOS, and with Ethernet LAB_IP / LAB_PEER_IP.
+
+# Keep kernel chatter (regulatory.db, hwsim) from interleaving with our console output.
+dmesg -n 1
+
+# Fixed Wi-Fi test network used by every scenario.
+SSID=lab-wpa2
+PASSPHRASE=correct-horse-battery
+CHANNEL=6 # 2437 MHz
+AP_WLAN_IP=192.168.77.1
+STA_WLAN_IP=192.168.77.2
+
+now() { date +%s.%N; }
+
+# log MESSAGE: to the console (stderr) and to $LAB_SHARE/guest.log, with a wall-clock timestamp.
+log() {
+  printf '%s %s: %s\n' "$(date +%H:%M:%S.%3N)" "$(hostname)" "$*" | tee -a "$LAB_SHARE/guest.log" >&2
+}
+
+fail() {
+  log "FAILED: $*"
+  exit 1
+}
+
+# seconds_since START: elapsed seconds since a `now` reading, to the millisecond.
+seconds_since() { awk -v start="$1" -v end="$(now)" 'BEGIN { printf "%.3f", end - start }'; }
+
+# wait_until TIMEOUT_SECONDS COMMAND...: polls COMMAND every 0.1 s; false if it never succeeded.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# load_hwsim [RADIOS]: loads mac80211_hwsim and waits for wlan0..wlanN-1 and hwsim0 to appear.
+load_hwsim() {
+  local radios=${1:-$LAB_RADIOS} i
+  modprobe mac80211_hwsim radios="$radios" || fail "modprobe mac80211_hwsim radios=$radios"
+  for i in $(seq 0 $((radios - 1))) hwsim0; do
+    case $i in hwsim0) ;; *) i=wlan$i ;; esac
+    wait_until 10 test -e "/sys/class/net/$i" || fail "interface $i did not appear"
+  done
+  log "mac80211_hwsim loaded: $radios radios"
+}
+
+# phy_of IFACE: the wiphy name (phy0, ...) an interface belongs to.
+phy_of() { cat "/sys/class/net/$1/phy80211/name"; }
+
+# radio_snapshot: the radios and their interfaces, without link-state details (channel, txpower,
+# ssid) that change with association. Two snapshots differ only if radios or interfaces were
+# created, deleted, renamed, retyped or re-addressed.
+radio_snapshot() {
+  iw phy | grep '^Wiphy'
+  iw dev | grep -E '^phy#|Interface|ifindex|addr|type'
+}
+
+# --- Wi-Fi roles (hostapd, wpa_supplicant) ------------------------------------------------------
+# Measurements land in global variables (no subshells, so `fail` really ends the script).
+# NETNS_EXEC prefixes the station's commands, e.g. "ip netns exec sta" when its radio lives there.
+
+NETNS_EXEC=""
+
+# start_ap IFACE: WPA2-PSK access point on $CHANNEL, waits until it beacons; logs to the share.
+start_ap() {
+  cat >/run/hostapd.conf <<EOF
+interface=$1
+driver=nl80211
+ssid=$SSID
+hw_mode=g
+channel=$CHANNEL
+wpa=2
+wpa_key_mgmt=WPA-PSK
+rsn_pairwise=CCMP
+wpa_passphrase=$PASSPHRASE
+ctrl_interface=/run/hostapd
+EOF
+  hostapd -B -t -P /run/hostapd.pid -f "$LAB_SHARE/hostapd.log" /run/hostapd.conf || fail "hostapd did not start"
+  wait_until 20 ap_enabled "$1" || fail "hostapd never reached state ENABLED"
+  log "access point $SSID up on $1, channel $CHANNEL"
+}
+ap_enabled() { hostapd_cli -p /run/hostapd -i "$1" status | grep -q '^state=ENABLED'; }
+
+# start_station IFACE: runs wpa_supplicant; sets ASSOC_SECONDS to the time from its start to
+# wpa_state=COMPLETED, or returns false if that never came.
+start_station() {
+  cat >/run/wpa_supplicant.conf <<EOF
+ctrl_interface=/run/wpa_supplicant
+network={
+  ssid="$SSID"
+  psk="$PASSPHRASE"
+  key_mgmt=WPA-PSK
+}
+EOF
+  local start
+  start=$(now)
+  ASSOC_SECONDS=null
+  $NETNS_EXEC wpa_supplicant -B -t -i "$1" -c /run/wpa_supplicant.conf -f "$LAB_SHARE/wpa_supplicant.log" \
+    -P /run/wpa_supplicant.pid || fail "wpa_supplicant did not start"
+  if ! wait_until "${ASSOC_TIMEOUT:-120}" station_completed "$1"; then
+    log "station never reached wpa_state=COMPLETED"
+    return 1
+  fi
+  ASSOC_SECONDS=$(seconds_since "$start")
+  log "station associated and keyed in $ASSOC_SECONDS s"
+}
+station_completed() { $NETNS_EXEC wpa_cli -p /run/wpa_supplicant -i "$1" status | grep -q '^wpa_state=COMPLETED'; }
+
+# ping_peer ADDRESS COUNT: COUNT pings 0.2 s apart; sets PING_TRANSMITTED and PING_RECEIVED.
+ping_peer() {
+  $NETNS_EXEC ping -c "$2" -i 0.2 -W 2 "$1" >"$LAB_SHARE/ping.txt"
+  read -r PING_TRANSMITTED PING_RECEIVED < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping.txt")
+  log "ping $1: $PING_RECEIVED of $PING_TRANSMITTED answered"
+}
+
+# iperf3_client SERVER SECONDS: a TCP run; keeps the JSON report in the share and sets
+# BITS_PER_SECOND to what the server received (null if the run failed).
+iperf3_client() {
+  BITS_PER_SECOND=null
+  $NETNS_EXEC iperf3 -c "$1" -t "$2" -J >"$LAB_SHARE/iperf3.json" || { log "iperf3 client failed"; return 1; }
+  BITS_PER_SECOND=$(awk '/"sum_received"/ { inside = 1 }
+    inside && /"bits_per_second"/ { gsub(/[^0-9.e+]/, "", $2); print $2; exit }' "$LAB_SHARE/iperf3.json")
+  log "iperf3 to $1: $BITS_PER_SECOND bit/s"
+}
+
+# --- Coordination between two VMs over eth0 ----------------------------------------------------
+# Each VM serves /run/lab-flags over HTTP on its eth0 address; raising a flag is creating a file
+# there, and the peer polls for it. Nothing needs to be up on both sides at the same moment.
+
+serve_flags() {
+  mkdir -p /run/lab-flags
+  busybox httpd -p "$LAB_IP:8080" -h /run/lab-flags || fail "cannot serve flags on $LAB_IP:8080"
+}
+raise_flag() {
+  touch "/run/lab-flags/$1"
+  log "raised flag $1"
+}
+peer_has_flag() { busybox wget -q -T 2 -O /dev/null "http://$LAB_PEER_IP:8080/$1"; }
+
+# wait_for_peer [TIMEOUT]: until the peer's eth0 answers ping.
+wait_for_peer() {
+  wait_until "${1:-120}" ping -c 1 -W 1 "$LAB_PEER_IP" || fail "peer $LAB_PEER_IP never answered ping"
+  log "peer $LAB_PEER_IP answers on eth0"
+}
+
+# wait_for_peer_flag NAME [TIMEOUT]
+wait_for_peer_flag() {
+  wait_until "${2:-300}" peer_has_flag "$1" || fail "peer never raised flag $1"
+  log "peer raised flag $1"
+}
+
+# --- The wifi-tunnel agent ----------------------------------------------------------------------
+
+# start_agent: runs "$WIFI_TUNNEL_CMD --peer $LAB_PEER_IP --iface hwsim0" in the background,
+# logging to the share; sets AGENT_PID.
+start_agent() {
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js}
+  log "starting agent: $cmd --peer $LAB_PEER_IP --iface hwsim0"
+  # shellcheck disable=SC2086 # the command string is split into words on purpose
+  $cmd --peer "$LAB_PEER_IP" --iface hwsim0 >"$LAB_SHARE/agent.log" 2>&1 &
+  AGENT_PID=$!
+}
+
+# stop_agent: SIGTERM, up to 10 s to exit (then SIGKILL); sets AGENT_EXIT_CODE (137 = killed).
+stop_agent() {
+  kill -TERM "$AGENT_PID" 2>/dev/null || log "agent had already exited before SIGTERM"
+  (sleep 10 && log "agent ignored SIGTERM for 10 s: killing it" && kill -KILL "$AGENT_PID") 2>/dev/null &
+  local watchdog=$!
+  wait "$AGENT_PID"
+  AGENT_EXIT_CODE=$?
+  kill "$watchdog" 2>/dev/null
+  log "agent exited with status $AGENT_EXIT_CODE"
+}
