@@ -1,0 +1,90 @@
+// Numbers of the wifi-tunnel UDP wire protocol v1 (docs/protocol.md, "# Tunnel protocol v1").
+// Everything on the wire is big-endian (network byte order).
+
+/** "WT": the first two bytes of every datagram; anything else is not ours. */
+export const MAGIC = 0x5754;
+export const PROTOCOL_VERSION = 1;
+
+/** Byte offsets of the common header that starts every datagram. */
+export const HeaderOffset = {
+  magic: 0, // u16 "WT"
+  version: 2, // u8
+  type: 3, // u8, MessageType
+  flags: 4, // u8, HeaderFlags
+  nodeId: 5, // u32, configured per agent
+  sessionId: 9, // u64, random per agent run
+  sequence: 17, // u64, per (node id, session id), from 0, +1 per datagram
+} as const;
+export const HEADER_LENGTH = 25;
+
+export const MessageType = {
+  hello: 0x01,
+  frame: 0x02,
+} as const;
+export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
+
+export const HeaderFlags = {
+  /** The body is ChaCha20-Poly1305 ciphertext followed by a 16-byte tag. */
+  sealed: 0x01,
+} as const;
+/** Header flags change how the body is read, so a receiver rejects bits it does not know. */
+export const KNOWN_HEADER_FLAGS = HeaderFlags.sealed;
+
+/** Byte offsets inside a HELLO body (after the header, before sealing). */
+export const HelloOffset = {
+  flags: 0, // u8, HelloFlags
+  keepaliveIntervalMs: 1, // u16
+  capabilities: 3, // u32, no bits assigned in v1
+  tlvs: 7, // TLVs to the end of the body
+} as const;
+export const HELLO_FIXED_LENGTH = 7;
+
+export const HelloFlags = {
+  /** "I have just started or just met you: send me your HELLO now rather than at your next interval." */
+  replyRequested: 0x01,
+} as const;
+
+/** A HELLO TLV is type (u8), length of the value (u16), value. Unknown types are skipped. */
+export const HelloTlvType = {
+  /** UTF-8 node name, 1..MAX_NODE_NAME_BYTES bytes. */
+  nodeName: 0x01,
+  /** The sender's local radio MAC addresses, 6 bytes each. */
+  radioMacs: 0x02,
+} as const;
+export const HELLO_TLV_HEADER_LENGTH = 3;
+export const MAX_NODE_NAME_BYTES = 64;
+
+/** Byte offsets inside a FRAME body: the AirFrame metadata, then the 802.11 frame without FCS. */
+export const FrameOffset = {
+  freqMhz: 0, // u16
+  rate500kbps: 2, // u8
+  signalDbm: 3, // i8
+  flags: 4, // u8, AirFrameFlags
+  frame: 5,
+} as const;
+export const FRAME_METADATA_LENGTH = 5;
+/** Above the 2353-byte limit of virtio-mac80211 and 2304-byte MSDUs plus MAC header and security overhead. */
+export const MAX_FRAME_BYTES = 2400;
+
+/** Poly1305 tag appended to every sealed datagram. */
+export const TAG_LENGTH = 16;
+
+/** The largest datagram v1 can produce: a sealed FRAME carrying MAX_FRAME_BYTES. */
+export const MAX_DATAGRAM_LENGTH = HEADER_LENGTH + FRAME_METADATA_LENGTH + MAX_FRAME_BYTES + TAG_LENGTH;
+
+/** Every reason a datagram can be turned away; the receiver counts each one. */
+export const TUNNEL_REJECT_REASONS = [
+  "truncated",
+  "oversize",
+  "bad-magic",
+  "bad-version",
+  "unknown-type",
+  "bad-field",
+  "not-sealed",
+  "sealed-but-no-key",
+  "unauthenticated",
+  "stale-session",
+  "replayed",
+  "too-old",
+] as const;
+export type TunnelReject = (typeof TUNNEL_REJECT_REASONS)[number];

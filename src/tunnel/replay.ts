@@ -1,0 +1,194 @@
+// Replay protection and receive accounting per sender session.
+//
+// ReplayWindow is the sliding bitmap of RFC 6479 as WireGuard uses it: a ring of 32-bit blocks that
+// remembers which of the last sequence numbers arrived. Moving forward clears whole blocks instead of
+// shifting bits, which is why one block of the 2048 bits is slack and the exact window is 2016.
+//
+// ReceiveAccounting keeps one window per sender (node id) for its current session and counts what
+// the sequence numbers reveal about the path: loss, duplicates, reordering. Callers must feed it only
+// datagrams that authenticated (or, with no key configured, decoded): a forged sequence number must
+// never move a window.
+
+const BLOCK_BITS = 32;
+const BLOCK_COUNT = 64;
+const BLOCK_SHIFT = 5n; // log2(BLOCK_BITS)
+const BLOCK_INDEX_MASK = BigInt(BLOCK_COUNT - 1);
+const BIT_INDEX_MASK = BigInt(BLOCK_BITS - 1);
+
+export const REPLAY_BITMAP_BITS = BLOCK_BITS * BLOCK_COUNT;
+/** A sequence number at most this far below the highest accepted one is still judged exactly. */
+export const REPLAY_WINDOW = REPLAY_BITMAP_BITS - BLOCK_BITS;
+const REPLAY_WINDOW_BIG = BigInt(REPLAY_WINDOW);
+
+export type WindowVerdict = "new" | "duplicate" | "too-old";
+
+export class ReplayWindow {
+  private readonly blocks = new Uint32Array(BLOCK_COUNT);
+  /** -1n until the first sequence number is accepted. */
+  private highestAccepted = -1n;
+
+  /** The highest sequence number accepted so far, or null before the first. */
+  get highest(): bigint | null {
+    return this.highestAccepted < 0n ? null : this.highestAccepted;
+  }
+
+  /** Judges `sequence` without remembering it. */
+  check(sequence: bigint): WindowVerdict {
+    if (sequence > this.highestAccepted) return "new";
+    if (this.highestAccepted - sequence > REPLAY_WINDOW_BIG) return "too-old";
+    const block = this.blocks[Number((sequence >> BLOCK_SHIFT) & BLOCK_INDEX_MASK)];
+    return (block >>> Number(sequence & BIT_INDEX_MASK)) & 1 ? "duplicate" : "new";
+  }
+
+  /** Judges `sequence` and, when it is new, remembers it (sliding the window forward if needed). */
+  accept(sequence: bigint): WindowVerdict {
+    const verdict = this.check(sequence);
+    if (verdict !== "new") return verdict;
+    if (sequence > this.highestAccepted) this.slideTo(sequence);
+    this.blocks[Number((sequence >> BLOCK_SHIFT) & BLOCK_INDEX_MASK)] |=
+      1 << Number(sequence & BIT_INDEX_MASK);
+    return "new";
+  }
+
+  /** Clears the blocks the window moves into (all of them after a jump of a whole window or more). */
+  private slideTo(sequence: bigint): void {
+    const blocksAhead = (sequence >> BLOCK_SHIFT) - (this.highestAccepted >> BLOCK_SHIFT);
+    const toClear = blocksAhead >= BigInt(BLOCK_COUNT) ? BLOCK_COUNT : Number(blocksAhead);
+    // -1n >> 5n is -1n and (-1n & 63n) is 63n, so the very first slide starts clearing at block 0.
+    let index = Number((this.highestAccepted >> BLOCK_SHIFT) & BLOCK_INDEX_MASK);
+    for (let cleared = 0; cleared < toClear; cleared++) {
+      index = (index + 1) % BLOCK_COUNT;
+      this.blocks[index] = 0;
+    }
+    this.highestAccepted = sequence;
+  }
+}
+
+/** How an accepted datagram arrived, or why its sequence number was refused. */
+export type Arrival = "new-session" | "in-order" | "reordered";
+export type SequenceVerdict = Arrival | "duplicate" | "too-old" | "stale-session";
+
+export interface SenderSessionStats {
+  readonly nodeId: number;
+  readonly sessionId: bigint;
+  /** Datagrams accepted. */
+  readonly received: number;
+  /** Accepted although a higher sequence number had already arrived. */
+  readonly reordered: number;
+  readonly duplicates: number;
+  /** Refused because they fell behind the window: possibly late, possibly replayed. */
+  readonly tooOld: number;
+  /** Highest sequence number accepted, null before the first. */
+  readonly highestSequence: bigint | null;
+  /** highest + 1 - received: never sent, lost, or still on the way (shrinks as late ones arrive). */
+  readonly lost: number;
+}
+
+class SenderSession {
+  readonly window = new ReplayWindow();
+  received = 0;
+  reordered = 0;
+  duplicates = 0;
+  tooOld = 0;
+
+  constructor(readonly sessionId: bigint) {}
+}
+
+interface SenderEntry {
+  session: SenderSession;
+  /** Session ids this node id used before, most recent last: their datagrams are stale. */
+  readonly retired: bigint[];
+  /** Value of the accounting's tick at the last accepted datagram, for evicting the idlest sender. */
+  lastActive: number;
+}
+
+export interface ReceiveAccountingOptions {
+  /** Node ids tracked at once; the least recently active one is forgotten to make room. */
+  readonly maxSenders?: number;
+  /** Earlier session ids remembered per node id, so their recorded datagrams cannot be replayed. */
+  readonly retiredSessionsPerSender?: number;
+}
+
+export class ReceiveAccounting {
+  private readonly senders = new Map<number, SenderEntry>();
+  private readonly maxSenders: number;
+  private readonly retiredSessionsPerSender: number;
+  private tick = 0;
+
+  constructor(options: ReceiveAccountingOptions = {}) {
+    this.maxSenders = options.maxSenders ?? 256;
+    this.retiredSessionsPerSender = options.retiredSessionsPerSender ?? 8;
+  }
+
+  /**
+   * Judges and records one authenticated datagram. A session id the node has not used before
+   * starts a fresh window (the peer restarted); one it used before is "stale-session": without that
+   * rule, recorded datagrams of an earlier session could be replayed into a fresh window.
+   */
+  accept(nodeId: number, sessionId: bigint, sequence: bigint): SequenceVerdict {
+    let sender = this.senders.get(nodeId);
+    let newSession = false;
+    if (sender === undefined) {
+      this.makeRoom();
+      sender = { session: new SenderSession(sessionId), retired: [], lastActive: 0 };
+      this.senders.set(nodeId, sender);
+      newSession = true;
+    } else if (sender.session.sessionId !== sessionId) {
+      if (sender.retired.includes(sessionId)) return "stale-session";
+      sender.retired.push(sender.session.sessionId);
+      if (sender.retired.length > this.retiredSessionsPerSender) sender.retired.shift();
+      sender.session = new SenderSession(sessionId);
+      newSession = true;
+    }
+
+    const session = sender.session;
+    const highestBefore = session.window.highest;
+    const verdict = session.window.accept(sequence);
+    if (verdict === "duplicate") {
+      session.duplicates++;
+      return "duplicate";
+    }
+    if (verdict === "too-old") {
+      session.tooOld++;
+      return "too-old";
+    }
+    session.received++;
+    sender.lastActive = ++this.tick;
+    if (newSession) return "new-session";
+    if (highestBefore !== null && sequence < highestBefore) {
+      session.reordered++;
+      return "reordered";
+    }
+    return "in-order";
+  }
+
+  /** A snapshot of every tracked sender's current session. */
+  sessions(): SenderSessionStats[] {
+    return [...this.senders].map(([nodeId, { session }]) => {
+      const highestSequence = session.window.highest;
+      return {
+        nodeId,
+        sessionId: session.sessionId,
+        received: session.received,
+        reordered: session.reordered,
+        duplicates: session.duplicates,
+        tooOld: session.tooOld,
+        highestSequence,
+        lost: highestSequence === null ? 0 : Number(highestSequence + 1n) - session.received,
+      };
+    });
+  }
+
+  private makeRoom(): void {
+    if (this.senders.size < this.maxSenders) return;
+    let idlest: number | undefined;
+    let idlestActive = Number.POSITIVE_INFINITY;
+    for (const [nodeId, entry] of this.senders) {
+      if (entry.lastActive < idlestActive) {
+        idlest = nodeId;
+        idlestActive = entry.lastActive;
+      }
+    }
+    if (idlest !== undefined) this.senders.delete(idlest);
+  }
+}

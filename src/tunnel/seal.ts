@@ -1,0 +1,130 @@
+// Optional authentication and encryption of tunnel datagrams with a pre-shared key.
+//
+// AEAD: ChaCha20-Poly1305 (RFC 8439) from node:crypto. It is constant-time in plain software, and the
+// agents run inside TCG-emulated VMs whose CPU model may lack AES-NI, where AES-GCM falls back to
+// slow table code. Same choice as WireGuard.
+//
+// Nonce uniqueness without a handshake: each sender session gets its own traffic key,
+//   traffic key = HKDF-SHA256(ikm = PSK, salt = "wifi-tunnel v1", info = "traffic key" || node id || session id)
+// and the 64-bit sequence number, which never repeats within a session, is the nonce counter. A
+// restarted agent draws a new random session id, hence a new key, so reusing the PSK never reuses a
+// (key, nonce) pair. The cleartext header is the AAD: any change to it fails authentication.
+
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from "node:crypto";
+import { ok, type Result, reject } from "../result.js";
+import { HEADER_LENGTH, HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
+
+export const AEAD_ALGORITHM = "chacha20-poly1305";
+export const TRAFFIC_KEY_SALT = "wifi-tunnel v1";
+export const TRAFFIC_KEY_LABEL = "traffic key";
+export const TRAFFIC_KEY_BYTES = 32;
+export const NONCE_BYTES = 12;
+
+export type OpenReject = "truncated" | "unauthenticated";
+
+/** The HKDF info: label, then node id (u32 BE) and session id (u64 BE) exactly as in the header. */
+function trafficKeyInfo(nodeId: number, sessionId: bigint): Buffer {
+  const label = Buffer.from(TRAFFIC_KEY_LABEL, "ascii");
+  const info = Buffer.alloc(label.length + 4 + 8);
+  label.copy(info, 0);
+  info.writeUInt32BE(nodeId, label.length);
+  info.writeBigUInt64BE(sessionId, label.length + 4);
+  return info;
+}
+
+/** The raw 32-byte traffic key of one sender session (exported for test vectors). */
+export function deriveTrafficKeyBytes(psk: Buffer, nodeId: number, sessionId: bigint): Buffer {
+  const salt = Buffer.from(TRAFFIC_KEY_SALT, "ascii");
+  return Buffer.from(hkdfSync("sha256", psk, salt, trafficKeyInfo(nodeId, sessionId), TRAFFIC_KEY_BYTES));
+}
+
+/** The traffic key as a KeyObject: node:crypto sets up a cipher faster from one than from raw bytes. */
+export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): KeyObject {
+  return createSecretKey(deriveTrafficKeyBytes(psk, nodeId, sessionId));
+}
+
+/**
+ * Traffic keys of recently seen sender sessions, so a receiver runs HKDF once per session rather than
+ * per datagram. Bounded: past `capacity` sessions the oldest entry goes (it is re-derived if it
+ * ever sends again), so a flood of invented session ids cannot grow memory.
+ */
+export class TrafficKeyCache {
+  private readonly keys = new Map<string, KeyObject>();
+
+  constructor(
+    private readonly psk: Buffer,
+    private readonly capacity = 1024,
+  ) {}
+
+  get(nodeId: number, sessionId: bigint): KeyObject {
+    const id = `${nodeId}:${sessionId}`;
+    const cached = this.keys.get(id);
+    if (cached !== undefined) return cached;
+    const key = deriveTrafficKey(this.psk, nodeId, sessionId);
+    if (this.keys.size >= this.capacity) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(id, key);
+    return key;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+}
+
+/** 4 zero bytes, then the sequence number as u64 BE (for documentation and tests). */
+export function aeadNonce(sequence: bigint): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  nonce.writeBigUInt64BE(sequence, NONCE_BYTES - 8);
+  return nonce;
+}
+
+// createCipheriv copies the IV, so one scratch nonce serves every call; its first 4 bytes stay zero.
+const scratchNonce = Buffer.alloc(NONCE_BYTES);
+
+/** The nonce of a datagram, copied from the sequence bytes of its header (no bigint on the hot path). */
+function nonceOf(datagram: Buffer): Buffer {
+  datagram.copy(scratchNonce, NONCE_BYTES - 8, HeaderOffset.sequence, HeaderOffset.sequence + 8);
+  return scratchNonce;
+}
+
+/**
+ * Seals an unsealed datagram (as encodeMessage makes it): sets the sealed flag, then returns
+ * header || ChaCha20-Poly1305(body) || 16-byte tag, with the flagged header as AAD.
+ */
+export function sealDatagram(unsealed: Buffer, key: KeyObject): Buffer {
+  const bodyLength = unsealed.length - HEADER_LENGTH;
+  const sealed = Buffer.allocUnsafe(unsealed.length + TAG_LENGTH);
+  unsealed.copy(sealed, 0, 0, HEADER_LENGTH);
+  sealed[HeaderOffset.flags] |= HeaderFlags.sealed;
+
+  const cipher = createCipheriv(AEAD_ALGORITHM, key, nonceOf(sealed), { authTagLength: TAG_LENGTH });
+  cipher.setAAD(sealed.subarray(0, HEADER_LENGTH), { plaintextLength: bodyLength });
+  cipher.update(unsealed.subarray(HEADER_LENGTH)).copy(sealed, HEADER_LENGTH);
+  cipher.final(); // a stream cipher: nothing is held back
+  cipher.getAuthTag().copy(sealed, HEADER_LENGTH + bodyLength);
+  return sealed;
+}
+
+/**
+ * Authenticates and decrypts a sealed datagram whose header has been checked; returns the plaintext
+ * body. A wrong key, a forged tag and a tampered header or body all read "unauthenticated". Never throws.
+ */
+export function openSealedBody(datagram: Buffer, key: KeyObject): Result<Buffer, OpenReject> {
+  if (datagram.length < HEADER_LENGTH + TAG_LENGTH) {
+    return reject(
+      "truncated",
+      `${datagram.length}-byte sealed datagram, header and tag alone are ${HEADER_LENGTH + TAG_LENGTH}`,
+    );
+  }
+  const tagStart = datagram.length - TAG_LENGTH;
+  const decipher = createDecipheriv(AEAD_ALGORITHM, key, nonceOf(datagram), { authTagLength: TAG_LENGTH });
+  decipher.setAAD(datagram.subarray(0, HEADER_LENGTH), { plaintextLength: tagStart - HEADER_LENGTH });
+  decipher.setAuthTag(datagram.subarray(tagStart));
+  const body = decipher.update(datagram.subarray(HEADER_LENGTH, tagStart));
+  try {
+    decipher.final();
+  } catch {
+    return reject("unauthenticated", "authentication tag does not match (wrong key, forged or altered)");
+  }
+  return ok(body);
+}
