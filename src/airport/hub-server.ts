@@ -1,0 +1,375 @@
+// Listen mode: wifi-tunnel is the wifi-medium server of one hub. QEMU guests started with
+// `-netdev airport,termid=HUB` connect to /tmp/wifimedium_data.HUB.sock and get a port each, as from
+// the reference server; frames are relayed among the local ports as it does, and additionally handed
+// to the agent (and taken from it) through the LocalMedium interface.
+
+import { lstat, rm } from "node:fs/promises";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { AirFrame, DeliverOutcome, LocalMedium } from "../agent/medium.js";
+import type { Result } from "../result.js";
+import {
+  type AirportRadio,
+  airFrameFromAirport,
+  airportFrameFromAirFrame,
+  DEFAULT_AIRPORT_RADIO,
+} from "./air-frame.js";
+import {
+  AIRPORT_MAX_PORTS,
+  AirportMode,
+  airportSocketPath,
+  isHubId,
+  MEDIUM_PORT_ID,
+  REFUSED_PORT_ID,
+} from "./constants.js";
+import { type AirportLog, SILENT_LOG } from "./log.js";
+import {
+  type AirportMessage,
+  type AirportMessageReason,
+  decodeMessage,
+  encodeFrameMessage,
+  encodePortAnswer,
+} from "./message.js";
+import { AirportMessageWriter, AirportStreamReader, type StreamReason } from "./stream.js";
+
+export interface AirportHubServerOptions {
+  /** The hub id as it travels in the header (int8); hubIdFromTermid() converts QEMU's termid. */
+  readonly hubId: number;
+  /** Defaults to /tmp/wifimedium_data.<hub>.sock, where QEMU looks. */
+  readonly socketPath?: string;
+  readonly radio?: AirportRadio;
+  /** A connection that has not asked for a port by then is closed (default 5000 ms). */
+  readonly handshakeTimeoutMs?: number;
+  /** Messages queued for a port that reads too slowly before further ones are dropped (default 256). */
+  readonly maxQueuedPerPort?: number;
+  readonly log?: AirportLog;
+}
+
+/** Why a message from a connection was not relayed. */
+export type AirportHubDrop =
+  | AirportMessageReason
+  | StreamReason
+  /** A frame before the connection asked for its port (the reference server relays these). */
+  | "before-handshake"
+  /** A frame whose header names another hub or port than the connection's own. */
+  | "foreign-header"
+  /** A port's queue was full: its guest is not reading. */
+  | "port-backlog";
+
+export interface AirportHubStats {
+  portsAssigned: number;
+  refusedWrongHub: number;
+  refusedHubFull: number;
+  handshakeTimeouts: number;
+  connectionErrors: number;
+  /** Valid frames received from guests (each also reported to the agent). */
+  framesFromPorts: number;
+  /** Copies of guest frames written to the other ports. */
+  framesRelayed: number;
+  /** Frames from the tunnel accepted by deliver(). */
+  framesFromTunnel: number;
+  dropped: Record<AirportHubDrop, number>;
+}
+
+function emptyStats(): AirportHubStats {
+  return {
+    portsAssigned: 0,
+    refusedWrongHub: 0,
+    refusedHubFull: 0,
+    handshakeTimeouts: 0,
+    connectionErrors: 0,
+    framesFromPorts: 0,
+    framesRelayed: 0,
+    framesFromTunnel: 0,
+    dropped: {
+      "truncated-header": 0,
+      "unknown-mode": 0,
+      "port-message-with-payload": 0,
+      "frame-too-short": 0,
+      "frame-too-long": 0,
+      oversize: 0,
+      truncated: 0,
+      "before-handshake": 0,
+      "foreign-header": 0,
+      "port-backlog": 0,
+    },
+  };
+}
+
+/** One accepted connection: a port of the hub, or a refused one waiting to hear its refusal. */
+interface Connection {
+  readonly socket: Socket;
+  /** Its slot in the 8-port table, which is its port id; undefined when the hub was full at accept. */
+  readonly portId: number | undefined;
+  readonly reader: AirportStreamReader;
+  readonly writer: AirportMessageWriter;
+  handshaken: boolean;
+  refused: boolean;
+  ended: boolean;
+  settleScheduled: boolean;
+  handshakeTimer: NodeJS.Timeout | undefined;
+}
+
+export class AirportHubServer implements LocalMedium {
+  readonly name: string;
+  readonly socketPath: string;
+  readonly stats: AirportHubStats = emptyStats();
+
+  private readonly hubId: number;
+  private readonly radio: AirportRadio;
+  private readonly handshakeTimeoutMs: number;
+  private readonly maxQueuedPerPort: number;
+  private readonly log: AirportLog;
+  /** Like wifimedium.c's port table: a connection takes the lowest free slot when accepted. */
+  private readonly slots: (Connection | undefined)[] = new Array(AIRPORT_MAX_PORTS).fill(undefined);
+  private readonly connections = new Set<Connection>();
+  private server: Server | undefined;
+  private onTransmit: (frame: AirFrame) => void = () => {};
+
+  constructor(options: AirportHubServerOptions) {
+    if (!isHubId(options.hubId)) {
+      throw new RangeError(`airport hub id ${options.hubId} does not fit the header's int8 (-128..127)`);
+    }
+    this.hubId = options.hubId;
+    this.socketPath = options.socketPath ?? airportSocketPath(options.hubId);
+    this.radio = options.radio ?? DEFAULT_AIRPORT_RADIO;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
+    this.maxQueuedPerPort = options.maxQueuedPerPort ?? 256;
+    this.log = options.log ?? SILENT_LOG;
+    this.name = `airport:${options.hubId}`;
+  }
+
+  /** Port ids of the guests that have completed the handshake. */
+  get ports(): number[] {
+    return this.slots.flatMap((connection, slot) => (connection?.handshaken ? [slot] : []));
+  }
+
+  async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
+    if (this.server) throw new Error(`${this.name} is already started`);
+    this.onTransmit = onTransmit;
+    await this.reclaimStaleSocket();
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.socketPath, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (error) => this.log.warn(`${this.name}: listening socket: ${error.message}`));
+    this.server = server;
+    this.log.info(`${this.name}: wifi-medium hub listening on ${this.socketPath}`);
+  }
+
+  deliver(air: AirFrame): DeliverOutcome {
+    const frame = airportFrameFromAirFrame(air, this.radio);
+    if (!frame.ok) return { delivered: false, drop: frame.error.reason };
+    const receivers = this.slots.filter((connection) => connection?.handshaken);
+    if (receivers.length === 0) return { delivered: false, drop: "not-ready" };
+    const message = encodeFrameMessage(this.hubId, MEDIUM_PORT_ID, frame.value);
+    for (const receiver of receivers) {
+      if (receiver) this.sendToPort(receiver, message);
+    }
+    this.stats.framesFromTunnel++;
+    return { delivered: true };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const connection of this.connections) connection.socket.destroy();
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // libuv unlinks a listening socket's path on close; this covers the cases where it did not.
+    await rm(this.socketPath, { force: true });
+  }
+
+  /**
+   * The reference server unlinks the path unconditionally, which orphans a live server. Here a path
+   * nobody accepts on (a crashed run) is removed, and a live one is left alone.
+   */
+  private async reclaimStaleSocket(): Promise<void> {
+    const existing = await lstat(this.socketPath).catch(() => undefined);
+    if (!existing) return;
+    if (!existing.isSocket()) {
+      throw new Error(`${this.socketPath} exists and is not a socket: remove it or pass another socket path`);
+    }
+    const answered = await new Promise<boolean>((resolve) => {
+      const probe = createConnection(this.socketPath);
+      probe.once("connect", () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once("error", () => resolve(false));
+    });
+    if (answered) {
+      throw new Error(
+        `another wifi-medium server is already listening on ${this.socketPath}: stop it or serve a different hub id`,
+      );
+    }
+    await rm(this.socketPath, { force: true });
+    this.log.info(`${this.name}: removed stale socket ${this.socketPath} left by a previous run`);
+  }
+
+  private accept(socket: Socket): void {
+    const free = this.slots.indexOf(undefined);
+    const portId = free === -1 ? undefined : free;
+    const connection: Connection = {
+      socket,
+      portId,
+      reader: new AirportStreamReader({
+        acceptsHeader: (header) =>
+          header.mode === AirportMode.wifiFrame && header.hubId === this.hubId && header.portId === portId,
+      }),
+      writer: new AirportMessageWriter(socket, this.maxQueuedPerPort),
+      handshaken: false,
+      refused: false,
+      ended: false,
+      settleScheduled: false,
+      handshakeTimer: undefined,
+    };
+    this.connections.add(connection);
+    if (portId !== undefined) this.slots[portId] = connection;
+
+    connection.handshakeTimer = setTimeout(() => {
+      this.stats.handshakeTimeouts++;
+      this.log.warn(
+        `${this.describe(connection)}: no port request within ${this.handshakeTimeoutMs} ms, closing`,
+      );
+      socket.destroy();
+    }, this.handshakeTimeoutMs);
+
+    socket.on("data", (chunk: Buffer) => {
+      for (const message of connection.reader.push(chunk)) this.handle(connection, message);
+      this.scheduleSettle(connection);
+    });
+    socket.on("end", () => {
+      connection.ended = true;
+      // With a settle pending, it sees `ended` and reports the cut-off tail itself.
+      if (!connection.settleScheduled) {
+        for (const message of connection.reader.end()) this.handle(connection, message);
+      }
+    });
+    socket.on("error", (error) => {
+      this.stats.connectionErrors++;
+      this.log.warn(`${this.describe(connection)}: ${error.message}`);
+    });
+    socket.on("close", () => this.forget(connection));
+  }
+
+  /** After this burst of reads, the tail the reader holds is a whole message (see stream.ts). */
+  private scheduleSettle(connection: Connection): void {
+    if (connection.settleScheduled || connection.reader.pendingBytes === 0) return;
+    connection.settleScheduled = true;
+    setImmediate(() => {
+      connection.settleScheduled = false;
+      const tail = connection.ended ? connection.reader.end() : connection.reader.settle();
+      for (const message of tail) this.handle(connection, message);
+    });
+  }
+
+  private handle(connection: Connection, bytes: Result<Buffer, StreamReason>): void {
+    if (connection.socket.destroyed || connection.refused) return;
+    if (!bytes.ok) {
+      this.drop(connection, bytes.error.reason, bytes.error.detail);
+      return;
+    }
+    const message = decodeMessage(bytes.value);
+    if (!message.ok) {
+      this.drop(connection, message.error.reason, message.error.detail);
+      return;
+    }
+    if (message.value.kind === "port") {
+      this.answerPortRequest(connection, message.value);
+      return;
+    }
+    if (!connection.handshaken) {
+      this.drop(connection, "before-handshake", "frame sent before the port request");
+      return;
+    }
+    if (message.value.hubId !== this.hubId || message.value.portId !== connection.portId) {
+      this.drop(
+        connection,
+        "foreign-header",
+        `frame header says hub ${message.value.hubId} port ${message.value.portId}`,
+      );
+      return;
+    }
+    this.stats.framesFromPorts++;
+    // wifi-medium relays the message as received, sender's header included, to every other port.
+    for (const other of this.slots) {
+      if (other && other !== connection && other.handshaken && this.sendToPort(other, bytes.value)) {
+        this.stats.framesRelayed++;
+      }
+    }
+    try {
+      this.onTransmit(airFrameFromAirport(message.value.frame, this.radio));
+    } catch (error) {
+      this.log.warn(
+        `${this.name}: frame handler failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** As wifimedium.c: the request is echoed with the port id filled in, again on every request. */
+  private answerPortRequest(
+    connection: Connection,
+    request: Extract<AirportMessage, { kind: "port" }>,
+  ): void {
+    if (connection.portId !== undefined && request.hubId === this.hubId) {
+      connection.writer.send(encodePortAnswer(request.hubId, connection.portId));
+      if (!connection.handshaken) {
+        connection.handshaken = true;
+        clearTimeout(connection.handshakeTimer);
+        this.stats.portsAssigned++;
+        this.log.info(`${this.name}: guest connected as port ${connection.portId}`);
+      }
+      return;
+    }
+    // Refused: answer port -1, then close. (The reference server closes a 9th connection without a word.)
+    if (connection.portId === undefined) {
+      this.stats.refusedHubFull++;
+      this.log.warn(`${this.name}: refused a port: all ${AIRPORT_MAX_PORTS} ports are taken`);
+    } else {
+      this.stats.refusedWrongHub++;
+      this.log.warn(`${this.name}: refused a port request for hub ${request.hubId}`);
+    }
+    connection.refused = true;
+    clearTimeout(connection.handshakeTimer);
+    // The slot is free at once, as in wifimedium.c; QEMU never closes its side after a refusal.
+    if (connection.portId !== undefined) this.slots[connection.portId] = undefined;
+    connection.writer.send(encodePortAnswer(request.hubId, REFUSED_PORT_ID));
+    connection.writer.endWhenFlushed();
+  }
+
+  private sendToPort(connection: Connection, message: Buffer): boolean {
+    if (connection.writer.send(message)) return true;
+    if (!connection.socket.destroyed) {
+      this.drop(
+        connection,
+        "port-backlog",
+        `${connection.writer.queuedMessages} messages queued, guest not reading`,
+      );
+    }
+    return false;
+  }
+
+  private drop(connection: Connection, reason: AirportHubDrop, detail: string): void {
+    this.stats.dropped[reason]++;
+    this.log.warn(`${this.describe(connection)}: dropped (${reason}): ${detail}`);
+  }
+
+  private forget(connection: Connection): void {
+    clearTimeout(connection.handshakeTimer);
+    this.connections.delete(connection);
+    if (connection.portId !== undefined && this.slots[connection.portId] === connection) {
+      this.slots[connection.portId] = undefined;
+      if (connection.handshaken) this.log.info(`${this.name}: port ${connection.portId} left`);
+    }
+  }
+
+  private describe(connection: Connection): string {
+    return connection.portId === undefined
+      ? `${this.name} refused connection`
+      : `${this.name} port ${connection.portId}`;
+  }
+}

@@ -1,0 +1,226 @@
+// Message boundaries on an airport stream socket. The protocol has no length field: QEMU and
+// wifi-medium send() one message at a time and treat whatever one recv() returns as one message.
+// A stream socket keeps no boundaries, so both directions need care (docs/protocol.md, "Stream framing"):
+//
+// Reading: on AF_UNIX a send() of up to 4100 bytes is queued whole, so a read that drains the socket
+// ends on a message boundary. What a read can hold is several messages glued together (the reader
+// fell behind) or, when it filled the 64 KiB read buffer, a message cut short whose rest follows
+// at once. The reader splits glued messages at a header the peer would write, confirmed by the
+// transmitter address of the 802.11 frame after it, and holds the undelimited tail until the burst
+// of reads is over ("settle").
+//
+// Writing: one message per write() syscall, never a writev() of several (Node batches queued writes
+// into writev), and at most one message per event-loop turn so a reader that keeps up sees each
+// message in a read of its own.
+
+import type { Socket } from "node:net";
+import { MAC_LENGTH, type MacAddress, readMac } from "../ieee80211/mac.js";
+import { ok, type Result, reject } from "../result.js";
+import {
+  AIRPORT_HEADER_BYTES,
+  AIRPORT_MAX_MESSAGE_BYTES,
+  AirportFrameLimits,
+  AirportMode,
+} from "./constants.js";
+import { type AirportHeader, readHeader } from "./message.js";
+
+export type StreamReason = "oversize" | "truncated";
+
+/** addr2, the transmitter address, of every 802.11 frame that is long enough to carry one. */
+const TRANSMITTER_OFFSET = 10;
+const FRAME_WITH_TRANSMITTER_BYTES = TRANSMITTER_OFFSET + MAC_LENGTH;
+
+/**
+ * Frame control byte 0 of anything a mac80211 guest sends: protocol version 0 and a type of
+ * management, control or data (type 3, extension, is never sent by these guests).
+ */
+function isPlausibleFrameControl(frameControl: number): boolean {
+  const version = frameControl & 0x03;
+  const type = (frameControl >> 2) & 0x03;
+  return version === 0 && type !== 3;
+}
+
+/** The transmitter addresses a peer has used recently (a guest uses one per interface). */
+class TransmitterMemory {
+  private readonly addresses = new Set<MacAddress>();
+
+  constructor(private readonly capacity: number) {}
+
+  remember(address: MacAddress): void {
+    // Delete and re-add keeps the Set in least-recently-seen order for eviction.
+    this.addresses.delete(address);
+    this.addresses.add(address);
+    if (this.addresses.size > this.capacity) {
+      const oldest = this.addresses.values().next().value;
+      if (oldest !== undefined) this.addresses.delete(oldest);
+    }
+  }
+
+  has(address: MacAddress): boolean {
+    return this.addresses.has(address);
+  }
+}
+
+export interface StreamReaderOptions {
+  /** Whether a header found inside the stream could have been written by this peer, e.g. {1, hub, port}. */
+  readonly acceptsHeader: (header: AirportHeader) => boolean;
+  /** How many transmitter addresses of the peer to remember (default 64). */
+  readonly rememberedTransmitters?: number;
+}
+
+/**
+ * Cuts the bytes of one connection into messages. Pure: the caller feeds it every read and tells it
+ * when a burst of reads is over. Returned messages are views into the chunks fed.
+ */
+export class AirportStreamReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly transmitters: TransmitterMemory;
+  private readonly acceptsHeader: (header: AirportHeader) => boolean;
+
+  constructor(options: StreamReaderOptions) {
+    this.acceptsHeader = options.acceptsHeader;
+    this.transmitters = new TransmitterMemory(options.rememberedTransmitters ?? 64);
+  }
+
+  /** Bytes from one read. Returns the messages known to be complete: those another message follows. */
+  push(chunk: Buffer): Result<Buffer, StreamReason>[] {
+    const bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const out: Result<Buffer, StreamReason>[] = [];
+    // A read starts where a send() started: the first bytes are a header even when the split below fails.
+    let start = 0;
+    this.learnTransmitter(bytes, start);
+    for (;;) {
+      const next = this.findConfirmedStart(
+        bytes,
+        start + AIRPORT_HEADER_BYTES + AirportFrameLimits.minTransmitted,
+      );
+      if (next === undefined) break;
+      out.push(ok(bytes.subarray(start, next)));
+      start = next;
+      this.learnTransmitter(bytes, start);
+    }
+    const tail = bytes.subarray(start);
+    if (tail.length > AIRPORT_MAX_MESSAGE_BYTES) {
+      out.push(
+        reject(
+          "oversize",
+          `${tail.length} bytes without a message boundary; no airport peer sends more than ${AIRPORT_MAX_MESSAGE_BYTES}`,
+        ),
+      );
+      this.pending = Buffer.alloc(0);
+    } else {
+      this.pending = tail;
+    }
+    return out;
+  }
+
+  /**
+   * The reads of this burst are over: whole sends were queued, so the tail is a whole message.
+   * A tail shorter than a header is kept: the rest of a header can only be late, never absent.
+   */
+  settle(): Result<Buffer, StreamReason>[] {
+    if (this.pending.length < AIRPORT_HEADER_BYTES) return [];
+    const message = this.pending;
+    this.pending = Buffer.alloc(0);
+    return [ok(message)];
+  }
+
+  /** The peer closed: an unsettled tail was cut off mid-message. */
+  end(): Result<Buffer, StreamReason>[] {
+    if (this.pending.length === 0) return [];
+    const cut = this.pending.length;
+    this.pending = Buffer.alloc(0);
+    return [reject("truncated", `${cut} bytes of an unfinished message when the peer closed`)];
+  }
+
+  /** Bytes held back until more arrive or the burst settles. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  private learnTransmitter(bytes: Buffer, start: number): void {
+    if (bytes.length - start < AIRPORT_HEADER_BYTES + FRAME_WITH_TRANSMITTER_BYTES) return;
+    if (!this.acceptsHeader(readHeader(bytes, start))) return;
+    const frame = start + AIRPORT_HEADER_BYTES;
+    if (!isPlausibleFrameControl(bytes[frame])) return;
+    this.transmitters.remember(readMac(bytes, frame + TRANSMITTER_OFFSET));
+  }
+
+  /**
+   * The first offset from `from` where a message of this peer starts: a header it would write, then
+   * a plausible 802.11 frame sent by a transmitter this peer has used before. The transmitter check
+   * is what keeps a frame whose payload happens to contain the header bytes in one piece.
+   */
+  private findConfirmedStart(bytes: Buffer, from: number): number | undefined {
+    const lastStart = bytes.length - AIRPORT_HEADER_BYTES - FRAME_WITH_TRANSMITTER_BYTES;
+    for (let at = from; at <= lastStart; at++) {
+      // Only frame messages are ever glued: a port request is always answered before the next send.
+      if (bytes[at] !== AirportMode.wifiFrame) continue;
+      if (!this.acceptsHeader(readHeader(bytes, at))) continue;
+      const frame = at + AIRPORT_HEADER_BYTES;
+      if (!isPlausibleFrameControl(bytes[frame])) continue;
+      if (this.transmitters.has(readMac(bytes, frame + TRANSMITTER_OFFSET))) return at;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Writes whole messages to a socket, one write() each, one per event-loop turn, in order.
+ * Node's Writable would otherwise hand queued messages to libuv as one writev(), and a writev()
+ * cut short by a full socket buffer leaves half a message for the next syscall.
+ */
+export class AirportMessageWriter {
+  private readonly queue: Buffer[] = [];
+  private busy = false;
+  private endRequested = false;
+
+  /** @param maxQueued messages held for a slow reader before new ones are refused */
+  constructor(
+    private readonly socket: Socket,
+    private readonly maxQueued: number,
+  ) {}
+
+  /** Queues one message; false if the queue is full or the socket gone (the message is dropped). */
+  send(message: Buffer): boolean {
+    if (this.endRequested || this.socket.destroyed || this.queue.length >= this.maxQueued) return false;
+    this.queue.push(message);
+    this.pump();
+    return true;
+  }
+
+  /** Closes the socket once every queued message has been written (a refusal answer, then close). */
+  endWhenFlushed(): void {
+    this.endRequested = true;
+    this.pump();
+  }
+
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    if (this.queue.length === 0) {
+      // Close both directions once written, as close() would: the peer may never close its side.
+      if (this.endRequested && !this.socket.destroyed) this.socket.end(() => this.socket.destroy());
+      return;
+    }
+    this.busy = true;
+    // setImmediate rather than the write callback's nextTick: the event loop polls for reads
+    // between two messages, so a reader in this process sees them one by one too.
+    setImmediate(() => {
+      const message = this.queue.shift();
+      if (message === undefined || this.socket.destroyed) {
+        this.busy = false;
+        this.queue.length = 0;
+        return;
+      }
+      this.socket.write(message, () => {
+        // A failed write also emits 'error' on the socket; the owner handles it there.
+        this.busy = false;
+        this.pump();
+      });
+    });
+  }
+}
