@@ -182,10 +182,13 @@ export class HwsimMedium implements LocalMedium {
   }
 
   private injectionHeader(air: AirFrame): Buffer {
-    const key = air.rate500kbps | (air.flags << 8);
+    const key = air.freqMhz * 65536 + air.rate500kbps * 256 + air.flags;
     let header = this.injectionHeaders.get(key);
     if (!header) {
+      // The channel field is informational for the kernel (the radio's tuning decides) but makes
+      // recorded injections readable.
       header = encodeInjectionHeader({
+        freqMhz: air.freqMhz,
         ...(air.rate500kbps > 0 ? { rate500kbps: air.rate500kbps } : {}),
         noAck: (air.flags & AirFrameFlags.noAck) !== 0,
       });
@@ -297,6 +300,11 @@ export class HwsimMedium implements LocalMedium {
       const remove = channel.ackProxies.sweep(now);
       if (remove.length > 0) this.applyAckChange(channel, freqMhz, { add: null, remove });
     }
+  }
+
+  /** Addresses of the guest's own radio interfaces, as last read. */
+  guestMacs(): MacAddress[] {
+    return [...this.guestAddresses.keys()];
   }
 
   /** Current number of proxied addresses over all channels. */

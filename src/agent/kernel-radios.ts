@@ -24,6 +24,7 @@ class KernelRadio implements InjectionRadio {
     private readonly wiphy: number,
     private readonly control: WirelessControl,
     private readonly injector: LiveInjector,
+    private readonly onInterfaceAdded: (ifindex: number) => void,
   ) {}
 
   inject(packet: Buffer): void {
@@ -40,6 +41,7 @@ class KernelRadio implements InjectionRadio {
       mac: macBuffer(mac),
     });
     this.ackInterfaces.set(mac, ifindex);
+    this.onInterfaceAdded(ifindex);
     await this.control.setLinkUp(ifindex);
   }
 
@@ -63,17 +65,27 @@ export class KernelRadios implements RadioBackend {
   private readonly radios = new Map<number, KernelRadio>();
   private readonly ownWiphys = new Set<number>();
 
+  /** Interfaces we added to a radio we did not create (--inject-phy): deleted by hand at close. */
+  private readonly borrowedInterfaces: number[] = [];
+
   private constructor(
-    private readonly hwsim: HwsimRadios,
+    private readonly hwsim: HwsimRadios | null,
     private readonly control: WirelessControl,
+    private readonly injectPhy: string | null,
   ) {}
 
-  static async open(): Promise<KernelRadios> {
-    const hwsim = await HwsimRadios.open();
+  /** With `injectPhy`, inject through that existing radio (one channel) instead of creating radios. */
+  static async open(injectPhy: string | null = null): Promise<KernelRadios> {
+    const hwsim = injectPhy === null ? await HwsimRadios.open() : null;
     try {
-      return new KernelRadios(hwsim, await WirelessControl.open());
+      const control = await WirelessControl.open();
+      if (injectPhy !== null && (await control.wiphyByName(injectPhy)) === null) {
+        control.close();
+        throw new Error(`--inject-phy ${injectPhy}: no such radio (see 'iw phy')`);
+      }
+      return new KernelRadios(hwsim, control, injectPhy);
     } catch (error) {
-      hwsim.close();
+      hwsim?.close();
       throw error;
     }
   }
@@ -95,21 +107,37 @@ export class KernelRadios implements RadioBackend {
     return guest;
   }
 
-  async createRadio(freqMhz: number): Promise<InjectionRadio> {
+  private async radioFor(freqMhz: number): Promise<string> {
+    if (this.hwsim === null) {
+      if (this.radios.size > 0) {
+        throw new Error(
+          `--inject-phy ${this.injectPhy} already serves ${[...this.radios.keys()].join(", ")} MHz; without --inject-phy the agent creates a radio per channel`,
+        );
+      }
+      return this.injectPhy as string;
+    }
     const name = `wtphy${freqMhz}`;
     // Locally administered, random: the radio's own address never appears on the air.
     const permAddr = randomBytes(6);
     permAddr[0] = (permAddr[0] & 0xfc) | 0x02;
     await this.hwsim.newRadio({ name, permAddr });
+    return name;
+  }
+
+  async createRadio(freqMhz: number): Promise<InjectionRadio> {
+    const name = await this.radioFor(freqMhz);
     const wiphy = await this.control.wiphyByName(name);
     if (wiphy === null) throw new Error(`hwsim created radio ${name} but nl80211 does not list it`);
     this.ownWiphys.add(wiphy);
     const ifname = `wt${freqMhz}`;
     const ifindex = await this.control.addMonitor({ wiphy, ifname, active: false });
+    if (this.hwsim === null) this.borrowedInterfaces.push(ifindex);
     // Monitor interfaces start at MTU 1500; a full-size data frame needs more (EMSGSIZE otherwise).
     await this.control.setLinkUp(ifindex, { mtu: INJECTION_MTU });
     await this.control.setFrequency(ifindex, freqMhz);
-    const radio = new KernelRadio(freqMhz, wiphy, this.control, new LiveInjector(ifname));
+    const radio = new KernelRadio(freqMhz, wiphy, this.control, new LiveInjector(ifname), (index) => {
+      if (this.hwsim === null) this.borrowedInterfaces.push(index);
+    });
     this.radios.set(freqMhz, radio);
     return radio;
   }
@@ -121,8 +149,10 @@ export class KernelRadios implements RadioBackend {
   async close(): Promise<void> {
     for (const radio of this.radios.values()) radio.close();
     this.radios.clear();
-    // The radios and all their interfaces vanish with the hwsim socket (DESTROY_RADIO_ON_CLOSE).
-    this.hwsim.close();
+    for (const ifindex of this.borrowedInterfaces)
+      await this.control.deleteInterface(ifindex).catch(() => {});
+    // Our own radios and all their interfaces vanish with the hwsim socket (DESTROY_RADIO_ON_CLOSE).
+    this.hwsim?.close();
     this.control.close();
   }
 }

@@ -1,0 +1,219 @@
+// The agent: one UDP socket, the peers, the local media, and the two walks between them
+// (send.ts, receive.ts). It says hello at start and every keepalive interval, answers hellos that
+// ask for it, notices peers that fall silent, and reports every counter on request.
+
+import { formatMac, type MacAddress } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
+import {
+  type DatagramTransport,
+  formatEndpoint,
+  TunnelSocket,
+  type UdpEndpoint,
+} from "../os/udp/tunnel-socket.js";
+import type { Hello } from "../tunnel/hello.js";
+import type { TunnelMessage } from "../tunnel/message.js";
+import { TunnelReceiver } from "../tunnel/receiver.js";
+import { TunnelSender } from "../tunnel/sender.js";
+import type { LocalMedium } from "./medium.js";
+import { type Peer, PeerTable } from "./peer.js";
+import { ReceivePath } from "./receive.js";
+import { SendPath } from "./send.js";
+import { formatCounters } from "./stats.js";
+
+/** How often HELLOs go out; a peer silent for three intervals is reported gone. */
+export const KEEPALIVE_INTERVAL_MS = 5000;
+const SILENT_AFTER_INTERVALS = 3;
+
+export interface AgentOptions {
+  readonly nodeId: number;
+  readonly nodeName: string;
+  readonly psk: Buffer | null;
+  readonly listen: UdpEndpoint;
+  readonly peers: readonly UdpEndpoint[];
+  readonly media: readonly LocalMedium[];
+  /** Addresses of this machine's own radios, announced in HELLOs so peers can spot collisions. */
+  readonly localRadioMacs: () => readonly MacAddress[];
+  readonly log: Logger;
+  readonly now?: () => number;
+  readonly keepaliveMs?: number;
+  /** Tests may put something else than a UDP socket under the agent. */
+  readonly bindTransport?: (
+    listen: UdpEndpoint,
+    onDatagram: (datagram: Buffer, from: UdpEndpoint) => void,
+    onError: (error: Error, to: UdpEndpoint) => void,
+  ) => Promise<DatagramTransport & { readonly local: UdpEndpoint }>;
+}
+
+export class Agent {
+  readonly peers: PeerTable;
+  readonly sender: TunnelSender;
+  readonly receiver: TunnelReceiver;
+  private send: SendPath | null = null;
+  private receive: ReceivePath | null = null;
+  private transport: (DatagramTransport & { readonly local: UdpEndpoint }) | null = null;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private readonly silent = new Set<Peer>();
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: AgentOptions) {
+    this.peers = new PeerTable(options.peers);
+    this.sender = new TunnelSender({ nodeId: options.nodeId, psk: options.psk });
+    this.receiver = new TunnelReceiver({ psk: options.psk });
+    this.now = options.now ?? Date.now;
+    this.log = options.log;
+  }
+
+  get local(): UdpEndpoint | null {
+    return this.transport?.local ?? null;
+  }
+
+  async start(): Promise<void> {
+    const bind = this.options.bindTransport ?? TunnelSocket.bind;
+    const transport = await bind(
+      this.options.listen,
+      (datagram, from) => this.receive?.receive(datagram, from),
+      (error, to) => this.sendFailed(error, to),
+    );
+    this.transport = transport;
+    this.send = new SendPath(this.peers, this.sender, transport, this.options.media, this.log);
+    this.receive = new ReceivePath(
+      this.peers,
+      this.receiver,
+      this.options.media,
+      (peer, hello) => this.heardHello(peer, hello),
+      this.log,
+    );
+    try {
+      for (const medium of this.options.media) {
+        await medium.start((air) => this.send?.transmit(air, medium));
+        this.log.info(`medium ${medium.name} is up`);
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.log.info(
+      `listening on UDP ${formatEndpoint(transport.local)} as node ${this.options.nodeId.toString(16).padStart(8, "0")} (${this.options.nodeName}), ` +
+        `${this.options.psk ? "sealed with the pre-shared key" : "unauthenticated (no --key-file)"}; peers: ${
+          this.peers
+            .all()
+            .map((peer) => peer.label)
+            .join(", ") || "none"
+        }`,
+    );
+    this.sayHello(true);
+    const interval = this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS;
+    this.keepaliveTimer = setInterval(() => {
+      this.sayHello(false);
+      this.checkSilentPeers(interval * SILENT_AFTER_INTERVALS);
+    }, interval);
+    this.keepaliveTimer.unref();
+  }
+
+  private hello(replyRequested: boolean): Hello {
+    return {
+      keepaliveIntervalMs: this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS,
+      capabilities: 0,
+      replyRequested,
+      nodeName: this.options.nodeName,
+      radioMacs: this.options.localRadioMacs(),
+    };
+  }
+
+  private sayHello(replyRequested: boolean, only?: Peer): void {
+    if (!this.transport) return;
+    for (const peer of only ? [only] : this.peers.all()) {
+      this.transport.send(this.sender.hello(this.hello(replyRequested)), peer.endpoint);
+      peer.counters.add("datagrams-sent");
+    }
+  }
+
+  private heardHello(peer: Peer, message: Extract<TunnelMessage, { type: "hello" }>): void {
+    const { origin, hello } = message;
+    const change = peer.learn(
+      {
+        nodeId: origin.nodeId,
+        sessionId: origin.sessionId,
+        nodeName: hello.nodeName,
+        radioMacs: hello.radioMacs,
+      },
+      this.now(),
+    );
+    if (this.silent.delete(peer)) this.log.info(`peer ${peer.label} is back`);
+    if (change !== "same") {
+      this.log.info(
+        `peer ${peer.label} is ${change === "new" ? "up" : "restarted"}: node ${origin.nodeId.toString(16).padStart(8, "0")}, radios ${peer.describeRadios()}`,
+      );
+      this.checkCollisions(peer, hello.radioMacs);
+    }
+    if (hello.replyRequested) this.sayHello(false, peer);
+  }
+
+  private checkCollisions(peer: Peer, remote: readonly MacAddress[]): void {
+    const local = new Set(this.options.localRadioMacs());
+    const shared = remote.filter((mac) => local.has(mac));
+    if (shared.length === 0) return;
+    this.log.error(
+      `peer ${peer.label} has radios with the same address as ours (${shared.map(formatMac).join(", ")}): hwsim gives every VM the same default MACs, and frames between equal addresses never arrive; restart the agents with --unique-macs (or set distinct addresses with 'ip link set wlan0 address ...')`,
+    );
+  }
+
+  private checkSilentPeers(timeoutMs: number): void {
+    const now = this.now();
+    for (const peer of this.peers.all()) {
+      if (peer.lastHeardMs === null || peer.isAlive(now, timeoutMs) || this.silent.has(peer)) continue;
+      this.silent.add(peer);
+      this.log.warn(
+        `peer ${peer.label} has been silent for ${Math.round((now - peer.lastHeardMs) / 1000)} s`,
+      );
+    }
+  }
+
+  private sendFailed(error: Error, to: UdpEndpoint): void {
+    const peer = this.peers.find(to);
+    peer?.counters.add("send-error");
+    this.log.limited("warn", "send-error", `sending to ${formatEndpoint(to)} failed: ${error.message}`);
+  }
+
+  /** Every counter, one line per component, for SIGUSR1 and exit. */
+  report(mediaCounters: ReadonlyMap<string, Record<string, number>>): string[] {
+    const lines: string[] = [];
+    if (this.send) lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}`);
+    if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
+    for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);
+    const sessions = this.receiver.stats().senders;
+    for (const peer of this.peers.all()) {
+      const session = peer.identity
+        ? sessions.find((s) => s.nodeId === peer.identity?.nodeId && s.sessionId === peer.identity.sessionId)
+        : undefined;
+      const sequence = session
+        ? ` received=${session.received} duplicates=${session.duplicates} reordered=${session.reordered} lost=${session.lost} too-old=${session.tooOld}`
+        : "";
+      lines.push(`peer ${peer.label}: ${formatCounters(peer.counters.snapshot())}${sequence}`);
+    }
+    return lines;
+  }
+
+  get sendCounters(): SendPath["counters"] | null {
+    return this.send?.counters ?? null;
+  }
+
+  get receiveCounters(): ReceivePath["counters"] | null {
+    return this.receive?.counters ?? null;
+  }
+
+  async stop(): Promise<void> {
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+    for (const medium of this.options.media) {
+      try {
+        await medium.close();
+      } catch (error) {
+        this.log.warn(`closing ${medium.name}: ${String(error)}`);
+      }
+    }
+    await this.transport?.close();
+    this.transport = null;
+  }
+}

@@ -1,0 +1,113 @@
+// The agent's configuration and the parsers for its command-line forms. Parsers return a Result
+// whose detail is the one sentence the CLI prints before exiting non-zero.
+
+import { isIP } from "node:net";
+import type { LogLevel } from "../log.js";
+import { ok, type Result, reject } from "../result.js";
+
+/** UDP port of the tunnel when --listen and --peer name none: 802.11 → 8211. */
+export const DEFAULT_PORT = 8211;
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface AirportConfig {
+  readonly mode: "listen" | "connect";
+  readonly hub: number;
+  readonly socketPath: string;
+  readonly freqMhz: number;
+  readonly signalDbm: number;
+  readonly rate500kbps: number;
+}
+
+export interface AgentConfig {
+  readonly peers: readonly HostPort[];
+  readonly listen: HostPort;
+  /** Capture interface, or null for --iface none (no hwsim path). */
+  readonly iface: string | null;
+  readonly keyFile: string | null;
+  readonly injectPhy: string | null;
+  readonly uniqueMacs: boolean;
+  readonly nodeName: string;
+  readonly logLevel: LogLevel;
+  readonly statsIntervalSeconds: number;
+  readonly airport: AirportConfig | null;
+}
+
+type ConfigReject = "bad-option";
+
+function parsePort(text: string, what: string): Result<number, ConfigReject> {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    return reject("bad-option", `${what}: '${text}' is not a UDP port (1-65535)`);
+  }
+  return ok(port);
+}
+
+/** HOST, HOST:PORT, [V6], [V6]:PORT or a bare IPv6 address. */
+export function parseHostPort(
+  text: string,
+  defaultPort: number,
+  what: string,
+): Result<HostPort, ConfigReject> {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    const port = bracketed[2] === undefined ? ok(defaultPort) : parsePort(bracketed[2], what);
+    if (!port.ok) return port;
+    if (isIP(bracketed[1]) !== 6)
+      return reject("bad-option", `${what}: '${bracketed[1]}' is not an IPv6 address`);
+    return ok({ host: bracketed[1], port: port.value });
+  }
+  if (isIP(text) === 6) return ok({ host: text, port: defaultPort });
+  const colon = text.lastIndexOf(":");
+  const host = colon === -1 ? text : text.slice(0, colon);
+  if (host === "" || !/^[A-Za-z0-9._-]+$/.test(host)) {
+    return reject(
+      "bad-option",
+      `${what}: '${text}' is not HOST[:PORT] (e.g. 10.0.0.2 or 10.0.0.2:${DEFAULT_PORT})`,
+    );
+  }
+  const port = colon === -1 ? ok(defaultPort) : parsePort(text.slice(colon + 1), what);
+  if (!port.ok) return port;
+  return ok({ host, port: port.value });
+}
+
+/** [ADDR:]PORT for --listen; a bare port listens on every IPv4 address. */
+export function parseListen(text: string): Result<HostPort, ConfigReject> {
+  if (/^\d+$/.test(text)) {
+    const port = parsePort(text, "--listen");
+    return port.ok ? ok({ host: "0.0.0.0", port: port.value }) : port;
+  }
+  const parsed = parseHostPort(text, DEFAULT_PORT, "--listen");
+  if (parsed.ok && isIP(parsed.value.host) === 0) {
+    return reject("bad-option", `--listen: '${parsed.value.host}' is not an IP address of this machine`);
+  }
+  return parsed;
+}
+
+/** The hub as QEMU's termid names it (-128..255); the header carries it as int8. */
+export function parseHubId(text: string, what: string): Result<number, ConfigReject> {
+  const hub = Number(text);
+  if (!/^-?\d+$/.test(text) || hub < -128 || hub > 255) {
+    return reject(
+      "bad-option",
+      `${what}: '${text}' is not an airport hub id (0-255, as given to QEMU's termid)`,
+    );
+  }
+  return ok(hub);
+}
+
+export function parseIntegerIn(
+  text: string,
+  min: number,
+  max: number,
+  what: string,
+): Result<number, ConfigReject> {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < min || value > max) {
+    return reject("bad-option", `${what}: '${text}' is not a whole number from ${min} to ${max}`);
+  }
+  return ok(value);
+}

@@ -1,0 +1,89 @@
+// A peer is another agent we exchange datagrams with: configured by address, learnt by HELLO
+// (node id, session, name, radio addresses). Its counters say what crossed the tunnel each way.
+
+import { formatMac, type MacAddress } from "../ieee80211/mac.js";
+import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { Counters } from "./stats.js";
+
+export const PEER_COUNTERS = [
+  "datagrams-sent",
+  "send-error",
+  "datagrams-received",
+  "frames-received",
+  "hellos-received",
+  "malformed",
+  "auth-failure",
+  "replay",
+  "reordered",
+] as const;
+export type PeerCounter = (typeof PEER_COUNTERS)[number];
+
+export interface PeerIdentity {
+  readonly nodeId: number;
+  readonly sessionId: bigint;
+  readonly nodeName: string;
+  readonly radioMacs: readonly MacAddress[];
+}
+
+export class Peer {
+  readonly counters = new Counters<PeerCounter>(PEER_COUNTERS);
+  identity: PeerIdentity | null = null;
+  lastHeardMs: number | null = null;
+
+  constructor(readonly endpoint: UdpEndpoint) {}
+
+  get label(): string {
+    const name = this.identity?.nodeName;
+    return name ? `${name} (${formatEndpoint(this.endpoint)})` : formatEndpoint(this.endpoint);
+  }
+
+  /** Records a HELLO; returns what changed, for the log. */
+  learn(identity: PeerIdentity, nowMs: number): "new" | "restarted" | "same" {
+    const previous = this.identity;
+    this.identity = identity;
+    this.lastHeardMs = nowMs;
+    if (previous === null) return "new";
+    return previous.sessionId === identity.sessionId ? "same" : "restarted";
+  }
+
+  isAlive(nowMs: number, timeoutMs: number): boolean {
+    return this.lastHeardMs !== null && nowMs - this.lastHeardMs <= timeoutMs;
+  }
+
+  describeRadios(): string {
+    return this.identity?.radioMacs.map(formatMac).join(", ") || "none";
+  }
+}
+
+/** Peers by the address their datagrams come from. */
+export class PeerTable {
+  private readonly peers: Peer[];
+
+  constructor(endpoints: readonly UdpEndpoint[]) {
+    this.peers = endpoints.map((endpoint) => new Peer(endpoint));
+  }
+
+  /**
+   * The peer a datagram came from: the exact address and port, or else the only peer at that
+   * address (its agent may send from another port than the one we send to).
+   */
+  find(from: UdpEndpoint): Peer | undefined {
+    let sameAddress: Peer | undefined;
+    let candidates = 0;
+    for (const peer of this.peers) {
+      if (peer.endpoint.address !== from.address) continue;
+      if (peer.endpoint.port === from.port) return peer;
+      sameAddress = peer;
+      candidates++;
+    }
+    return candidates === 1 ? sameAddress : undefined;
+  }
+
+  all(): readonly Peer[] {
+    return this.peers;
+  }
+
+  get size(): number {
+    return this.peers.length;
+  }
+}

@@ -1,0 +1,130 @@
+// The inbound walk of a datagram: it arrives (receive) → from a configured peer? → authentic, new,
+// well-formed (open) → HELLOs update the peer, frames go to every local medium (steer) → each
+// medium injects it into its own air or says why not (inject).
+
+import { formatMac } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
+import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import type { Result } from "../result.js";
+import type { TunnelReject } from "../tunnel/constants.js";
+import type { TunnelMessage } from "../tunnel/message.js";
+import type { ReceivedMessage } from "../tunnel/receiver.js";
+import type { DeliverDrop, LocalMedium } from "./medium.js";
+import type { Peer, PeerCounter, PeerTable } from "./peer.js";
+import { Counters } from "./stats.js";
+
+export const RECEIVE_COUNTERS = [
+  "datagrams-in",
+  "dropped-unknown-peer",
+  "dropped-malformed",
+  "dropped-auth-failure",
+  "dropped-replay",
+  "frames-in",
+  "injected",
+  "dropped-wrong-channel",
+  "dropped-too-short",
+  "dropped-too-long",
+  "dropped-inject-error",
+  "dropped-not-ready",
+] as const;
+export type ReceiveCounter = (typeof RECEIVE_COUNTERS)[number];
+
+/** The receiving half of the tunnel (TunnelReceiver): authenticates, de-duplicates, decodes. */
+export interface DatagramOpener {
+  open(datagram: Buffer): Result<ReceivedMessage, TunnelReject>;
+}
+
+export type HelloHandler = (peer: Peer, message: Extract<TunnelMessage, { type: "hello" }>) => void;
+
+const REJECT_COUNTERS: Record<TunnelReject, { agent: ReceiveCounter; peer: PeerCounter }> = {
+  truncated: { agent: "dropped-malformed", peer: "malformed" },
+  "bad-magic": { agent: "dropped-malformed", peer: "malformed" },
+  "bad-version": { agent: "dropped-malformed", peer: "malformed" },
+  "unknown-type": { agent: "dropped-malformed", peer: "malformed" },
+  oversize: { agent: "dropped-malformed", peer: "malformed" },
+  "bad-field": { agent: "dropped-malformed", peer: "malformed" },
+  unauthenticated: { agent: "dropped-auth-failure", peer: "auth-failure" },
+  "not-sealed": { agent: "dropped-auth-failure", peer: "auth-failure" },
+  "sealed-but-no-key": { agent: "dropped-auth-failure", peer: "auth-failure" },
+  replayed: { agent: "dropped-replay", peer: "replay" },
+  "too-old": { agent: "dropped-replay", peer: "replay" },
+  // A datagram of a peer's previous run, arriving after its restart: late, not an attack.
+  "stale-session": { agent: "dropped-replay", peer: "replay" },
+};
+
+const DELIVER_COUNTERS: Record<DeliverDrop, ReceiveCounter> = {
+  "wrong-channel": "dropped-wrong-channel",
+  "too-short": "dropped-too-short",
+  "too-long": "dropped-too-long",
+  "inject-error": "dropped-inject-error",
+  "not-ready": "dropped-not-ready",
+};
+
+export class ReceivePath {
+  readonly counters = new Counters<ReceiveCounter>(RECEIVE_COUNTERS);
+
+  constructor(
+    private readonly peers: PeerTable,
+    private readonly opener: DatagramOpener,
+    private readonly media: readonly LocalMedium[],
+    private readonly onHello: HelloHandler,
+    private readonly log: Logger,
+  ) {}
+
+  receive(datagram: Buffer, from: UdpEndpoint): void {
+    this.counters.add("datagrams-in");
+    const peer = this.peers.find(from);
+    if (!peer) {
+      this.counters.add("dropped-unknown-peer");
+      this.log.limited(
+        "warn",
+        "unknown-peer",
+        `ignoring a datagram from ${formatEndpoint(from)}: not a configured --peer`,
+      );
+      return;
+    }
+    peer.counters.add("datagrams-received");
+    const opened = this.opener.open(datagram);
+    if (!opened.ok) {
+      const counters = REJECT_COUNTERS[opened.error.reason];
+      this.counters.add(counters.agent);
+      peer.counters.add(counters.peer);
+      this.log.limited(
+        "warn",
+        `reject-${opened.error.reason}`,
+        `dropping a datagram from ${peer.label}: ${opened.error.reason}: ${opened.error.detail}`,
+      );
+      return;
+    }
+    const { message, arrival } = opened.value;
+    if (arrival === "reordered") peer.counters.add("reordered");
+    if (message.type === "hello") {
+      peer.counters.add("hellos-received");
+      this.onHello(peer, message);
+      return;
+    }
+    peer.counters.add("frames-received");
+    this.counters.add("frames-in");
+    this.steer(message.air, peer);
+  }
+
+  /** Every local medium gets the frame; each decides whether its radios can hear it. */
+  private steer(air: Extract<TunnelMessage, { type: "frame" }>["air"], peer: Peer): void {
+    let delivered = false;
+    let lastDrop: DeliverDrop | null = null;
+    for (const medium of this.media) {
+      const outcome = medium.deliver(air);
+      if (outcome.delivered) delivered = true;
+      else lastDrop = outcome.drop;
+    }
+    if (delivered) {
+      this.counters.add("injected");
+    } else if (lastDrop !== null) {
+      this.counters.add(DELIVER_COUNTERS[lastDrop]);
+      if (lastDrop === "inject-error") {
+        const ta = air.frame.length >= 16 ? formatMac(air.frame.readUIntBE(10, 6)) : "?";
+        this.log.limited("warn", "deliver-error", `could not inject a frame from ${ta} (via ${peer.label})`);
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+// Runs the agent for the command line: turns an AgentConfig into real media, a UDP socket and
+// peers, checks every prerequisite with one actionable sentence, and handles signals:
+// SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 logs the counters.
+
+import { createHash } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { readFileSync } from "node:fs";
+import pcap from "pcap";
+import { hubIdFromTermid } from "../airport/constants.js";
+import { AirportHubPort } from "../airport/hub-client.js";
+import { AirportHubServer } from "../airport/hub-server.js";
+import type { MacAddress } from "../ieee80211/mac.js";
+import { createLogger, type Logger } from "../log.js";
+import { WirelessControl } from "../os/netlink/nl80211.js";
+import { LiveCapture } from "../os/pcap/live.js";
+import type { UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { parsePresharedKey } from "../tunnel/psk.js";
+import { Agent } from "./agent.js";
+import type { AgentConfig } from "./config.js";
+import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "./hwsim-medium.js";
+import { KernelRadios } from "./kernel-radios.js";
+import type { LocalMedium } from "./medium.js";
+import { uniqueMacFor } from "./unique-macs.js";
+
+/** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */
+export const EXIT_FAILURE = 1;
+/** SIGTERM must end the agent within 2 s; stopping takes far less, this is the backstop. */
+const STOP_DEADLINE_MS = 1500;
+
+class PrerequisiteError extends Error {}
+
+function readKey(path: string): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new PrerequisiteError(
+      `cannot read the key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  const key = parsePresharedKey(text);
+  if (!key.ok)
+    throw new PrerequisiteError(
+      `${path} is not a wifi-tunnel key (${key.error.detail}); make one with 'wifi-tunnel genkey > ${path}'`,
+    );
+  return key.value;
+}
+
+async function resolvePeers(config: AgentConfig): Promise<UdpEndpoint[]> {
+  const endpoints: UdpEndpoint[] = [];
+  for (const peer of config.peers) {
+    try {
+      const { address } = await lookup(peer.host);
+      endpoints.push({ address, port: peer.port });
+    } catch {
+      throw new PrerequisiteError(
+        `cannot resolve --peer ${peer.host}: give an IP address or a name this machine can resolve`,
+      );
+    }
+  }
+  return endpoints;
+}
+
+/** A stable u32 per machine and port, so logs name the same node across restarts. */
+function nodeIdFor(config: AgentConfig): number {
+  let machineId = "";
+  try {
+    machineId = readFileSync("/etc/machine-id", "utf8").trim();
+  } catch {
+    // Containers may lack it: the node name and port still tell agents apart.
+  }
+  const digest = createHash("sha256")
+    .update(`${machineId}\0${config.nodeName}\0${config.listen.port}`)
+    .digest();
+  return digest.readUInt32BE(0);
+}
+
+async function hwsimMedium(
+  config: AgentConfig,
+  iface: string,
+  log: Logger,
+): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
+  const control = await WirelessControl.open();
+  try {
+    const ifindex = await control.linkIndex(iface);
+    if (ifindex === null) {
+      throw new PrerequisiteError(
+        `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
+      );
+    }
+    // hwsim0 starts down and libpcap refuses a down interface.
+    await control.setLinkUp(ifindex);
+    if (config.uniqueMacs) await makeMacsUnique(control, log);
+  } finally {
+    control.close();
+  }
+  let backend: KernelRadios;
+  try {
+    backend = await KernelRadios.open(config.injectPhy);
+  } catch (error) {
+    throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
+  }
+  const medium = new HwsimMedium({
+    captureIface: iface,
+    source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
+    backend,
+    log,
+  });
+  return { medium, radioMacs: () => medium.guestMacs() };
+}
+
+/** --unique-macs: give each local radio interface an address derived from the machine identity. */
+async function makeMacsUnique(control: WirelessControl, log: Logger): Promise<void> {
+  for (const iface of await control.interfaces()) {
+    if (iface.iftype === "MONITOR") continue;
+    const wanted = uniqueMacFor(iface.ifname);
+    if (iface.mac.equals(wanted)) continue;
+    if (await control.linkIsUp(iface.ifindex)) {
+      log.warn(
+        `--unique-macs: ${iface.ifname} is up, its address stays ${iface.mac.toString("hex")}; start the agent before hostapd/wpa_supplicant bring it up`,
+      );
+      continue;
+    }
+    await control.setLinkAddress(iface.ifindex, wanted);
+    log.info(
+      `--unique-macs: ${iface.ifname} now uses ${[...wanted].map((b) => b.toString(16).padStart(2, "0")).join(":")}`,
+    );
+  }
+}
+
+function airportMedium(config: NonNullable<AgentConfig["airport"]>, log: Logger): LocalMedium {
+  const options = {
+    hubId: hubIdFromTermid(config.hub),
+    socketPath: config.socketPath,
+    radio: { freqMhz: config.freqMhz, signalDbm: config.signalDbm, rate500kbps: config.rate500kbps },
+    log,
+  };
+  return config.mode === "listen" ? new AirportHubServer(options) : new AirportHubPort(options);
+}
+
+function mediaCounters(media: readonly LocalMedium[]): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const medium of media) {
+    if (medium instanceof HwsimMedium)
+      out.set(medium.name, { ...medium.counters.snapshot(), "ack-proxies": medium.ackProxyCount });
+    else if (medium instanceof AirportHubServer || medium instanceof AirportHubPort)
+      out.set(medium.name, flattenStats(medium.stats));
+  }
+  return out;
+}
+
+function flattenStats(stats: object, prefix = ""): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(stats)) {
+    if (typeof value === "number") out[`${prefix}${key}`] = value;
+    else if (value && typeof value === "object") Object.assign(out, flattenStats(value, `${prefix}${key}.`));
+  }
+  return out;
+}
+
+export async function runAgent(config: AgentConfig): Promise<number> {
+  const log = createLogger({ level: config.logLevel });
+  // libpcap's warnings (e.g. "no IPv4 address assigned" on monitor interfaces) are noise here.
+  (pcap as unknown as { warningHandler: (text: string) => void }).warningHandler = (text) =>
+    log.debug(`libpcap: ${text}`);
+  const media: LocalMedium[] = [];
+  let agent: Agent | null = null;
+  try {
+    const psk = config.keyFile ? readKey(config.keyFile) : null;
+    const peers = await resolvePeers(config);
+    let radioMacs: () => MacAddress[] = () => [];
+    if (config.iface !== null) {
+      const hwsim = await hwsimMedium(config, config.iface, log);
+      media.push(hwsim.medium);
+      radioMacs = hwsim.radioMacs;
+    }
+    if (config.airport) media.push(airportMedium(config.airport, log));
+    agent = new Agent({
+      nodeId: nodeIdFor(config),
+      nodeName: config.nodeName,
+      psk,
+      listen: { address: config.listen.host, port: config.listen.port },
+      peers,
+      media,
+      localRadioMacs: radioMacs,
+      log,
+    });
+    await agent.start();
+  } catch (error) {
+    await agent?.stop().catch(() => {});
+    for (const medium of media) await medium.close().catch(() => {});
+    log.error(error instanceof Error ? error.message : String(error));
+    return EXIT_FAILURE;
+  }
+
+  const running = agent;
+  const report = (why: string): void => {
+    log.info(`counters (${why}):`);
+    for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
+  };
+  process.on("SIGUSR1", () => report("SIGUSR1"));
+  const statsTimer =
+    config.statsIntervalSeconds > 0
+      ? setInterval(() => report("periodic"), config.statsIntervalSeconds * 1000)
+      : null;
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  if (statsTimer) clearInterval(statsTimer);
+  log.info(`${signal}: stopping`);
+  const deadline = setTimeout(() => {
+    log.error(
+      "stopping took too long; exiting anyway (the kernel removes our radios with our netlink socket)",
+    );
+    process.exit(EXIT_FAILURE);
+  }, STOP_DEADLINE_MS);
+  await running.stop();
+  clearTimeout(deadline);
+  report("exit");
+  // libpcap's poll handle keeps the loop alive until one more packet arrives after close().
+  process.exit(0);
+}

@@ -1,0 +1,88 @@
+// The outbound walk of a frame: a local radio transmitted it (capture) → is it worth sending
+// (classify) → seal it once → send the same datagram to every peer, and hand it to the other
+// local media (an airport hub and hwsim radios in one agent share the air too).
+
+import { parseFrame } from "../ieee80211/frame.js";
+import type { Logger } from "../log.js";
+import type { DatagramTransport } from "../os/udp/tunnel-socket.js";
+import type { Result } from "../result.js";
+import type { SendRefusal } from "../tunnel/sender.js";
+import type { AirFrame, LocalMedium } from "./medium.js";
+import type { PeerTable } from "./peer.js";
+import { Counters } from "./stats.js";
+
+export const SEND_COUNTERS = [
+  "frames-in",
+  "sent",
+  "dropped-malformed",
+  "dropped-control",
+  "dropped-oversize",
+  "dropped-no-peer",
+] as const;
+export type SendCounter = (typeof SEND_COUNTERS)[number];
+
+/** Largest 802.11 frame the tunnel carries (v1 limit; 2304-byte MSDU plus headers and MIC fit). */
+export const MAX_TUNNEL_FRAME = 2400;
+
+/** The sending half of the tunnel (TunnelSender): numbers and, with a key, seals each datagram. */
+export interface FrameSealer {
+  frame(air: AirFrame): Result<Buffer, SendRefusal>;
+}
+
+export class SendPath {
+  readonly counters = new Counters<SendCounter>(SEND_COUNTERS);
+
+  constructor(
+    private readonly peers: PeerTable,
+    private readonly sealer: FrameSealer,
+    private readonly transport: DatagramTransport,
+    private readonly media: readonly LocalMedium[],
+    private readonly log: Logger,
+  ) {}
+
+  /** A local medium reports a transmission. */
+  transmit(air: AirFrame, from: LocalMedium): void {
+    this.counters.add("frames-in");
+    const view = parseFrame(air.frame);
+    if (!view.ok) {
+      this.counters.add("dropped-malformed");
+      this.log.limited(
+        "warn",
+        "send-malformed",
+        `${from.name}: not sending an unreadable frame: ${view.error.detail}`,
+      );
+      return;
+    }
+    // Control frames (ACK, RTS, CTS, BlockAck) belong to one radio's exchange; the receiving kernel
+    // makes its own. Forwarding them would only confuse both sides.
+    if (view.value.type === "control") {
+      this.counters.add("dropped-control");
+      return;
+    }
+    if (air.frame.length > MAX_TUNNEL_FRAME) {
+      this.counters.add("dropped-oversize");
+      this.log.limited(
+        "warn",
+        "send-oversize",
+        `${from.name}: a ${air.frame.length}-byte frame exceeds the tunnel's ${MAX_TUNNEL_FRAME}`,
+      );
+      return;
+    }
+    for (const medium of this.media) if (medium !== from) medium.deliver(air);
+    if (this.peers.size === 0) {
+      this.counters.add("dropped-no-peer");
+      return;
+    }
+    const datagram = this.sealer.frame(air);
+    if (!datagram.ok) {
+      this.counters.add(datagram.error.reason === "oversize" ? "dropped-oversize" : "dropped-malformed");
+      this.log.limited("warn", "send-refused", `${from.name}: frame not sent: ${datagram.error.detail}`);
+      return;
+    }
+    for (const peer of this.peers.all()) {
+      this.transport.send(datagram.value, peer.endpoint);
+      peer.counters.add("datagrams-sent");
+    }
+    this.counters.add("sent");
+  }
+}

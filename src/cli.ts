@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Entry point of the wifi-tunnel command (see src/cli/program.ts for the commands and flags).
+
+import { CommanderError } from "commander";
+import { buildProgram, EXIT_USAGE } from "./cli/program.js";
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "wifi-tunnel.usage") process.stderr.write(`wifi-tunnel: ${error.message}\n`);
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`wifi-tunnel: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

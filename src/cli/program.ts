@@ -1,0 +1,218 @@
+// wifi-tunnel's command line: the agent (default command), `inspect` for capture files, and
+// `genkey` for a pre-shared key. Every wrong flag ends in one sentence on stderr and exit 2.
+
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { Command, CommanderError, Option } from "commander";
+import {
+  type AgentConfig,
+  type AirportConfig,
+  DEFAULT_PORT,
+  type HostPort,
+  parseHostPort,
+  parseHubId,
+  parseIntegerIn,
+  parseListen,
+} from "../agent/config.js";
+import { runAgent } from "../agent/run.js";
+import { airportSocketPath, hubIdFromTermid } from "../airport/constants.js";
+import { runInspect } from "../inspect/command.js";
+import { LOG_LEVELS, type LogLevel } from "../log.js";
+import type { Result } from "../result.js";
+import { generatePresharedKey } from "../tunnel/psk.js";
+
+export const EXIT_USAGE = 2;
+
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new CommanderError(EXIT_USAGE, "wifi-tunnel.usage", result.error.detail);
+}
+
+function packageVersion(): string {
+  const url = new URL("../../../package.json", import.meta.url);
+  try {
+    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+interface AgentOptions {
+  peer: string[];
+  iface: string;
+  listen: string;
+  keyFile?: string;
+  injectPhy?: string;
+  uniqueMacs: boolean;
+  nodeName: string;
+  logLevel: LogLevel;
+  statsInterval: string;
+  airportListen?: string;
+  airportConnect?: string;
+  airportSocket?: string;
+  airportFreq: string;
+  airportSignal: string;
+  airportRate: string;
+}
+
+function airportConfig(options: AgentOptions): AirportConfig | null {
+  if (options.airportListen !== undefined && options.airportConnect !== undefined) {
+    unwrap({
+      ok: false,
+      error: {
+        reason: "bad-option",
+        detail:
+          "--airport-listen and --airport-connect exclude each other: an agent is either the hub or one of its ports",
+      },
+    });
+  }
+  const hubText = options.airportListen ?? options.airportConnect;
+  if (hubText === undefined) {
+    if (options.airportSocket !== undefined) {
+      unwrap({
+        ok: false,
+        error: {
+          reason: "bad-option",
+          detail: "--airport-socket needs --airport-listen HUB or --airport-connect HUB",
+        },
+      });
+    }
+    return null;
+  }
+  const mode = options.airportListen !== undefined ? "listen" : "connect";
+  const hub = unwrap(parseHubId(hubText, `--airport-${mode}`));
+  return {
+    mode,
+    hub,
+    socketPath: options.airportSocket ?? airportSocketPath(hubIdFromTermid(hub)),
+    freqMhz: unwrap(parseIntegerIn(options.airportFreq, 2400, 7200, "--airport-freq")),
+    signalDbm: unwrap(parseIntegerIn(options.airportSignal, -127, 0, "--airport-signal")),
+    rate500kbps: unwrap(parseIntegerIn(options.airportRate, 1, 255, "--airport-rate")),
+  };
+}
+
+export function agentConfig(options: AgentOptions): AgentConfig {
+  const peers: HostPort[] = options.peer.map((text) => unwrap(parseHostPort(text, DEFAULT_PORT, "--peer")));
+  const iface = options.iface === "none" ? null : options.iface;
+  const airport = airportConfig(options);
+  if (iface === null && airport === null) {
+    unwrap({
+      ok: false,
+      error: {
+        reason: "bad-option",
+        detail:
+          "--iface none leaves nothing to tunnel: add --airport-listen HUB or --airport-connect HUB, or capture an interface",
+      },
+    });
+  }
+  if (!/^[\w.-]{1,15}$/.test(options.iface)) {
+    unwrap({
+      ok: false,
+      error: { reason: "bad-option", detail: `--iface: '${options.iface}' is not an interface name` },
+    });
+  }
+  return {
+    peers,
+    listen: unwrap(parseListen(options.listen)),
+    iface,
+    keyFile: options.keyFile ?? null,
+    injectPhy: options.injectPhy ?? null,
+    uniqueMacs: options.uniqueMacs,
+    nodeName: options.nodeName,
+    logLevel: options.logLevel,
+    statsIntervalSeconds: unwrap(parseIntegerIn(options.statsInterval, 0, 86_400, "--stats-interval")),
+    airport,
+  };
+}
+
+const EXAMPLES = `
+Examples:
+  # In VM A (10.0.0.1) and VM B (10.0.0.2), each with 'modprobe mac80211_hwsim radios=1':
+  wifi-tunnel --peer 10.0.0.2            (in VM A)
+  wifi-tunnel --peer 10.0.0.1            (in VM B)
+
+  # Three VMs, authenticated and encrypted with a shared key:
+  wifi-tunnel genkey > /etc/wifi-tunnel/key       (copy the file to every VM)
+  wifi-tunnel --peer 10.0.0.2 --peer 10.0.0.3 --key-file /etc/wifi-tunnel/key
+
+  # On the host, be the wifi-medium for virtio-mac80211 guests (QEMU -netdev airport,termid=20)
+  # and bridge them to an hwsim VM:
+  wifi-tunnel --iface none --airport-listen 20 --peer 10.0.0.2
+
+  # Read a capture:
+  wifi-tunnel inspect hwsim0.pcap
+
+Signals: SIGINT/SIGTERM stop the agent (exit 0); SIGUSR1 logs its counters.
+`;
+
+export function buildProgram(): Command {
+  const program = new Command("wifi-tunnel")
+    .description(
+      "Let Wi-Fi radios in different VMs hear each other: tunnels mac80211_hwsim (and virtio-mac80211 airport) frames over UDP.",
+    )
+    .version(packageVersion())
+    .option(
+      "--peer <host[:port]>",
+      `a peer agent (repeat for several; port defaults to ${DEFAULT_PORT})`,
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      "--iface <name>",
+      "capture interface: hwsim's monitor of every local transmission, or 'none'",
+      "hwsim0",
+    )
+    .option(
+      "--listen <[addr:]port>",
+      "UDP address and port to receive peers' datagrams on",
+      String(DEFAULT_PORT),
+    )
+    .option(
+      "--key-file <path>",
+      "pre-shared key (base64, 32 bytes; see 'wifi-tunnel genkey'): authenticate and encrypt",
+    )
+    .option(
+      "--inject-phy <phy>",
+      "inject through this existing radio instead of creating radios (one channel only)",
+    )
+    .option(
+      "--unique-macs",
+      "give local hwsim radios addresses derived from /etc/machine-id (while they are down)",
+      false,
+    )
+    .option("--node-name <name>", "name peers show in their logs", hostname())
+    .addOption(new Option("--log-level <level>", "how much to log").choices(LOG_LEVELS).default("info"))
+    .option("--stats-interval <seconds>", "log counters this often (0: only on SIGUSR1 and at exit)", "0")
+    .option("--airport-listen <hub>", "be the wifi-medium server for this airport hub (QEMU termid)")
+    .option("--airport-connect <hub>", "join this airport hub's wifi-medium server as one port")
+    .option("--airport-socket <path>", "airport Unix socket path (default /tmp/wifimedium_data.<hub>.sock)")
+    .option("--airport-freq <mhz>", "channel of the airport hub's frames", "2437")
+    .option("--airport-signal <dbm>", "signal reported for airport frames sent to peers", "-30")
+    .option("--airport-rate <500kbps>", "rate reported for airport frames, in 500 kbit/s units", "2")
+    .addHelpText("after", EXAMPLES)
+    .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
+    .exitOverride()
+    .action(async (options: AgentOptions) => {
+      process.exitCode = await runAgent(agentConfig(options));
+    });
+
+  program
+    .command("inspect")
+    .description(
+      "print one line per 802.11 frame of a pcap/pcapng capture (radiotap or plain 802.11) and a summary",
+    )
+    .argument("<file>", "capture file")
+    .option("--json", "machine-readable output", false)
+    .action(async (file: string, options: { json: boolean }) => {
+      process.exitCode = await runInspect(file, { json: options.json }, process.stdout, process.stderr);
+    });
+
+  program
+    .command("genkey")
+    .description("print a new random pre-shared key for --key-file")
+    .action(() => {
+      process.stdout.write(`${generatePresharedKey()}\n`);
+    });
+
+  return program;
+}

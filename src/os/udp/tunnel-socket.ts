@@ -1,0 +1,77 @@
+// The tunnel's UDP socket, via node:dgram: the only module that touches it. One socket both
+// sends to every peer and receives from them, so peers behind the same address pair just work.
+
+import { createSocket, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+
+export interface UdpEndpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export function formatEndpoint(endpoint: UdpEndpoint): string {
+  return isIPv6(endpoint.address)
+    ? `[${endpoint.address}]:${endpoint.port}`
+    : `${endpoint.address}:${endpoint.port}`;
+}
+
+export interface DatagramTransport {
+  send(datagram: Buffer, to: UdpEndpoint): void;
+  close(): Promise<void>;
+}
+
+/** Socket buffers sized for bursts of full-size frames (an iperf3 run fills the default quickly). */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export class TunnelSocket implements DatagramTransport {
+  private constructor(
+    private readonly socket: Socket,
+    readonly local: UdpEndpoint,
+    private readonly onSendError: (error: Error, to: UdpEndpoint) => void,
+  ) {}
+
+  static bind(
+    listen: UdpEndpoint,
+    onDatagram: (datagram: Buffer, from: UdpEndpoint) => void,
+    onSendError: (error: Error, to: UdpEndpoint) => void,
+  ): Promise<TunnelSocket> {
+    const socket = createSocket({ type: isIPv6(listen.address) ? "udp6" : "udp4", reuseAddr: false });
+    return new Promise((resolve, reject) => {
+      socket.once("error", (error: NodeJS.ErrnoException) => {
+        reject(
+          new Error(
+            error.code === "EADDRINUSE"
+              ? `UDP ${formatEndpoint(listen)} is already in use: stop the other agent or pick another --listen port`
+              : `cannot listen on UDP ${formatEndpoint(listen)}: ${error.message}`,
+          ),
+        );
+      });
+      socket.bind(listen.port, listen.address, () => {
+        socket.removeAllListeners("error");
+        try {
+          socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+          socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+        } catch {
+          // Capped by net.core.rmem_max; the default still works, only bursts suffer.
+        }
+        const bound = socket.address();
+        const tunnel = new TunnelSocket(socket, { address: bound.address, port: bound.port }, onSendError);
+        socket.on("message", (datagram, rinfo) =>
+          onDatagram(datagram, { address: rinfo.address, port: rinfo.port }),
+        );
+        socket.on("error", (error) => onSendError(error, tunnel.local));
+        resolve(tunnel);
+      });
+    });
+  }
+
+  send(datagram: Buffer, to: UdpEndpoint): void {
+    this.socket.send(datagram, to.port, to.address, (error) => {
+      if (error) this.onSendError(error, to);
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
