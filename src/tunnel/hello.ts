@@ -8,12 +8,15 @@ import { isUtf8 } from "node:buffer";
 import { MAC_LENGTH, type MacAddress, readMac, writeMac } from "../ieee80211/mac.js";
 import { ok, type Result, reject } from "../result.js";
 import {
+  HEADER_LENGTH,
   HELLO_FIXED_LENGTH,
   HELLO_TLV_HEADER_LENGTH,
   HelloFlags,
   HelloOffset,
   HelloTlvType,
+  MAX_DATAGRAM_LENGTH,
   MAX_NODE_NAME_BYTES,
+  TAG_LENGTH,
 } from "./constants.js";
 
 export interface Hello {
@@ -32,7 +35,8 @@ export interface Hello {
 export type HelloReject = "truncated" | "bad-field";
 
 const MAX_KEEPALIVE_INTERVAL_MS = 0xffff;
-const MAX_TLV_VALUE_LENGTH = 0xffff;
+/** A sealed HELLO must fit in MAX_DATAGRAM_LENGTH like everything else (about 380 radio MACs). */
+const MAX_HELLO_BODY_LENGTH = MAX_DATAGRAM_LENGTH - HEADER_LENGTH - TAG_LENGTH;
 
 function nodeNameLength(hello: Hello): number {
   return Buffer.byteLength(hello.nodeName, "utf8");
@@ -58,8 +62,9 @@ export function helloEncodingProblem(hello: Hello): string | null {
   if (nodeNameLength(hello) > MAX_NODE_NAME_BYTES) {
     return `node name is ${nodeNameLength(hello)} bytes of UTF-8, at most ${MAX_NODE_NAME_BYTES}`;
   }
-  if (hello.radioMacs.length * MAC_LENGTH > MAX_TLV_VALUE_LENGTH)
-    return `${hello.radioMacs.length} radio MACs`;
+  if (helloEncodingLength(hello) > MAX_HELLO_BODY_LENGTH) {
+    return `${hello.radioMacs.length} radio MACs make the HELLO longer than a datagram may be`;
+  }
   for (const mac of hello.radioMacs) {
     if (!Number.isInteger(mac) || mac < 0 || mac > 0xffff_ffff_ffff) return `radio MAC ${mac} is not 48-bit`;
   }

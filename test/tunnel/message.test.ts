@@ -147,6 +147,8 @@ describe("HELLO", () => {
     expect(encode({ capabilities: -1 })).toThrow(RangeError);
     expect(encode({ nodeName: "x".repeat(65) })).toThrow(RangeError);
     expect(encode({ radioMacs: [2 ** 48] })).toThrow(RangeError);
+    expect(encode({ radioMacs: Array.from({ length: 400 }, (_, i) => i) })).toThrow(RangeError);
+    expect(encode({ radioMacs: Array.from({ length: 300 }, (_, i) => i) })).not.toThrow();
   });
 });
 
