@@ -112,6 +112,10 @@ export const FrameControlFlags = {
 
 /** Data subtypes with this bit carry a QoS Control field. */
 export const DATA_SUBTYPE_QOS = 0x8;
+/** Data subtypes with this bit carry no payload (null, CF-Ack, CF-Poll and their QoS forms). */
+export const DATA_SUBTYPE_NO_DATA = 0x4;
+/** QoS Control bit 7 in a frame with payload: the body is an A-MSDU. */
+export const QOS_AMSDU_PRESENT = 0x0080;
 
 /** MAC header sizes in bytes. */
 export const HeaderLength = {

@@ -4,6 +4,7 @@
 
 import { ok, type Result, reject } from "../result.js";
 import {
+  DATA_SUBTYPE_NO_DATA,
   DATA_SUBTYPE_QOS,
   FRAME_TYPES,
   FrameControlFlags,
@@ -11,6 +12,7 @@ import {
   type FrameType,
   FrameTypeCode,
   HeaderLength,
+  QOS_AMSDU_PRESENT,
   SUBTYPE_NAMES,
 } from "./constants.js";
 import { type MacAddress, readMac } from "./mac.js";
@@ -37,7 +39,10 @@ export interface FrameView {
   /** Transmitter address; null for ACK, CTS and the other RA-only control frames. */
   readonly ta: MacAddress | null;
   readonly bssid: MacAddress | null;
-  /** Source and destination: management and data frames only. */
+  /**
+   * Source and destination: management and data frames only, and null in an A-MSDU wherever the
+   * standard moves them into the subframes (802.11-2020 Table 9-30).
+   */
   readonly sa: MacAddress | null;
   readonly da: MacAddress | null;
   /** From sequence control: management and data frames only. */
@@ -161,6 +166,11 @@ export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
     const address1 = readMac(frame, OFFSET_ADDRESS1);
     const address2 = readMac(frame, OFFSET_ADDRESS2);
     const address3 = readMac(frame, OFFSET_ADDRESS3);
+    const qosOffset = hasAddress4 ? OFFSET_ADDRESS4 + HeaderLength.address4 : OFFSET_SEQUENCE_CONTROL + 2;
+    if (hasQos) qosControl = frame.readUInt16LE(qosOffset);
+    // An A-MSDU carries SA and DA in each subframe; the MAC header's spare addresses hold the BSSID.
+    const isAmsdu =
+      qosControl !== null && (subtype & DATA_SUBTYPE_NO_DATA) === 0 && (qosControl & QOS_AMSDU_PRESENT) !== 0;
     ra = address1;
     ta = address2;
     if (!isData || (!toDs && !fromDs)) {
@@ -170,23 +180,20 @@ export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
     } else if (toDs && !fromDs) {
       bssid = address1;
       sa = address2;
-      da = address3;
+      da = isAmsdu ? null : address3;
     } else if (fromDs && !toDs) {
       da = address1;
       bssid = address2;
-      sa = address3;
+      sa = isAmsdu ? null : address3;
+    } else if (isAmsdu) {
+      bssid = address3;
     } else {
       // WDS / mesh: four addresses and no BSSID.
       da = address3;
       sa = readMac(frame, OFFSET_ADDRESS4);
     }
     sequenceControl = frame.readUInt16LE(OFFSET_SEQUENCE_CONTROL);
-    let offset = hasAddress4 ? OFFSET_ADDRESS4 + HeaderLength.address4 : OFFSET_SEQUENCE_CONTROL + 2;
-    if (hasQos) {
-      qosControl = frame.readUInt16LE(offset);
-      offset += HeaderLength.qosControl;
-    }
-    if (hasHtControl) htControl = frame.readUInt32LE(offset);
+    if (hasHtControl) htControl = frame.readUInt32LE(qosOffset + (hasQos ? HeaderLength.qosControl : 0));
   }
 
   return ok({

@@ -222,6 +222,26 @@ describe("parseFrame: data frames, address roles by To DS / From DS", () => {
     });
   });
 
+  it.each([
+    { ds: "00", flags: "00", roles: { da: M1, sa: M2, bssid: M3 } },
+    { ds: "01 To DS", flags: "01", roles: { bssid: M1, sa: M2, da: null } },
+    { ds: "10 From DS", flags: "02", roles: { da: M1, bssid: M2, sa: null } },
+  ])("A-MSDU $ds: SA/DA not in the header are null (they are in the subframes)", ({ flags, roles }) => {
+    // QoS control 0x0080: A-MSDU present.
+    const view = parsed(parseFrame(hex(`88${flags} 0000 ${A1} ${A2} ${A3} 0000 8000 aaaa`)));
+    expect(view).toMatchObject({ ra: M1, ta: M2, ...roles, qosControl: 0x0080 });
+  });
+
+  it("A-MSDU in a 4-address frame: address 3 is the BSSID, no SA/DA in the header", () => {
+    const view = parsed(parseFrame(hex(`8803 0000 ${A1} ${A2} ${A3} 0000 ${A4} 8000`)));
+    expect(view).toMatchObject({ ra: M1, ta: M2, bssid: M3, sa: null, da: null, headerLength: 32 });
+  });
+
+  it("the A-MSDU bit means nothing in a QoS null (no payload)", () => {
+    const view = parsed(parseFrame(hex(`c801 0000 ${A1} ${A2} ${A3} 0000 8000`)));
+    expect(view).toMatchObject({ bssid: M1, sa: M2, da: M3 });
+  });
+
   it("the order bit on non-QoS data is strictly-ordered service, not +HTC", () => {
     const view = parsed(parseFrame(hex(`0880 0000 ${A1} ${A2} ${A3} 0000 aabbccdd`)));
     expect(view).toMatchObject({ order: true, htControl: null, headerLength: 24 });
