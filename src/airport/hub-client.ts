@@ -116,7 +116,7 @@ export class AirportHubPort implements LocalMedium {
       throw error;
     }
     const portId = this.assignedPortId;
-    this.writer = new AirportMessageWriter(socket, this.maxQueued);
+    this.writer = new AirportMessageWriter(socket, { maxQueued: this.maxQueued });
     this.log.info(`${this.name}: joined the hub at ${this.socketPath} as port ${portId}`);
 
     // Frames relayed by the hub carry their sender's port id, never ours.

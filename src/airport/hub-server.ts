@@ -39,8 +39,10 @@ export interface AirportHubServerOptions {
   readonly radio?: AirportRadio;
   /** A connection that has not asked for a port by then is closed (default 5000 ms). */
   readonly handshakeTimeoutMs?: number;
-  /** Messages queued for a port that reads too slowly before further ones are dropped (default 256). */
+  /** Messages queued for a port before further ones are dropped (default 512). */
   readonly maxQueuedPerPort?: number;
+  /** A port that has not drained its queue for this long stops holding up its senders (default 1000 ms). */
+  readonly stalledPortMs?: number;
   readonly log?: AirportLog;
 }
 
@@ -52,8 +54,14 @@ export type AirportHubDrop =
   | "before-handshake"
   /** A frame whose header names another hub or port than the connection's own. */
   | "foreign-header"
-  /** A port's queue was full: its guest is not reading. */
+  /** A port's queue was full: its guest reads more slowly than the others send. */
   | "port-backlog";
+
+/**
+ * A sender stops being read while any port it relays to has this many messages queued, so the hub
+ * slows the fastest guest down to the slowest (wifimedium.c does it with blocking send()s).
+ */
+const RELAY_HIGH_WATER = 32;
 
 export interface AirportHubStats {
   portsAssigned: number;
@@ -107,6 +115,12 @@ interface Connection {
   ended: boolean;
   settleScheduled: boolean;
   handshakeTimer: NodeJS.Timeout | undefined;
+  /** Senders not read until this port's queue drains. */
+  readonly heldSenders: Set<Connection>;
+  /** Runs while this port holds senders; when it fires the port counts as not reading. */
+  stallTimer: NodeJS.Timeout | undefined;
+  /** A guest that stopped reading (paused VM): frames to it are dropped, nobody waits for it. */
+  notReading: boolean;
 }
 
 export class AirportHubServer implements LocalMedium {
@@ -118,6 +132,7 @@ export class AirportHubServer implements LocalMedium {
   private readonly radio: AirportRadio;
   private readonly handshakeTimeoutMs: number;
   private readonly maxQueuedPerPort: number;
+  private readonly stalledPortMs: number;
   private readonly log: AirportLog;
   /** Like wifimedium.c's port table: a connection takes the lowest free slot when accepted. */
   private readonly slots: (Connection | undefined)[] = new Array(AIRPORT_MAX_PORTS).fill(undefined);
@@ -133,7 +148,8 @@ export class AirportHubServer implements LocalMedium {
     this.socketPath = options.socketPath ?? airportSocketPath(options.hubId);
     this.radio = options.radio ?? DEFAULT_AIRPORT_RADIO;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
-    this.maxQueuedPerPort = options.maxQueuedPerPort ?? 256;
+    this.maxQueuedPerPort = options.maxQueuedPerPort ?? 512;
+    this.stalledPortMs = options.stalledPortMs ?? 1000;
     this.log = options.log ?? SILENT_LOG;
     this.name = `airport:${options.hubId}`;
   }
@@ -220,12 +236,18 @@ export class AirportHubServer implements LocalMedium {
         acceptsHeader: (header) =>
           header.mode === AirportMode.wifiFrame && header.hubId === this.hubId && header.portId === portId,
       }),
-      writer: new AirportMessageWriter(socket, this.maxQueuedPerPort),
+      writer: new AirportMessageWriter(socket, {
+        maxQueued: this.maxQueuedPerPort,
+        onDrained: () => this.portDrained(connection),
+      }),
       handshaken: false,
       refused: false,
       ended: false,
       settleScheduled: false,
       handshakeTimer: undefined,
+      heldSenders: new Set(),
+      stallTimer: undefined,
+      notReading: false,
     };
     this.connections.add(connection);
     if (portId !== undefined) this.slots[portId] = connection;
@@ -240,6 +262,7 @@ export class AirportHubServer implements LocalMedium {
 
     socket.on("data", (chunk: Buffer) => {
       for (const message of connection.reader.push(chunk)) this.handle(connection, message);
+      this.holdIfCongested(connection);
       this.scheduleSettle(connection);
     });
     socket.on("end", () => {
@@ -256,19 +279,67 @@ export class AirportHubServer implements LocalMedium {
     socket.on("close", () => this.forget(connection));
   }
 
-  /** After this burst of reads, the tail the reader holds is a whole message (see stream.ts). */
+  /**
+   * After this burst of reads, the tail the reader holds is a whole message (see stream.ts). Not while
+   * the sender is held: its next read may be the rest of that tail.
+   */
   private scheduleSettle(connection: Connection): void {
-    if (connection.settleScheduled || connection.reader.pendingBytes === 0) return;
+    if (connection.settleScheduled || connection.reader.pendingBytes === 0 || connection.socket.isPaused())
+      return;
     connection.settleScheduled = true;
     setImmediate(() => {
       connection.settleScheduled = false;
+      // Held since scheduling: reads after the pause wait in Node's buffer; resuming settles again.
+      if (connection.socket.isPaused()) return;
       const tail = connection.ended ? connection.reader.end() : connection.reader.settle();
       for (const message of tail) this.handle(connection, message);
+      this.holdIfCongested(connection);
     });
   }
 
+  /** Stop reading a sender while a port it relays to is backed up, as a blocking send() would. */
+  private holdIfCongested(sender: Connection): void {
+    for (const port of this.slots) {
+      if (!port || port === sender || port.notReading || port.writer.queuedMessages < RELAY_HIGH_WATER)
+        continue;
+      port.heldSenders.add(sender);
+      sender.socket.pause();
+      port.stallTimer ??= setTimeout(() => this.declareNotReading(port), this.stalledPortMs);
+    }
+  }
+
+  private portDrained(port: Connection): void {
+    clearTimeout(port.stallTimer);
+    port.stallTimer = undefined;
+    if (port.notReading) {
+      port.notReading = false;
+      this.log.info(`${this.describe(port)}: reading again`);
+    }
+    this.releaseSenders(port);
+  }
+
+  private declareNotReading(port: Connection): void {
+    port.stallTimer = undefined;
+    port.notReading = true;
+    this.log.warn(
+      `${this.describe(port)}: no progress for ${this.stalledPortMs} ms; dropping its frames instead of holding up the hub`,
+    );
+    this.releaseSenders(port);
+  }
+
+  private releaseSenders(port: Connection): void {
+    for (const sender of port.heldSenders) {
+      const stillHeld = this.slots.some((other) => other !== port && other?.heldSenders.has(sender));
+      if (stillHeld) continue;
+      sender.socket.resume();
+      this.scheduleSettle(sender);
+    }
+    port.heldSenders.clear();
+  }
+
   private handle(connection: Connection, bytes: Result<Buffer, StreamReason>): void {
-    if (connection.socket.destroyed || connection.refused) return;
+    // After a refusal nothing from the connection matters; it is being closed.
+    if (connection.refused) return;
     if (!bytes.ok) {
       this.drop(connection, bytes.error.reason, bytes.error.detail);
       return;
@@ -360,7 +431,10 @@ export class AirportHubServer implements LocalMedium {
 
   private forget(connection: Connection): void {
     clearTimeout(connection.handshakeTimer);
+    clearTimeout(connection.stallTimer);
     this.connections.delete(connection);
+    for (const port of this.slots) port?.heldSenders.delete(connection);
+    this.releaseSenders(connection);
     if (connection.portId !== undefined && this.slots[connection.portId] === connection) {
       this.slots[connection.portId] = undefined;
       if (connection.handshaken) this.log.info(`${this.name}: port ${connection.portId} left`);

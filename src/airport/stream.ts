@@ -165,6 +165,13 @@ export class AirportStreamReader {
   }
 }
 
+export interface WriterOptions {
+  /** Messages held for a slow reader before send() refuses more. */
+  readonly maxQueued: number;
+  /** Called each time the last queued message has been handed to the kernel. */
+  readonly onDrained?: () => void;
+}
+
 /**
  * Writes whole messages to a socket, one write() each, one per event-loop turn, in order.
  * Node's Writable would otherwise hand queued messages to libuv as one writev(), and a writev()
@@ -175,11 +182,16 @@ export class AirportMessageWriter {
   private busy = false;
   private endRequested = false;
 
-  /** @param maxQueued messages held for a slow reader before new ones are refused */
+  private readonly maxQueued: number;
+  private readonly onDrained: () => void;
+
   constructor(
     private readonly socket: Socket,
-    private readonly maxQueued: number,
-  ) {}
+    options: WriterOptions,
+  ) {
+    this.maxQueued = options.maxQueued;
+    this.onDrained = options.onDrained ?? (() => {});
+  }
 
   /** Queues one message; false if the queue is full or the socket gone (the message is dropped). */
   send(message: Buffer): boolean {
@@ -219,6 +231,7 @@ export class AirportMessageWriter {
       this.socket.write(message, () => {
         // A failed write also emits 'error' on the socket; the owner handles it there.
         this.busy = false;
+        if (this.queue.length === 0) this.onDrained();
         this.pump();
       });
     });

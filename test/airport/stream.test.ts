@@ -189,7 +189,7 @@ describe("AirportMessageWriter over a Unix socket", () => {
     // Node's Writable batches queued writes into _writev; the writer must never let it.
     writerSide._writev = writev;
 
-    const writer = new AirportMessageWriter(writerSide, 1000);
+    const writer = new AirportMessageWriter(writerSide, { maxQueued: 1000 });
     const messages = Array.from({ length: 1000 }, (_, index) =>
       messageFrom(STATION_A, index, burstFrameLength(index)),
     );
@@ -205,7 +205,7 @@ describe("AirportMessageWriter over a Unix socket", () => {
   });
 
   it("refuses messages beyond its queue limit instead of buffering without end", () => {
-    const writer = new AirportMessageWriter(writerSide, 2);
+    const writer = new AirportMessageWriter(writerSide, { maxQueued: 2 });
     const message = messageFrom(STATION_A, 1, 30);
     expect([writer.send(message), writer.send(message), writer.send(message)]).toEqual([true, true, false]);
   });
@@ -215,7 +215,7 @@ describe("AirportMessageWriter over a Unix socket", () => {
     const reads: Buffer[] = [];
     rawReader.on("data", (chunk: Buffer) => reads.push(chunk));
     const ended = new Promise<void>((resolve) => rawReader.once("end", () => resolve()));
-    const writer = new AirportMessageWriter(writerSide, 10);
+    const writer = new AirportMessageWriter(writerSide, { maxQueued: 10 });
     const answer = Buffer.from([0, 20, 0xff, 0xff]);
     writer.send(answer);
     writer.endWhenFlushed();
