@@ -166,8 +166,11 @@ export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
     const address1 = readMac(frame, OFFSET_ADDRESS1);
     const address2 = readMac(frame, OFFSET_ADDRESS2);
     const address3 = readMac(frame, OFFSET_ADDRESS3);
-    const qosOffset = hasAddress4 ? OFFSET_ADDRESS4 + HeaderLength.address4 : OFFSET_SEQUENCE_CONTROL + 2;
-    if (hasQos) qosControl = frame.readUInt16LE(qosOffset);
+    // QoS control, then HT control, follow sequence control (and address 4 when there is one).
+    const afterAddresses = hasAddress4
+      ? OFFSET_ADDRESS4 + HeaderLength.address4
+      : OFFSET_SEQUENCE_CONTROL + 2;
+    if (hasQos) qosControl = frame.readUInt16LE(afterAddresses);
     // An A-MSDU carries SA and DA in each subframe; the MAC header's spare addresses hold the BSSID.
     const isAmsdu =
       qosControl !== null && (subtype & DATA_SUBTYPE_NO_DATA) === 0 && (qosControl & QOS_AMSDU_PRESENT) !== 0;
@@ -193,7 +196,7 @@ export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
       sa = readMac(frame, OFFSET_ADDRESS4);
     }
     sequenceControl = frame.readUInt16LE(OFFSET_SEQUENCE_CONTROL);
-    if (hasHtControl) htControl = frame.readUInt32LE(qosOffset + (hasQos ? HeaderLength.qosControl : 0));
+    if (hasHtControl) htControl = frame.readUInt32LE(afterAddresses + (hasQos ? HeaderLength.qosControl : 0));
   }
 
   return ok({

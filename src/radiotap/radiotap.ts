@@ -226,7 +226,8 @@ export function radiotapEncodingLength(fields: RadiotapFields): number {
  * Encodes the fields that are present (the header-only properties of a RadiotapHeader are ignored)
  * as a radiotap header with a single present word and zeroed padding. Writes into `target` at
  * `offset` when given (alignment is relative to the header, so any offset works), else allocates.
- * Returns the bytes written.
+ * Returns the bytes written. Throws RangeError when the target is too small or a value does not fit
+ * its field: those are programming errors, unlike bad bytes handed to the decoders.
  */
 export function encodeRadiotap(fields: RadiotapFields, target?: Buffer, offset = 0): Buffer {
   const length = layout(fields);
