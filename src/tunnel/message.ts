@@ -109,12 +109,14 @@ export function encodingLength(message: TunnelMessage): number {
 }
 
 /**
- * Encodes an unsealed datagram (seal.ts seals it). Throws RangeError on field values the wire cannot
- * carry; the sender checks frames from the air first (airFrameEncodingProblem).
+ * Encodes an unsealed datagram. `trailingRoom` bytes are left after the body, uninitialised, for
+ * sealInPlace to write the tag into. Throws RangeError on field values the wire cannot carry; the
+ * sender checks frames from the air first (airFrameEncodingProblem).
  */
-export function encodeMessage(message: TunnelMessage): Buffer {
-  const datagram = Buffer.allocUnsafe(encodingLength(message));
-  encodeHeader({ ...message.origin, type: typeCodeOf(message), sealed: false }, datagram);
+export function encodeMessage(message: TunnelMessage, trailingRoom = 0): Buffer {
+  const datagram = Buffer.allocUnsafe(encodingLength(message) + trailingRoom);
+  const { nodeId, sessionId, sequence } = message.origin;
+  encodeHeader({ type: typeCodeOf(message), sealed: false, nodeId, sessionId, sequence }, datagram);
   if (message.type === "hello") encodeHello(message.hello, datagram, HEADER_LENGTH);
   else encodeAirFrame(message.air, datagram, HEADER_LENGTH);
   return datagram;

@@ -7,9 +7,10 @@ import { randomBytes } from "node:crypto";
 import type { AirFrame } from "../agent/medium.js";
 import { ok, type Result } from "../result.js";
 import { airFrameEncodingProblem } from "./air-frame.js";
+import { TAG_LENGTH } from "./constants.js";
 import type { Hello } from "./hello.js";
 import { encodeMessage, type TunnelMessage } from "./message.js";
-import { deriveTrafficKey, sealDatagram } from "./seal.js";
+import { deriveTrafficKey, sealInPlace } from "./seal.js";
 
 /** A random session id for one agent run: it tells peers we restarted and keys our traffic. */
 export function newSessionId(): bigint {
@@ -68,9 +69,14 @@ export class TunnelSender {
   }
 
   private finish(message: TunnelMessage): Buffer {
-    const unsealed = encodeMessage(message);
-    // Counted only once encoding succeeded, so a refused HELLO leaves no hole in the sequence.
+    if (this.trafficKey === null) {
+      const unsealed = encodeMessage(message);
+      this.sequence++; // only once encoding succeeded: a refused HELLO leaves no hole in the sequence
+      return unsealed;
+    }
+    const sealed = encodeMessage(message, TAG_LENGTH);
     this.sequence++;
-    return this.trafficKey === null ? unsealed : sealDatagram(unsealed, this.trafficKey);
+    sealInPlace(sealed, this.trafficKey);
+    return sealed;
   }
 }
