@@ -20,9 +20,14 @@ export function tcpdumpPacketCount(path: string): number {
 }
 
 /** `tshark -T fields` output: one array of field values per packet, in file order. */
-export function tsharkFields(path: string, fields: readonly string[]): string[][] {
+export function tsharkFields(
+  path: string,
+  fields: readonly string[],
+  options: readonly string[] = [],
+): string[][] {
   // tshark exits 2 on a cut-off file but still prints the packets before the cut.
-  const run = spawnSync("tshark", ["-r", path, "-T", "fields", ...fields.flatMap((field) => ["-e", field])], {
+  const fieldArgs = fields.flatMap((field) => ["-e", field]);
+  const run = spawnSync("tshark", ["-r", path, "-T", "fields", ...fieldArgs, ...options], {
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
