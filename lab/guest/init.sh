@@ -63,5 +63,8 @@ if [ -n "$address" ]; then
   ip addr add "$address" dev eth0 && ip link set eth0 up || die "cannot configure eth0 with $address"
 fi
 
+# The host's machine-id would be every VM's: give each VM its own.
+tr -d "-" </newroot/proc/sys/kernel/random/uuid >/newroot/etc/machine-id
+
 cp /after-switch-root.sh /newroot/run/after-switch-root.sh
 exec switch_root /newroot /bin/sh /run/after-switch-root.sh

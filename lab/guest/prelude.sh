@@ -1,6 +1,12 @@
 # Shared by the guest scripts (bash, run as root inside a lab VM): `. "$LAB_GUEST_DIR/prelude.sh"`.
 # vm.ts provides LAB_SHARE (results go there), LAB_RADIOS, and with Ethernet LAB_IP / LAB_PEER_IP.
 
+# LAB_XTRACE=1 traces every command into $LAB_SHARE/xtrace.log, for debugging a scenario.
+if [ "${LAB_XTRACE:-0}" = 1 ]; then
+  exec {BASH_XTRACEFD}>>"$LAB_SHARE/xtrace.log"
+  set -x
+fi
+
 # Keep kernel chatter (regulatory.db, hwsim) from interleaving with our console output.
 dmesg -n 1
 
@@ -127,23 +133,39 @@ iperf3_client() {
 }
 
 # --- Coordination between two VMs over eth0 ----------------------------------------------------
-# Each VM serves /run/lab-flags over HTTP on its eth0 address; raising a flag is creating a file
-# there, and the peer polls for it. Nothing needs to be up on both sides at the same moment.
+# Each VM answers HTTP on its eth0 address, port 8080: GET /NAME is 200 once it has raised flag
+# NAME, and the server then marks NAME as seen. Waiting until the peer has seen our last flag
+# before powering off means neither VM vanishes while the other still polls it. (node serves,
+# bash's /dev/tcp asks: the static busybox's httpd and wget crash in this userland.)
+
+FLAGS=/run/lab-flags
 
 serve_flags() {
-  mkdir -p /run/lab-flags
-  busybox httpd -p "$LAB_IP:8080" -h /run/lab-flags || fail "cannot serve flags on $LAB_IP:8080"
+  mkdir -p "$FLAGS"
+  node -e '
+    const [dir, host] = process.argv.slice(1);
+    const { existsSync, writeFileSync } = require("node:fs");
+    const flagPath = (url) => dir + "/" + url.replace(/[^a-z0-9-]/g, "");
+    require("node:http")
+      .createServer((request, response) => {
+        const path = flagPath(request.url);
+        const raised = existsSync(path);
+        if (raised) writeFileSync(path + ".seen", "");
+        response.writeHead(raised ? 200 : 404).end();
+      })
+      .listen(8080, host);' "$FLAGS" "$LAB_IP" &
 }
 raise_flag() {
-  touch "/run/lab-flags/$1"
+  touch "$FLAGS/$1"
   log "raised flag $1"
 }
-peer_has_flag() { busybox wget -q -T 2 -O /dev/null "http://$LAB_PEER_IP:8080/$1"; }
-
-# wait_for_peer [TIMEOUT]: until the peer's eth0 answers ping.
-wait_for_peer() {
-  wait_until "${1:-120}" ping -c 1 -W 1 "$LAB_PEER_IP" || fail "peer $LAB_PEER_IP never answered ping"
-  log "peer $LAB_PEER_IP answers on eth0"
+peer_has_flag() {
+  local status
+  exec 3<>"/dev/tcp/$LAB_PEER_IP/8080" || return 1
+  printf 'GET /%s HTTP/1.0\r\n\r\n' "$1" >&3
+  read -r -t 5 _ status _ <&3
+  exec 3<&-
+  [ "$status" = 200 ]
 }
 
 # wait_for_peer_flag NAME [TIMEOUT]
@@ -152,17 +174,41 @@ wait_for_peer_flag() {
   log "peer raised flag $1"
 }
 
+# wait_until_peer_saw_flag NAME [TIMEOUT]: returns false (without failing) if it never did.
+wait_until_peer_saw_flag() {
+  wait_until "${2:-60}" test -e "$FLAGS/$1.seen" || { log "peer never saw flag $1"; return 1; }
+}
+
+# wait_for_peer [TIMEOUT]: until the peer's eth0 answers ping.
+wait_for_peer() {
+  wait_until "${1:-120}" ping -c 1 -W 1 "$LAB_PEER_IP" || fail "peer $LAB_PEER_IP never answered ping"
+  log "peer $LAB_PEER_IP answers on eth0"
+}
+
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 
-# start_agent: runs "$WIFI_TUNNEL_CMD --peer $LAB_PEER_IP --iface hwsim0" in the background,
-# logging to the share; sets AGENT_PID.
+# start_agent: runs "$WIFI_TUNNEL_CMD --peer $LAB_PEER_IP --iface hwsim0" in the background with
+# its output in $LAB_SHARE/agent.log, sets AGENT_PID, then waits until it is ready: until its log
+# matches AGENT_READY_PATTERN (an extended regexp) if that is set, else AGENT_SETTLE_SECONDS
+# (default 5). Returns false if the agent is not running by then.
 start_agent() {
   local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js}
   log "starting agent: $cmd --peer $LAB_PEER_IP --iface hwsim0"
   # shellcheck disable=SC2086 # the command string is split into words on purpose
   $cmd --peer "$LAB_PEER_IP" --iface hwsim0 >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
+  if [ -n "${AGENT_READY_PATTERN:-}" ]; then
+    wait_until 120 agent_says_ready || log "agent log never matched /$AGENT_READY_PATTERN/"
+  else
+    sleep "${AGENT_SETTLE_SECONDS:-5}"
+  fi
+  if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+    log "agent is not running (see agent.log)"
+    return 1
+  fi
+  log "agent running, pid $AGENT_PID"
 }
+agent_says_ready() { grep -Eq "$AGENT_READY_PATTERN" "$LAB_SHARE/agent.log" || ! kill -0 "$AGENT_PID"; }
 
 # stop_agent: SIGTERM, up to 10 s to exit (then SIGKILL); sets AGENT_EXIT_CODE (137 = killed).
 stop_agent() {

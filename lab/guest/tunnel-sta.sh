@@ -1,0 +1,54 @@
+#!/bin/bash
+# Two-VM tunnel scenario, station side (pair with tunnel-ap.sh). Gives its radio a MAC of its own
+# (every VM's first hwsim radio is 02:00:00:00:00:00), starts the agent, waits for the AP's
+# "ap-ready" flag, then times wpa_supplicant to wpa_state=COMPLETED, checks the 4-way handshake,
+# pings the AP 20 times and runs iperf3 against it, all over the tunnelled air.
+# Writes radios-before.txt / radios-after.txt (around the agent's life; they should be equal),
+# agent.log, wpa_supplicant.log, ping.txt, iperf3.json and results.json to $LAB_SHARE.
+# Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
+set -u
+. "$LAB_GUEST_DIR/prelude.sh"
+
+load_hwsim 1
+ip link set wlan0 down
+ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:00:aa:01}" || fail "cannot change wlan0's MAC"
+ip addr add "$STA_WLAN_IP/24" dev wlan0
+serve_flags
+
+radio_snapshot >"$LAB_SHARE/radios-before.txt"
+agent_started=false
+start_agent && agent_started=true
+wait_for_peer
+wait_for_peer_flag ap-ready 300
+
+associated=false
+handshake_completed=false
+ASSOC_SECONDS=null PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
+if $agent_started && start_station wlan0; then
+  associated=true
+  grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && handshake_completed=true
+  ping_peer "$AP_WLAN_IP" 20
+  iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+fi
+wpa_cli -p /run/wpa_supplicant -i wlan0 terminate >/dev/null 2>&1
+wait_until 10 test ! -e /run/wpa_supplicant.pid
+
+raise_flag station-done
+stop_agent
+radio_snapshot >"$LAB_SHARE/radios-after.txt"
+
+cat >"$LAB_SHARE/results.json" <<JSON
+{
+  "agent_started": $agent_started,
+  "associated": $associated,
+  "assoc_seconds": $ASSOC_SECONDS,
+  "handshake_completed": $handshake_completed,
+  "ping_transmitted": $PING_TRANSMITTED,
+  "ping_received": $PING_RECEIVED,
+  "bits_per_second": $BITS_PER_SECOND,
+  "agent_exit_code": $AGENT_EXIT_CODE
+}
+JSON
+cat "$LAB_SHARE/results.json"
+# The AP polls for "station-done"; stay reachable until it has seen it.
+wait_until_peer_saw_flag station-done 60

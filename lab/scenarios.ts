@@ -1,0 +1,191 @@
+// The lab's scenarios, each a guest script (lab/guest/) run in one or two VMs, with the results the
+// script wrote to its share read back and checked for shape. Tests assert on these; they never
+// parse guest output themselves.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { guestDir } from "./paths.js";
+import { type BootOptions, ethernetPair, runVms, type VmResult } from "./vm.js";
+
+/** A finished VM together with the results.json its guest script wrote (undefined if it wrote none). */
+export interface ScenarioVm<Results> {
+  readonly vm: VmResult;
+  readonly results: Results | undefined;
+}
+
+export interface ScenarioOptions extends BootOptions {
+  readonly timeoutMs?: number;
+  /** Extra environment for the guest scripts (e.g. WIFI_TUNNEL_CMD, LAB_CAPTURE=1, LAB_XTRACE=1). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+export interface EthernetSmokeResults {
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+}
+
+/** Two VMs, one hwsim radio each: both load hwsim, list their interfaces and ping each other on eth0. */
+export async function runEthernetSmoke(
+  options: ScenarioOptions = {},
+): Promise<[ScenarioVm<EthernetSmokeResults>, ScenarioVm<EthernetSmokeResults>]> {
+  const [first, second] = await ethernetPair();
+  const script = join(guestDir, "hwsim-and-ethernet.sh");
+  const [a, b] = await runVms(
+    [
+      { name: "vm1", script, radios: 1, ethernet: first, env: options.env },
+      { name: "vm2", script, radios: 1, ethernet: second, env: options.env },
+    ],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return [
+    withResults<EthernetSmokeResults>(a, ETHERNET_SMOKE_FIELDS),
+    withResults<EthernetSmokeResults>(b, ETHERNET_SMOKE_FIELDS),
+  ];
+}
+const ETHERNET_SMOKE_FIELDS = { ping_transmitted: "number", ping_received: "number" } as const;
+
+export interface LocalBaselineResults {
+  /** wpa_supplicant start to wpa_state=COMPLETED (association and 4-way handshake). */
+  readonly assoc_seconds: number;
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+  /** iperf3 TCP, as received by the server. */
+  readonly bits_per_second: number;
+}
+
+/**
+ * One VM, two radios, no tunnel: hostapd and wpa_supplicant (in its own netns) on one machine.
+ * With env LAB_CAPTURE=1 the share also gets hwsim0.pcap (association and pings).
+ */
+export async function runLocalBaseline(
+  options: ScenarioOptions = {},
+): Promise<ScenarioVm<LocalBaselineResults>> {
+  const [vm] = await runVms(
+    [{ name: "baseline", script: join(guestDir, "local-baseline.sh"), radios: 2, env: options.env }],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return withResults<LocalBaselineResults>(vm, LOCAL_BASELINE_FIELDS);
+}
+const LOCAL_BASELINE_FIELDS = {
+  assoc_seconds: "number",
+  ping_transmitted: "number",
+  ping_received: "number",
+  bits_per_second: "number",
+} as const;
+
+export interface TunnelApResults {
+  readonly agent_started: boolean;
+  /** The station finished (raised its flag) before the AP gave up waiting. */
+  readonly station_done: boolean;
+  readonly agent_exit_code: number;
+}
+
+export interface TunnelStationResults {
+  readonly agent_started: boolean;
+  readonly associated: boolean;
+  readonly assoc_seconds: number | null;
+  /** wpa_supplicant logged "WPA: Key negotiation completed". */
+  readonly handshake_completed: boolean;
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+  readonly bits_per_second: number | null;
+  readonly agent_exit_code: number;
+}
+
+export interface TunnelPair {
+  readonly ap: ScenarioVm<TunnelApResults>;
+  readonly station: ScenarioVm<TunnelStationResults>;
+}
+
+/**
+ * Two VMs, one hwsim radio each, an agent in each (WIFI_TUNNEL_CMD, default
+ * `node <checkout>/dist/src/cli.js`, run with `--peer <other VM> --iface hwsim0`): hostapd in one,
+ * wpa_supplicant in the other. Each share also holds radios-before.txt and radios-after.txt
+ * (see radioSnapshots) and agent.log.
+ */
+export async function runTunnelPair(options: ScenarioOptions = {}): Promise<TunnelPair> {
+  const [apEthernet, stationEthernet] = await ethernetPair();
+  const [ap, station] = await runVms(
+    [
+      {
+        name: "ap",
+        script: join(guestDir, "tunnel-ap.sh"),
+        radios: 1,
+        ethernet: apEthernet,
+        env: options.env,
+      },
+      {
+        name: "sta",
+        script: join(guestDir, "tunnel-sta.sh"),
+        radios: 1,
+        ethernet: stationEthernet,
+        env: options.env,
+      },
+    ],
+    { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
+  );
+  return {
+    ap: withResults<TunnelApResults>(ap, {
+      agent_started: "boolean",
+      station_done: "boolean",
+      agent_exit_code: "number",
+    }),
+    station: withResults<TunnelStationResults>(station, {
+      agent_started: "boolean",
+      associated: "boolean",
+      assoc_seconds: "number|null",
+      handshake_completed: "boolean",
+      ping_transmitted: "number",
+      ping_received: "number",
+      bits_per_second: "number|null",
+      agent_exit_code: "number",
+    }),
+  };
+}
+
+/** The VM's radios and interfaces before the agent started and after it exited (iw phy / iw dev). */
+export function radioSnapshots(vm: VmResult): { readonly before: string; readonly after: string } {
+  return { before: readGuestFile(vm, "radios-before.txt"), after: readGuestFile(vm, "radios-after.txt") };
+}
+
+/** A file the guest wrote to /share. */
+export function readGuestFile(vm: VmResult, name: string): string {
+  return readFileSync(join(vm.shareDir, name), "utf8");
+}
+
+/** The end of the VM's console: the message to show when a scenario went wrong. */
+export function consoleTail(vm: VmResult, lines = 40): string {
+  const text = readFileSync(vm.consoleLog, "utf8").split("\n").slice(-lines).join("\n");
+  return `${vm.name}: exit status ${vm.exitStatus ?? "none"}${vm.timedOut ? " (timed out)" : ""}\n${text}`;
+}
+
+type FieldType = "number" | "boolean" | "number|null";
+
+/**
+ * Reads results.json and checks every expected field has its type, so a script that wrote
+ * something else fails loudly here rather than as a puzzling assertion later.
+ */
+function withResults<Results>(
+  vm: VmResult,
+  fields: Readonly<Record<keyof Results, FieldType>>,
+): ScenarioVm<Results> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readGuestFile(vm, "results.json"));
+  } catch {
+    return { vm, results: undefined };
+  }
+  if (typeof parsed !== "object" || parsed === null)
+    throw new Error(`${vm.name}: results.json is not an object`);
+  const record = parsed as Record<string, unknown>;
+  for (const [field, type] of Object.entries<FieldType>(fields)) {
+    const value = record[field];
+    const actual = value === null ? "null" : typeof value;
+    if (!type.split("|").includes(actual)) {
+      throw new Error(`${vm.name}: results.json field ${field} is ${actual}, expected ${type}`);
+    }
+  }
+  return { vm, results: parsed as Results };
+}
