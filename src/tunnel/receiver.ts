@@ -7,7 +7,6 @@
 //   5. sequence (replay window, session change, accounting)        ReceiveAccounting
 // The sequence step comes last so that only authentic, well-formed datagrams move a replay window.
 
-import type { KeyObject } from "node:crypto";
 import { ok, type Rejection, type Result, reject } from "../result.js";
 import { HEADER_LENGTH, TUNNEL_REJECT_REASONS, type TunnelReject } from "./constants.js";
 import { decodeBody, decodeHeader, type TunnelMessage } from "./message.js";
@@ -64,7 +63,7 @@ export class TunnelReceiver {
     } else {
       if (!sealed)
         return this.refuse({ reason: "not-sealed", detail: "unsealed datagram, a key is configured" });
-      const opened = openSealedBody(datagram, this.trafficKey(nodeId, sessionId));
+      const opened = openSealedBody(datagram, this.keys.get(nodeId, sessionId));
       if (!opened.ok) return this.refuse(opened.error);
       body = opened.value;
     }
@@ -96,11 +95,6 @@ export class TunnelReceiver {
 
   stats(): TunnelReceiverStats {
     return { accepted: this.accepted, rejected: { ...this.rejected }, senders: this.accounting.sessions() };
-  }
-
-  private trafficKey(nodeId: number, sessionId: bigint): KeyObject {
-    // Only called when a key is configured.
-    return (this.keys as TrafficKeyCache).get(nodeId, sessionId);
   }
 
   private refuse(rejection: Rejection<TunnelReject>): Result<never, TunnelReject> {

@@ -2,8 +2,7 @@
 // a pre-shared key is configured. One datagram per frame serves every peer, since the traffic key
 // belongs to the sender session and not to a pair of peers.
 
-import type { KeyObject } from "node:crypto";
-import { randomBytes } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
 import type { AirFrame } from "../agent/medium.js";
 import { ok, type Result } from "../result.js";
 import { airFrameEncodingProblem } from "./air-frame.js";
