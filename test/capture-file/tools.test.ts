@@ -10,6 +10,17 @@ import { type CaptureFile, readCaptureFile } from "../../src/capture-file/captur
 import { LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP } from "../../src/capture-file/link-type.js";
 import { encodePcapFile, type PcapRecordToWrite } from "../../src/capture-file/pcap.js";
 import {
+  type ByteOrder,
+  enhancedPacketBlock,
+  interfaceDescriptionBlock,
+  obsoletePacketBlock,
+  pcapFileHeader,
+  pcapngBlock,
+  pcapRecord,
+  sectionHeaderBlock,
+  simplePacketBlock,
+} from "./capture-bytes.js";
+import {
   editcap,
   epochTextToNs,
   mergecap,
@@ -57,11 +68,17 @@ function factsFromTshark(path: string): PacketFacts[] {
 }
 
 function factsFromOurReader(file: CaptureFile): PacketFacts[] {
+  // We number interfaces across the whole file, tshark 4.0 within each section.
+  const sectionLocalId = (interfaceId: number) => {
+    const { section } = file.interfaces[interfaceId];
+    return file.interfaces.slice(0, interfaceId).filter((other) => other.section === section).length;
+  };
   return file.records.map((record) => ({
+    // tshark shows the missing timestamp of a Simple Packet Block as 0.
     timestampNs: record.timestampNs ?? 0n,
     originalLength: record.originalLength,
     capturedLength: record.data.length,
-    interfaceId: record.interfaceId,
+    interfaceId: sectionLocalId(record.interfaceId),
   }));
 }
 
@@ -125,6 +142,68 @@ describe.skipIf(!haveTools)("capture files agree with tcpdump and tshark", () =>
     expect(factsFromOurReader(file)).toEqual(factsFromTshark(merged));
     for (const record of file.records) {
       expect(record.linkType).toBe(file.interfaces[record.interfaceId].linkType);
+    }
+  });
+
+  it.each<ByteOrder>(["LE", "BE"])(
+    "hand-laid %s pcapng: sections, if_tsresol, if_tsoffset, SPB, obsolete PB, unknown blocks",
+    (order) => {
+      const other: ByteOrder = order === "LE" ? "BE" : "LE";
+      const [a, b, c] = sampleRecords(3, 3).map((record) => record.data);
+      const path = join(workDir, `hand-laid-${order}.pcapng`);
+      writeFileSync(
+        path,
+        Buffer.concat([
+          sectionHeaderBlock(order),
+          interfaceDescriptionBlock({ linkType: LINKTYPE_IEEE802_11, snaplen: 64 }, order),
+          interfaceDescriptionBlock(
+            { linkType: LINKTYPE_IEEE802_11, tsresol: 9, tsoffsetSeconds: 100n },
+            order,
+          ),
+          simplePacketBlock(a.subarray(0, 64), a.length, order),
+          // A block type nobody assigned. (Not a Custom Block, 0x00000bad: tshark lists those as packets.)
+          pcapngBlock(0x0000_7777, Buffer.alloc(21, 0x77), order),
+          enhancedPacketBlock(
+            { interfaceId: 1, timestamp: 1_700_000_000_123_456_789n, data: b },
+            order,
+            true,
+          ),
+          obsoletePacketBlock({ interfaceId: 0, timestamp: 1_700_000_000_654_321n, data: c }, order),
+          sectionHeaderBlock(other),
+          interfaceDescriptionBlock({ linkType: LINKTYPE_IEEE802_11, tsresol: 0x80 | 20 }, other),
+          enhancedPacketBlock(
+            { interfaceId: 0, timestamp: 1_700_000_000n * 2n ** 20n + 2n ** 19n, data: a },
+            other,
+          ),
+        ]),
+      );
+      const file = read(path);
+      expect(file.stoppedEarly).toBeNull();
+      expect(file.records).toHaveLength(4);
+      // tshark shows a Simple Packet Block's missing timestamp as 0.
+      expect(factsFromOurReader(file)).toEqual(factsFromTshark(path));
+    },
+  );
+
+  it.each<ByteOrder>(["LE", "BE"])("hand-laid %s pcap, microseconds and nanoseconds", (order) => {
+    for (const resolution of ["us", "ns"] as const) {
+      const path = join(workDir, `hand-laid-${order}-${resolution}.pcap`);
+      writeFileSync(
+        path,
+        Buffer.concat([
+          pcapFileHeader({ order, resolution, linkType: LINKTYPE_IEEE802_11, snaplen: 4096 }),
+          ...sampleRecords(4, 10).map((record, index) =>
+            pcapRecord(
+              { seconds: 1_700_000_000 + index, subseconds: 999_999 - index, data: record.data },
+              order,
+            ),
+          ),
+        ]),
+      );
+      const file = read(path);
+      expect(file.records).toHaveLength(10);
+      expect(tcpdumpPacketCount(path)).toBe(10);
+      expect(factsFromOurReader(file)).toEqual(factsFromTshark(path));
     }
   });
 
