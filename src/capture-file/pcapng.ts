@@ -164,6 +164,7 @@ function decodeBlock(
     }
     default:
       // Name resolution, statistics, decryption secrets, custom blocks: nothing a frame list needs.
+      // (tshark lists custom blocks as packets; libpcap, and so tcpdump, skips them as we do.)
       break;
   }
   return ok({ totalLength });
