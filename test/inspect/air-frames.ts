@@ -238,3 +238,13 @@ export function hwsimRadiotap(freqMhz: number, tsft = 0n, rate500kbps = 2): Buff
   header.writeUInt16LE(0x00a0, 20); // channel flags: 2 GHz, CCK (hwsim always says 2 GHz)
   return header;
 }
+
+/** The 14-byte header hwsim0 puts on its synthetic ACK records: Flags, a pad byte, Channel (present 0x0000000a). */
+export function hwsimAckRadiotap(freqMhz: number): Buffer {
+  const header = Buffer.alloc(14);
+  header.writeUInt16LE(14, 2);
+  header.writeUInt32LE(0x0000000a, 4);
+  header.writeUInt16LE(freqMhz, 10);
+  header.writeUInt16LE(0x00a0, 12);
+  return header;
+}

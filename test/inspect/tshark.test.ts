@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP } from "../../src/capture-file/link-type.js";
 import { encodePcapFile, type PcapRecordToWrite } from "../../src/capture-file/pcap.js";
 import { editcap, toolAvailable } from "../capture-file/capture-tools.js";
-import { associationExchange, hwsimRadiotap } from "./air-frames.js";
+import { associationExchange, hwsimAckRadiotap, hwsimRadiotap } from "./air-frames.js";
 import { type Agreement, tsharkAgreement } from "./tshark-agreement.js";
 
 const haveTshark = toolAvailable("tshark");
@@ -43,10 +43,12 @@ describe.skipIf(!haveTools)("inspect agrees with tshark and tcpdump on written f
   const radiotapPath = write(
     "exchange-radiotap.pcap",
     LINKTYPE_IEEE802_11_RADIOTAP,
-    exchange.map((frame, index) => ({
-      timestampNs: T0 + BigInt(index) * 1000n,
-      data: Buffer.concat([hwsimRadiotap([2412, 2437, 5180, 5745][index % 4]), frame.bytes]),
-    })),
+    exchange.map((frame, index) => {
+      const freqMhz = [2412, 2437, 5180, 5745][index % 4];
+      // ACKs the way hwsim0 records them: its short Flags+Channel radiotap header.
+      const radiotap = frame.name === "ack" ? hwsimAckRadiotap(freqMhz) : hwsimRadiotap(freqMhz);
+      return { timestampNs: T0 + BigInt(index) * 1000n, data: Buffer.concat([radiotap, frame.bytes]) };
+    }),
   );
 
   it("an association exchange over radiotap", () => {
