@@ -96,7 +96,7 @@ export function inspectCapture(file: CaptureFile): InspectReport {
 }
 
 function inspectRecord(record: CaptureRecord, number: number): InspectedFrame {
-  const unknown: InspectedFrame = {
+  const undecoded: InspectedFrame = {
     number,
     time: record.timestampNs === null ? null : (utcTime(record.timestampNs)?.iso ?? null),
     timestampNs: record.timestampNs,
@@ -120,23 +120,23 @@ function inspectRecord(record: CaptureRecord, number: number): InspectedFrame {
   let freqMhz: number | null = null;
   if (record.linkType === LINKTYPE_IEEE802_11_RADIOTAP) {
     const radiotap = decodeRadiotap(record.data);
-    if (!radiotap.ok) return { ...unknown, malformed: { layer: "radiotap", ...radiotap.error } };
+    if (!radiotap.ok) return { ...undecoded, malformed: { layer: "radiotap", ...radiotap.error } };
     frame = radiotap.value.frame;
     freqMhz = radiotap.value.header.channel?.freqMhz ?? null;
   } else if (record.linkType === LINKTYPE_IEEE802_11) {
     frame = record.data;
   } else {
     const detail = `link type ${describeLinkType(record.linkType)} is not 802.11`;
-    return { ...unknown, malformed: { layer: "link-type", reason: "not-802.11", detail } };
+    return { ...undecoded, malformed: { layer: "link-type", reason: "not-802.11", detail } };
   }
 
   const parsed = parseFrame(frame);
   if (!parsed.ok) {
-    return { ...unknown, freqMhz, length: frame.length, malformed: { layer: "802.11", ...parsed.error } };
+    return { ...undecoded, freqMhz, length: frame.length, malformed: { layer: "802.11", ...parsed.error } };
   }
   const view = parsed.value;
   return {
-    ...unknown,
+    ...undecoded,
     freqMhz,
     type: view.type,
     subtype: view.subtype,
