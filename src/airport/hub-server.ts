@@ -39,7 +39,10 @@ export interface AirportHubServerOptions {
   readonly radio?: AirportRadio;
   /** A connection that has not asked for a port by then is closed (default 5000 ms). */
   readonly handshakeTimeoutMs?: number;
-  /** Messages queued for a port before further ones are dropped (default 512). */
+  /**
+   * Messages queued for a port before further ones are dropped (default 1024). Senders are held at 32,
+   * but only between reads, and one read can carry a sender's whole socket buffer: ~280 tiny messages.
+   */
   readonly maxQueuedPerPort?: number;
   /** A port that has not drained its queue for this long stops holding up its senders (default 1000 ms). */
   readonly stalledPortMs?: number;
@@ -117,10 +120,13 @@ interface Connection {
   handshakeTimer: NodeJS.Timeout | undefined;
   /** Senders not read until this port's queue drains. */
   readonly heldSenders: Set<Connection>;
-  /** Runs while this port holds senders; when it fires the port counts as not reading. */
+  /** Runs while this port holds senders, to notice a guest that stopped reading altogether. */
   stallTimer: NodeJS.Timeout | undefined;
-  /** A guest that stopped reading (paused VM): frames to it are dropped, nobody waits for it. */
-  notReading: boolean;
+  /**
+   * Set when the guest stopped reading (a paused VM): its writer's message count then. Until that
+   * count moves, frames to it are dropped once its queue is full and nobody waits for it.
+   */
+  stalledAtMessage: number | undefined;
 }
 
 export class AirportHubServer implements LocalMedium {
@@ -148,7 +154,7 @@ export class AirportHubServer implements LocalMedium {
     this.socketPath = options.socketPath ?? airportSocketPath(options.hubId);
     this.radio = options.radio ?? DEFAULT_AIRPORT_RADIO;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
-    this.maxQueuedPerPort = options.maxQueuedPerPort ?? 512;
+    this.maxQueuedPerPort = options.maxQueuedPerPort ?? 1024;
     this.stalledPortMs = options.stalledPortMs ?? 1000;
     this.log = options.log ?? SILENT_LOG;
     this.name = `airport:${options.hubId}`;
@@ -247,7 +253,7 @@ export class AirportHubServer implements LocalMedium {
       handshakeTimer: undefined,
       heldSenders: new Set(),
       stallTimer: undefined,
-      notReading: false,
+      stalledAtMessage: undefined,
     };
     this.connections.add(connection);
     if (portId !== undefined) this.slots[portId] = connection;
@@ -300,30 +306,40 @@ export class AirportHubServer implements LocalMedium {
   /** Stop reading a sender while a port it relays to is backed up, as a blocking send() would. */
   private holdIfCongested(sender: Connection): void {
     for (const port of this.slots) {
-      if (!port || port === sender || port.notReading || port.writer.queuedMessages < RELAY_HIGH_WATER)
-        continue;
+      if (!port || port === sender || port.writer.queuedMessages < RELAY_HIGH_WATER) continue;
+      if (port.stalledAtMessage !== undefined) {
+        if (port.writer.writtenMessages === port.stalledAtMessage) continue;
+        port.stalledAtMessage = undefined;
+        this.log.info(`${this.describe(port)}: reading again`);
+      }
       port.heldSenders.add(sender);
       sender.socket.pause();
-      port.stallTimer ??= setTimeout(() => this.declareNotReading(port), this.stalledPortMs);
+      this.watchForStall(port);
     }
+  }
+
+  /** A slow port that still takes messages keeps holding its senders; one that took none for a while stops. */
+  private watchForStall(port: Connection): void {
+    if (port.stallTimer) return;
+    const writtenBefore = port.writer.writtenMessages;
+    port.stallTimer = setTimeout(() => {
+      port.stallTimer = undefined;
+      if (port.heldSenders.size === 0) return;
+      if (port.writer.writtenMessages !== writtenBefore) {
+        this.watchForStall(port);
+        return;
+      }
+      port.stalledAtMessage = writtenBefore;
+      this.log.warn(
+        `${this.describe(port)}: took no message for ${this.stalledPortMs} ms; dropping its frames instead of holding up the hub`,
+      );
+      this.releaseSenders(port);
+    }, this.stalledPortMs);
   }
 
   private portDrained(port: Connection): void {
     clearTimeout(port.stallTimer);
     port.stallTimer = undefined;
-    if (port.notReading) {
-      port.notReading = false;
-      this.log.info(`${this.describe(port)}: reading again`);
-    }
-    this.releaseSenders(port);
-  }
-
-  private declareNotReading(port: Connection): void {
-    port.stallTimer = undefined;
-    port.notReading = true;
-    this.log.warn(
-      `${this.describe(port)}: no progress for ${this.stalledPortMs} ms; dropping its frames instead of holding up the hub`,
-    );
     this.releaseSenders(port);
   }
 

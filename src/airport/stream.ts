@@ -181,6 +181,7 @@ export class AirportMessageWriter {
   private readonly queue: Buffer[] = [];
   private busy = false;
   private endRequested = false;
+  private written = 0;
 
   private readonly maxQueued: number;
   private readonly onDrained: () => void;
@@ -211,6 +212,11 @@ export class AirportMessageWriter {
     return this.queue.length;
   }
 
+  /** Messages handed to the kernel so far: a reader that is alive keeps this moving. */
+  get writtenMessages(): number {
+    return this.written;
+  }
+
   private pump(): void {
     if (this.busy) return;
     if (this.queue.length === 0) {
@@ -231,6 +237,7 @@ export class AirportMessageWriter {
       this.socket.write(message, () => {
         // A failed write also emits 'error' on the socket; the owner handles it there.
         this.busy = false;
+        this.written++;
         if (this.queue.length === 0) this.onDrained();
         this.pump();
       });

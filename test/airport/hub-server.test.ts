@@ -305,3 +305,33 @@ describe("AirportHubServer frames", () => {
     expect(hex(await guest.waitForFrames(1000, 15_000))).toEqual(hex(frames));
   });
 });
+
+describe("AirportHubServer flow control", () => {
+  it("holds a fast sender back for a slow port and gives up on a port that stopped reading", async () => {
+    const { hub, warnings } = await startHub({ stalledPortMs: 300 });
+    const [sender, reading, paused] = [await qemu(), await qemu(), await qemu()];
+    paused.stopReading();
+    // 3 MB: far more than the kernel buffers plus the 1024 messages queued for the paused port.
+    const frames = Array.from({ length: 2000 }, (_, index) => frameFrom(STATION_A, index, 1500));
+    for (const frame of frames) sender.sendFrame(frame);
+    expect(hex(await reading.waitForFrames(2000, 15_000))).toEqual(hex(frames));
+    expect(hub.stats.dropped["port-backlog"]).toBeGreaterThan(0);
+    expect(warnings.some((line) => line.includes(`port ${paused.portId}: took no message for 300 ms`))).toBe(
+      true,
+    );
+    expect(hub.stats.framesFromPorts).toBe(2000);
+
+    // The VM resumes: once it has worked through its backlog it hears the hub again.
+    paused.resumeReading();
+    let seen = -1;
+    while (paused.frames.length !== seen) {
+      seen = paused.frames.length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(seen).toBeGreaterThan(0);
+    const later = Array.from({ length: 100 }, (_, index) => frameFrom(STATION_A, 5000 + index, 400));
+    for (const frame of later) sender.sendFrame(frame);
+    const all = await paused.waitForFrames(seen + 100);
+    expect(hex(all.slice(seen))).toEqual(hex(later));
+  });
+});

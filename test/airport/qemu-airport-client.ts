@@ -90,6 +90,15 @@ export class QemuAirportClient {
     return this.closed;
   }
 
+  /** Stop reading the socket, like a guest whose VM is paused. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   async close(): Promise<void> {
     this.socket.destroy();
     await this.closed;
