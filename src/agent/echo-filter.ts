@@ -8,15 +8,37 @@ const ECHO_WINDOW_MS = 2000;
 /** Upper bound on remembered frames, so a burst cannot grow the table without limit. */
 const MAX_REMEMBERED = 8192;
 
+/** Frame control byte 0 of beacons and probe responses, whose timestamp hwsim rewrites on transmit. */
+const BEACON_FC0 = 0x80;
+const PROBE_RESPONSE_FC0 = 0x50;
+/** Bytes of an injected frame the kernel rewrites on its way to hwsim0 (measured in a VM). */
+const DURATION = { start: 2, end: 4 };
+const TIMESTAMP = { start: 24, end: 32 };
+
+function mix(hash: number, frame: Buffer, start: number, end: number): number {
+  let h = hash;
+  for (let i = start; i < end; i++) {
+    h ^= frame[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h;
+}
+
 /**
- * 32-bit FNV-1a over the whole frame, length mixed in. Collisions only matter within the short
- * window and would suppress one frame; a cryptographic hash would cost more than the frame's walk.
+ * 32-bit FNV-1a over the frame, length mixed in, skipping what the kernel rewrites between our
+ * injection and its echo on hwsim0: mac80211 recomputes the duration field, and hwsim stamps its own
+ * TSF into beacons and probe responses. Collisions only matter within the short window and would
+ * suppress one frame; a cryptographic hash would cost more than the frame's whole walk.
  */
 export function frameFingerprint(frame: Buffer): number {
-  let hash = 0x811c9dc5 ^ frame.length;
-  for (let i = 0; i < frame.length; i++) {
-    hash ^= frame[i];
-    hash = Math.imul(hash, 0x01000193);
+  const end = frame.length;
+  let hash = mix(0x811c9dc5 ^ end, frame, 0, Math.min(DURATION.start, end));
+  const stamped = end >= TIMESTAMP.end && (frame[0] === BEACON_FC0 || frame[0] === PROBE_RESPONSE_FC0);
+  if (stamped) {
+    hash = mix(hash, frame, DURATION.end, TIMESTAMP.start);
+    hash = mix(hash, frame, TIMESTAMP.end, end);
+  } else {
+    hash = mix(hash, frame, Math.min(DURATION.end, end), end);
   }
   return hash >>> 0;
 }

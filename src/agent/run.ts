@@ -2,7 +2,7 @@
 // peers, checks every prerequisite with one actionable sentence, and handles signals:
 // SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 logs the counters.
 
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import pcap from "pcap";
@@ -61,18 +61,12 @@ async function resolvePeers(config: AgentConfig): Promise<UdpEndpoint[]> {
   return endpoints;
 }
 
-/** A stable u32 per machine and port, so logs name the same node across restarts. */
-function nodeIdFor(config: AgentConfig): number {
-  let machineId = "";
-  try {
-    machineId = readFileSync("/etc/machine-id", "utf8").trim();
-  } catch {
-    // Containers may lack it: the node name and port still tell agents apart.
-  }
-  const digest = createHash("sha256")
-    .update(`${machineId}\0${config.nodeName}\0${config.listen.port}`)
-    .digest();
-  return digest.readUInt32BE(0);
+/**
+ * Random per run: cloned VMs share /etc/machine-id and often the hostname, so nothing derived from
+ * them tells two agents apart (measured: two lab VMs got the same id).
+ */
+function newNodeId(): number {
+  return randomBytes(4).readUInt32BE(0);
 }
 
 async function hwsimMedium(
@@ -176,7 +170,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
     }
     if (config.airport) media.push(airportMedium(config.airport, log));
     agent = new Agent({
-      nodeId: nodeIdFor(config),
+      nodeId: newNodeId(),
       nodeName: config.nodeName,
       psk,
       listen: { address: config.listen.host, port: config.listen.port },

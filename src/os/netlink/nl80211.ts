@@ -27,6 +27,19 @@ export interface MonitorRequest {
 export const INJECTION_MTU = 2400;
 
 export class WirelessControl {
+  /**
+   * The netlink library matches replies to requests on one socket but mixes up a dump that overlaps
+   * another request ("Multipart message not terminated properly", then EBUSY, measured when the
+   * guest poll met radio creation), so every operation waits for the previous one.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(operation: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(operation, operation);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private constructor(
     private readonly nl: Nl80211Socket,
     private readonly rt: RtNetlinkSocket,
@@ -37,75 +50,95 @@ export class WirelessControl {
     return new WirelessControl(nl, createRtNetlink());
   }
 
-  async interfaces(): Promise<WirelessInterface[]> {
-    const found = await this.nl.getInterfaces();
-    const result: WirelessInterface[] = [];
-    for (const message of found.values()) {
-      if (message.ifindex === undefined || message.ifname === undefined || message.wiphy === undefined)
-        continue;
-      result.push({
-        ifindex: Number(message.ifindex),
-        ifname: message.ifname,
-        wiphy: message.wiphy,
-        iftype: String(message.iftype ?? "UNSPECIFIED"),
-        mac: message.mac ?? Buffer.alloc(6),
-        freqMhz: message.wiphyFreq ?? null,
-      });
-    }
-    return result;
+  interfaces(): Promise<WirelessInterface[]> {
+    return this.serial(async () => {
+      const found = await this.nl.getInterfaces();
+      const result: WirelessInterface[] = [];
+      for (const message of found.values()) {
+        if (message.ifindex === undefined || message.ifname === undefined || message.wiphy === undefined)
+          continue;
+        result.push({
+          ifindex: Number(message.ifindex),
+          ifname: message.ifname,
+          wiphy: message.wiphy,
+          iftype: String(message.iftype ?? "UNSPECIFIED"),
+          mac: message.mac ?? Buffer.alloc(6),
+          freqMhz: message.wiphyFreq ?? null,
+        });
+      }
+      return result;
+    });
   }
 
   /** wiphy index by wiphy name ("phy0", or the name hwsim gave a radio we created). */
-  async wiphyByName(name: string): Promise<number | null> {
-    const phys = await this.nl.getPhys();
-    for (const [index, phy] of phys) if (phy.wiphyName === name) return index;
-    return null;
-  }
-
-  async addMonitor(request: MonitorRequest): Promise<number> {
-    const reply = await this.nl.newInterface(request.wiphy, request.ifname, nl80211.InterfaceType.MONITOR, {
-      mntrFlags: request.active ? { active: true } : {},
-      ...(request.mac ? { mac: request.mac } : {}),
-    });
-    return Number(reply.ifindex);
-  }
-
-  async deleteInterface(ifindex: number): Promise<void> {
-    await this.nl.delInterface(ifindex);
-  }
-
-  async setFrequency(ifindex: number, freqMhz: number): Promise<void> {
-    await this.nl.request(nl80211.Commands.SET_WIPHY, {
-      ifindex: ifindex,
-      wiphyFreq: freqMhz,
-      wiphyChannelType: "NO_HT",
+  wiphyByName(name: string): Promise<number | null> {
+    return this.serial(async () => {
+      const phys = await this.nl.getPhys();
+      for (const [index, phy] of phys) if (phy.wiphyName === name) return index;
+      return null;
     });
   }
 
-  async setLinkUp(ifindex: number, options: { mtu?: number } = {}): Promise<void> {
-    await this.rt.setLink(
-      { index: ifindex, flags: { up: true }, change: { up: true } },
-      options.mtu ? { mtu: options.mtu } : {},
-    );
+  addMonitor(request: MonitorRequest): Promise<number> {
+    return this.serial(async () => {
+      const reply = await this.nl.newInterface(request.wiphy, request.ifname, nl80211.InterfaceType.MONITOR, {
+        mntrFlags: request.active ? { active: true } : {},
+        ...(request.mac ? { mac: request.mac } : {}),
+      });
+      return Number(reply.ifindex);
+    });
   }
 
-  async setLinkDown(ifindex: number): Promise<void> {
-    await this.rt.setLink({ index: ifindex, flags: {}, change: { up: true } });
+  deleteInterface(ifindex: number): Promise<void> {
+    return this.serial(async () => {
+      await this.nl.delInterface(ifindex);
+    });
   }
 
-  async setLinkAddress(ifindex: number, mac: Buffer): Promise<void> {
-    await this.rt.setLink({ index: ifindex }, { address: mac });
+  setFrequency(ifindex: number, freqMhz: number): Promise<void> {
+    return this.serial(async () => {
+      await this.nl.request(nl80211.Commands.SET_WIPHY, {
+        ifindex: ifindex,
+        wiphyFreq: freqMhz,
+        wiphyChannelType: "NO_HT",
+      });
+    });
+  }
+
+  setLinkUp(ifindex: number, options: { mtu?: number } = {}): Promise<void> {
+    return this.serial(async () => {
+      await this.rt.setLink(
+        { index: ifindex, flags: { up: true }, change: { up: true } },
+        options.mtu ? { mtu: options.mtu } : {},
+      );
+    });
+  }
+
+  setLinkDown(ifindex: number): Promise<void> {
+    return this.serial(async () => {
+      await this.rt.setLink({ index: ifindex, flags: {}, change: { up: true } });
+    });
+  }
+
+  setLinkAddress(ifindex: number, mac: Buffer): Promise<void> {
+    return this.serial(async () => {
+      await this.rt.setLink({ index: ifindex }, { address: mac });
+    });
   }
 
   /** Interface index by name, from rtnetlink (hwsim0 is not a wireless interface to nl80211). */
-  async linkIndex(ifname: string): Promise<number | null> {
-    const links = await this.rt.getLinks();
-    return links.find((link) => link.attrs.ifname === ifname)?.data.index ?? null;
+  linkIndex(ifname: string): Promise<number | null> {
+    return this.serial(async () => {
+      const links = await this.rt.getLinks();
+      return links.find((link) => link.attrs.ifname === ifname)?.data.index ?? null;
+    });
   }
 
-  async linkIsUp(ifindex: number): Promise<boolean> {
-    const [link] = await this.rt.getLink({ index: ifindex });
-    return Boolean(link?.data.flags?.up);
+  linkIsUp(ifindex: number): Promise<boolean> {
+    return this.serial(async () => {
+      const [link] = await this.rt.getLink({ index: ifindex });
+      return Boolean(link?.data.flags?.up);
+    });
   }
 
   close(): void {
