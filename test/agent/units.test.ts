@@ -1,0 +1,142 @@
+// The agent's small decision tables: echo fingerprints, ACK proxy bounds, audible channels,
+// command-line forms.
+
+import { describe, expect, it } from "vitest";
+import { AckProxyTable } from "../../src/agent/ack-proxy.js";
+import { AudibleChannels } from "../../src/agent/audible-channels.js";
+import { parseHostPort, parseListen } from "../../src/agent/config.js";
+import { EchoFilter, frameFingerprint } from "../../src/agent/echo-filter.js";
+import { uniqueMacFor } from "../../src/agent/unique-macs.js";
+
+function frame(fc0: number, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  out[0] = fc0;
+  for (let i = 4; i < length; i++) out[i] = (i * 7) & 0xff;
+  return out;
+}
+
+describe("echo filter", () => {
+  it("ignores the duration field, which mac80211 rewrites on injected frames", () => {
+    const sent = frame(0x08, 100);
+    const echo = Buffer.from(sent);
+    echo.writeUInt16LE(0x013a, 2);
+    expect(frameFingerprint(echo)).toBe(frameFingerprint(sent));
+  });
+
+  it("ignores the TSF of probe responses and beacons, which hwsim stamps, but not of other frames", () => {
+    for (const fc0 of [0x50, 0x80]) {
+      const sent = frame(fc0, 100);
+      const echo = Buffer.from(sent);
+      echo.fill(0xee, 24, 32);
+      expect(frameFingerprint(echo)).toBe(frameFingerprint(sent));
+    }
+    const data = frame(0x08, 100);
+    const changed = Buffer.from(data);
+    changed.fill(0xee, 24, 32);
+    expect(frameFingerprint(changed)).not.toBe(frameFingerprint(data));
+  });
+
+  it("suppresses each injected frame once, within the window only", () => {
+    const filter = new EchoFilter();
+    const sent = frame(0x08, 60);
+    filter.remember(sent, 1000);
+    filter.remember(sent, 1000);
+    expect(filter.isEcho(sent, 1001)).toBe(true);
+    expect(filter.isEcho(sent, 1002)).toBe(true);
+    expect(filter.isEcho(sent, 1003)).toBe(false);
+    filter.remember(sent, 1000);
+    expect(filter.isEcho(sent, 1000 + 60_000)).toBe(false);
+    expect(filter.isEcho(frame(0x08, 61), 1001)).toBe(false);
+  });
+
+  it("stays bounded under a flood of injections", () => {
+    const filter = new EchoFilter();
+    for (let i = 0; i < 50_000; i++) {
+      const f = frame(0x08, 40);
+      f.writeUInt32BE(i, 30);
+      filter.remember(f, 0);
+    }
+    expect(filter.remembered).toBeLessThanOrEqual(8192);
+  });
+});
+
+describe("ACK proxy table", () => {
+  it("adds each address once, evicts the least recently heard past the bound", () => {
+    const table = new AckProxyTable({ maxPerChannel: 2, idleMs: 1000 });
+    expect(table.heard(1, 0)).toEqual({ add: 1, remove: [] });
+    expect(table.heard(1, 1)).toEqual({ add: null, remove: [] });
+    expect(table.heard(2, 2)).toEqual({ add: 2, remove: [] });
+    table.heard(1, 3); // 1 is now fresher than 2
+    expect(table.heard(3, 4)).toEqual({ add: 3, remove: [2] });
+    expect(table.addresses().sort()).toEqual([1, 3]);
+  });
+
+  it("retires addresses idle past the policy", () => {
+    const table = new AckProxyTable({ maxPerChannel: 8, idleMs: 1000 });
+    table.heard(1, 0);
+    table.heard(2, 900);
+    expect(table.sweep(1500)).toEqual([1]);
+    expect(table.has(2)).toBe(true);
+  });
+
+  it("randomised probe addresses cannot grow it past its bound", () => {
+    const table = new AckProxyTable({ maxPerChannel: 16, idleMs: 120_000 });
+    for (let i = 0; i < 10_000; i++) table.heard(0x02_00_00_00_00_00 + i, i);
+    expect(table.size).toBe(16);
+  });
+});
+
+describe("audible channels", () => {
+  it("an AP or associated station hears its channel; a scanning station hears all; down interfaces nothing", () => {
+    const ap = AudibleChannels.fromInterfaces([{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: 2437 }]);
+    expect(ap.hears(2437)).toBe(true);
+    expect(ap.hears(2412)).toBe(false);
+    const scanning = AudibleChannels.fromInterfaces([
+      { ifname: "wlan0", iftype: "STATION", up: true, freqMhz: null },
+    ]);
+    expect(scanning.hears(5180)).toBe(true);
+    const down = AudibleChannels.fromInterfaces([
+      { ifname: "wlan0", iftype: "STATION", up: false, freqMhz: null },
+    ]);
+    expect(down.hears(2437)).toBe(false);
+    const apStarting = AudibleChannels.fromInterfaces([
+      { ifname: "wlan0", iftype: "AP", up: true, freqMhz: null },
+    ]);
+    expect(apStarting.hears(2437)).toBe(false);
+  });
+});
+
+describe("command-line forms", () => {
+  it.each([
+    ["10.0.0.2", { host: "10.0.0.2", port: 8211 }],
+    ["10.0.0.2:9000", { host: "10.0.0.2", port: 9000 }],
+    ["vm-b.lab", { host: "vm-b.lab", port: 8211 }],
+    ["[fd00::2]:9000", { host: "fd00::2", port: 9000 }],
+    ["fd00::2", { host: "fd00::2", port: 8211 }],
+  ])("--peer %s", (text, expected) => {
+    expect(parseHostPort(text, 8211, "--peer")).toEqual({ ok: true, value: expected });
+  });
+
+  it.each(["10.0.0.2:0", "10.0.0.2:70000", ":9000", "a b", "[nothost]:1"])(
+    "--peer %s is one clear sentence",
+    (text) => {
+      const parsed = parseHostPort(text, 8211, "--peer");
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.error.detail).toMatch(/^--peer: /);
+    },
+  );
+
+  it("--listen takes a port or an address and port", () => {
+    expect(parseListen("9000")).toEqual({ ok: true, value: { host: "0.0.0.0", port: 9000 } });
+    expect(parseListen("127.0.0.1:9000")).toEqual({ ok: true, value: { host: "127.0.0.1", port: 9000 } });
+    expect(parseListen("somehost:9000").ok).toBe(false);
+  });
+
+  it("--unique-macs addresses are unicast, locally administered, per machine and interface", () => {
+    const a = uniqueMacFor("wlan0", "machine-a");
+    expect(a[0] & 0x03).toBe(0x02);
+    expect(uniqueMacFor("wlan0", "machine-a")).toEqual(a);
+    expect(uniqueMacFor("wlan0", "machine-b")).not.toEqual(a);
+    expect(uniqueMacFor("wlan1", "machine-a")).not.toEqual(a);
+  });
+});
