@@ -219,13 +219,17 @@ export class AirportHubPort implements LocalMedium {
           finish({ portId: answer.portId, leftover });
         }
       };
-      const onClose = (): void =>
+      const closedWithoutAnswer = new Error(
+        `${where} closed the connection without assigning a port (the reference server does that when its 8 ports are taken)`,
+      );
+      const onClose = (): void => finish(closedWithoutAnswer);
+      // Our request can meet the server's close as EPIPE or ECONNRESET before the close is seen.
+      const onError = (error: NodeJS.ErrnoException): void =>
         finish(
-          new Error(
-            `${where} closed the connection without assigning a port (the reference server does that when its 8 ports are taken)`,
-          ),
+          error.code === "EPIPE" || error.code === "ECONNRESET"
+            ? closedWithoutAnswer
+            : new Error(`${where}: ${error.message}`),
         );
-      const onError = (error: Error): void => finish(new Error(`${where}: ${error.message}`));
       const timer = setTimeout(
         () => finish(new Error(`${where} did not answer the port request within ${this.answerTimeoutMs} ms`)),
         this.answerTimeoutMs,
