@@ -3,8 +3,7 @@
 // into a pcap file. No root, no hwsim; the capture → classify → seal → send → receive → open →
 // steer → inject walk is the production code.
 
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
@@ -157,7 +156,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
         return decoded.value.frame;
       });
       expect(injected.length).toBe(expected.length);
-      injected.forEach((frame, index) => expect(frame.equals(expected[index].frame)).toBe(true));
+      for (const [index, frame] of injected.entries()) expect(frame.equals(expected[index].frame)).toBe(true);
       // Counters add up: captured = sent + dropped on A; B injected everything it received.
       const send = a.sendCounters!;
       expect(send.get("frames-in")).toBe(
