@@ -75,6 +75,7 @@ export function labUnavailableReason(): string | undefined {
     return `${QEMU} is not installed`;
   if (findKernel() === undefined) return "no /boot/vmlinuz-* with its modules in /lib/modules";
   if (!existsSync("/bin/busybox")) return "busybox-static is not installed";
+  if (!existsSync("/usr/bin/setpriv")) return "setpriv (util-linux) is not installed";
   return undefined;
 }
 
