@@ -1,0 +1,60 @@
+// The proof of the product: two QEMU VMs, one hwsim radio each, this agent in each, hostapd
+// (WPA2-PSK) in one and wpa_supplicant in the other. Nothing else connects their radios.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runTunnelPair, type TunnelPair } from "../../lab/scenarios.js";
+import { labUnavailableReason } from "../../lab/vm.js";
+
+const unavailable = labUnavailableReason();
+if (unavailable !== undefined) console.warn(`skipping the VM tunnel test: ${unavailable}`);
+
+describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-tunnel", () => {
+  let pair: TunnelPair;
+
+  beforeAll(async () => {
+    pair = await runTunnelPair({ timeoutMs: 600_000 });
+    const station = pair.station.results;
+    console.log(
+      `tunnel: associated in ${station?.assoc_seconds ?? "-"} s, ping ${station?.ping_received}/${station?.ping_transmitted}, ` +
+        `iperf3 ${station?.bits_per_second ? (station.bits_per_second / 1e6).toFixed(2) : "-"} Mbit/s`,
+    );
+  }, 700_000);
+
+  const share = (vm: "ap" | "station", file: string) =>
+    readFileSync(join(pair[vm].vm.shareDir, file), "utf8");
+
+  it("the station associates and completes the WPA2 4-way handshake", () => {
+    expect(pair.station.results?.agent_started).toBe(true);
+    expect(pair.station.results?.associated).toBe(true);
+    expect(pair.station.results?.handshake_completed).toBe(true);
+    expect(share("station", "agent.log")).toMatch(/acknowledging for remote 02:00:00:00:00:00 on 2437 MHz/);
+  });
+
+  it("ping over the Wi-Fi link: 20 of 20", () => {
+    expect(pair.station.results?.ping_transmitted).toBe(20);
+    expect(pair.station.results?.ping_received).toBe(20);
+  });
+
+  it("iperf3 moves TCP data across", () => {
+    expect(pair.station.results?.bits_per_second ?? 0).toBeGreaterThan(0);
+  });
+
+  it("SIGTERM stops both agents with exit 0, leaving no radios or interfaces behind", () => {
+    for (const vm of ["ap", "station"] as const) {
+      expect(pair[vm].results?.agent_exit_code).toBe(0);
+      expect(share(vm, "radios-after.txt")).toBe(share(vm, "radios-before.txt"));
+      expect(share(vm, "agent.log")).toMatch(/SIGTERM: stopping/);
+    }
+    expect(pair.ap.results?.station_done).toBe(true);
+  });
+
+  it("echoes of injected frames are suppressed, not sent back", () => {
+    for (const vm of ["ap", "station"] as const) {
+      const log = share(vm, "agent.log");
+      expect(log).toMatch(/echo-suppressed=[1-9]/);
+      expect(log).not.toMatch(/mac-collision=[1-9]/);
+    }
+  });
+});
