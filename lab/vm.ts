@@ -76,6 +76,9 @@ export function labUnavailableReason(): string | undefined {
   if (findKernel() === undefined) return "no /boot/vmlinuz-* with its modules in /lib/modules";
   if (!existsSync("/bin/busybox")) return "busybox-static is not installed";
   if (!existsSync("/usr/bin/setpriv")) return "setpriv (util-linux) is not installed";
+  // Guests mount fresh filesystems on these, hiding whatever the host has there.
+  const hidden = ["/tmp/", "/run/", "/dev/", "/proc/", "/sys/"].find((dir) => checkoutDir.startsWith(dir));
+  if (hidden !== undefined) return `the checkout ${checkoutDir} is under ${hidden}, which guests cannot see`;
   return undefined;
 }
 
