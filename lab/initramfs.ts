@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { checkoutDir, guestDir } from "./paths.js";
+import { guestDir, workDir as labWorkDir } from "./paths.js";
 
 const BUSYBOX = "/bin/busybox";
 
@@ -147,7 +147,7 @@ function initramfsEntries(kernel: Kernel): CpioEntry[] {
 }
 
 /** Path of the gzipped initramfs for `kernel`, building it if its content changed since last time. */
-export function buildInitramfs(kernel: Kernel, workDir = join(checkoutDir, ".vm-work")): string {
+export function buildInitramfs(kernel: Kernel, workDir = labWorkDir): string {
   const archive = encodeNewc(initramfsEntries(kernel));
   const hash = createHash("sha256").update(archive).digest("hex").slice(0, 16);
   const path = join(workDir, `initramfs-${kernel.version}-${hash}.cpio.gz`);
