@@ -40,7 +40,9 @@ fi
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  # npm 11 leaves biome's other-platform optional packages out of the lock file it writes, and npm ci
+  # then refuses that same lock; npm install honours the lock's versions and fills the gap.
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 fi
 
 echo "setup: building"
