@@ -12,6 +12,7 @@ import {
 } from "./air-frame.js";
 import {
   AIRPORT_HEADER_BYTES,
+  AIRPORT_MAX_MESSAGE_BYTES,
   AirportMode,
   airportSocketPath,
   isHubId,
@@ -26,6 +27,9 @@ import {
   readHeader,
 } from "./message.js";
 import { AirportMessageWriter, AirportStreamReader, type StreamReason } from "./stream.js";
+
+/** How long a tail that may have been cut by the hub waits for its continuation. */
+const CUT_CONTINUATION_WAIT_MS = 20;
 
 export interface AirportHubPortOptions {
   /** The hub id as it travels in the header (int8); hubIdFromTermid() converts QEMU's termid. */
@@ -119,26 +123,36 @@ export class AirportHubPort implements LocalMedium {
     this.writer = new AirportMessageWriter(socket, { maxQueued: this.maxQueued });
     this.log.info(`${this.name}: joined the hub at ${this.socketPath} as port ${portId}`);
 
-    // Frames relayed by the hub carry their sender's port id, never ours.
     const reader = new AirportStreamReader({
+      // Frames relayed by the hub carry their sender's port id, never ours.
       acceptsHeader: (header) =>
         header.mode === AirportMode.wifiFrame && header.hubId === this.hubId && header.portId !== portId,
+      peerCutsSendsAt: AIRPORT_MAX_MESSAGE_BYTES,
     });
     const handle = (bytes: Result<Buffer, StreamReason>): void => this.handle(bytes, onTransmit);
     let ended = false;
     let settleScheduled = false;
+    let cutWait: NodeJS.Timeout | undefined;
     const read = (chunk: Buffer): void => {
+      clearTimeout(cutWait);
       for (const message of reader.push(chunk)) handle(message);
       if (settleScheduled || reader.pendingBytes === 0) return;
       settleScheduled = true;
       setImmediate(() => {
         settleScheduled = false;
         for (const message of ended ? reader.end() : reader.settle()) handle(message);
+        // wifimedium.c sends the pieces of a cut run back to back; a tail still waiting lost its rest.
+        if (reader.holdingCutTail) {
+          cutWait = setTimeout(() => {
+            for (const message of reader.abandonHeldTail()) handle(message);
+          }, CUT_CONTINUATION_WAIT_MS);
+        }
       });
     };
     socket.on("data", read);
     socket.on("end", () => {
       ended = true;
+      clearTimeout(cutWait);
       if (!settleScheduled) for (const message of reader.end()) handle(message);
     });
     socket.on("error", (error) => this.log.warn(`${this.name}: ${error.message}`));

@@ -66,6 +66,13 @@ export interface StreamReaderOptions {
   readonly acceptsHeader: (header: AirportHeader) => boolean;
   /** How many transmitter addresses of the peer to remember (default 64). */
   readonly rememberedTransmitters?: number;
+  /**
+   * Set for a peer that cuts its stream into sends of this size regardless of message boundaries:
+   * wifimedium.c relays whatever each recv(4100) returned, so a glued run reaches us in 4100-byte
+   * pieces. A read that is a whole number of such pieces may end mid-message; its tail is held for
+   * the next read instead of settling.
+   */
+  readonly peerCutsSendsAt?: number;
 }
 
 /**
@@ -76,16 +83,25 @@ export class AirportStreamReader {
   private pending: Buffer = Buffer.alloc(0);
   private readonly transmitters: TransmitterMemory;
   private readonly acceptsHeader: (header: AirportHeader) => boolean;
+  private readonly peerCutsSendsAt: number | undefined;
+  /** The last read may have ended inside a message (see peerCutsSendsAt). */
+  private lastReadMayBeCut = false;
+  /** Where the next read joins the held tail, while a tail is held for a cut. */
+  private heldCutAt: number | undefined;
 
   constructor(options: StreamReaderOptions) {
     this.acceptsHeader = options.acceptsHeader;
     this.transmitters = new TransmitterMemory(options.rememberedTransmitters ?? 64);
+    this.peerCutsSendsAt = options.peerCutsSendsAt;
   }
 
   /** Bytes from one read. Returns the messages known to be complete: those another message follows. */
   push(chunk: Buffer): Result<Buffer, StreamReason>[] {
     const bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const out: Result<Buffer, StreamReason>[] = [];
+    const joinAt = this.heldCutAt;
+    this.heldCutAt = undefined;
+    this.lastReadMayBeCut = this.peerCutsSendsAt !== undefined && chunk.length % this.peerCutsSendsAt === 0;
     // A read starts where a send() started: the first bytes are a header even when the split below fails.
     let start = 0;
     this.learnTransmitter(bytes, start);
@@ -95,7 +111,12 @@ export class AirportStreamReader {
         start + AIRPORT_HEADER_BYTES + AirportFrameLimits.minTransmitted,
       );
       if (next === undefined) break;
-      out.push(ok(bytes.subarray(start, next)));
+      // A new message right where the held tail ended: the rest of the tail was never relayed.
+      if (next === joinAt) {
+        out.push(reject("truncated", `${next - start} bytes of a message the hub cut and never continued`));
+      } else {
+        out.push(ok(bytes.subarray(start, next)));
+      }
       start = next;
       this.learnTransmitter(bytes, start);
     }
@@ -120,13 +141,30 @@ export class AirportStreamReader {
    */
   settle(): Result<Buffer, StreamReason>[] {
     if (this.pending.length < AIRPORT_HEADER_BYTES) return [];
+    if (this.lastReadMayBeCut) {
+      this.heldCutAt = this.pending.length;
+      return [];
+    }
     const message = this.pending;
     this.pending = Buffer.alloc(0);
     return [ok(message)];
   }
 
+  /**
+   * The rest of a tail held for a cut did not come (wifimedium.c closed the sender, or dropped the
+   * piece): the tail is a message cut short. A run that really ended on a piece boundary is lost too.
+   */
+  abandonHeldTail(): Result<Buffer, StreamReason>[] {
+    if (this.heldCutAt === undefined) return [];
+    this.heldCutAt = undefined;
+    const cut = this.pending.length;
+    this.pending = Buffer.alloc(0);
+    return [reject("truncated", `${cut} bytes of a message the hub cut and never continued`)];
+  }
+
   /** The peer closed: an unsettled tail was cut off mid-message. */
   end(): Result<Buffer, StreamReason>[] {
+    this.heldCutAt = undefined;
     if (this.pending.length === 0) return [];
     const cut = this.pending.length;
     this.pending = Buffer.alloc(0);
@@ -136,6 +174,11 @@ export class AirportStreamReader {
   /** Bytes held back until more arrive or the burst settles. */
   get pendingBytes(): number {
     return this.pending.length;
+  }
+
+  /** Whether settle() kept a tail because the last read may have ended inside it. */
+  get holdingCutTail(): boolean {
+    return this.heldCutAt !== undefined;
   }
 
   private learnTransmitter(bytes: Buffer, start: number): void {

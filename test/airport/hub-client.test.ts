@@ -181,6 +181,27 @@ describe("AirportHubPort refusals", () => {
     await expect(newPort({ answerTimeoutMs: 100 }).start(() => {})).rejects.toThrow(/did not answer/);
   });
 
+  it("reassembles frames a wifimedium.c-style hub relays in 4100-byte pieces of a glued run", async () => {
+    const frames = Array.from({ length: 40 }, (_, index) =>
+      testFrame({ transmitter: STATION_B, sequence: index, length: burstFrameLength(index) }),
+    );
+    const run = Buffer.concat(frames.map((frame) => encodeFrameMessage(HUB, 5, frame)));
+    await fakeServer((socket) => {
+      socket.once("data", async () => {
+        socket.write(encodePortAnswer(HUB, 3));
+        // What recv(4100) + send() does to a glued run; a pause after each piece gives it a read of its own.
+        for (let at = 0; at < run.length; at += 4100) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          socket.write(run.subarray(at, at + 4100));
+        }
+      });
+    });
+    const { port, heard } = await startPort();
+    await waitUntil(() => heard.length === frames.length, "every frame");
+    expect(hex(heard.map((air) => air.frame))).toEqual(hex(frames));
+    expect(Object.values(port.stats.dropped).every((count) => count === 0)).toBe(true);
+  });
+
   it("takes frames that arrive in the same read as the port answer", async () => {
     const frame = testFrame({ transmitter: STATION_B, sequence: 4, length: 80 });
     await fakeServer((socket) => {

@@ -139,6 +139,49 @@ describe("AirportStreamReader", () => {
     );
   });
 
+  it("reassembles a run that wifimedium.c relayed in 4100-byte pieces, one read each", () => {
+    const reader = new AirportStreamReader({
+      acceptsHeader: (header) => header.mode === 1 && header.hubId === HUB && header.portId === PORT,
+      peerCutsSendsAt: 4100,
+    });
+    const messages = Array.from({ length: 12 }, (_, index) =>
+      messageFrom(STATION_A, index, burstFrameLength(index)),
+    );
+    const run = Buffer.concat(messages);
+    const received: Buffer[] = [];
+    for (let at = 0; at < run.length; at += 4100) {
+      received.push(...messagesOf(reader.push(run.subarray(at, at + 4100))));
+      received.push(...messagesOf(reader.settle()));
+    }
+    expect(reader.holdingCutTail).toBe(run.length % 4100 === 0);
+    expect(hex(received)).toEqual(hex(messages));
+  });
+
+  it("drops a tail held for a cut when its rest never comes", () => {
+    const reader = new AirportStreamReader({ acceptsHeader: () => true, peerCutsSendsAt: 4100 });
+    const run = Buffer.concat([messageFrom(STATION_A, 1, 2000), messageFrom(STATION_A, 2, 2353)]);
+    expect(messagesOf(reader.push(run.subarray(0, 4100)))).toHaveLength(1);
+    expect(reader.settle()).toEqual([]);
+    expect(reader.holdingCutTail).toBe(true);
+    expect(reader.abandonHeldTail().map((result) => (result.ok ? "message" : result.error.reason))).toEqual([
+      "truncated",
+    ]);
+    expect(reader.pendingBytes).toBe(0);
+  });
+
+  it("drops a tail held for a cut when a new message starts right where it ended", () => {
+    const reader = new AirportStreamReader({ acceptsHeader: () => true, peerCutsSendsAt: 4100 });
+    const run = Buffer.concat([messageFrom(STATION_A, 1, 2000), messageFrom(STATION_A, 2, 2353)]);
+    reader.push(run.subarray(0, 4100));
+    reader.settle();
+    const next = messageFrom(STATION_A, 3, 500);
+    const results = reader.push(Buffer.concat([next, messageFrom(STATION_A, 4, 500)]));
+    expect(results.map((result) => (result.ok ? result.value.length : result.error.reason))).toEqual([
+      "truncated",
+      next.length,
+    ]);
+  });
+
   it("never throws on random reads", () => {
     fc.assert(
       fc.property(
