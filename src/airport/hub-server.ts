@@ -185,12 +185,12 @@ export class AirportHubServer implements LocalMedium {
   deliver(air: AirFrame): DeliverOutcome {
     const frame = airportFrameFromAirFrame(air, this.radio);
     if (!frame.ok) return { delivered: false, drop: frame.error.reason };
-    const receivers = this.slots.filter((connection) => connection?.handshaken);
+    const receivers = this.slots.filter(
+      (connection): connection is Connection => connection?.handshaken === true,
+    );
     if (receivers.length === 0) return { delivered: false, drop: "not-ready" };
     const message = encodeFrameMessage(this.hubId, MEDIUM_PORT_ID, frame.value);
-    for (const receiver of receivers) {
-      if (receiver) this.sendToPort(receiver, message);
-    }
+    for (const receiver of receivers) this.sendToPort(receiver, message);
     this.stats.framesFromTunnel++;
     return { delivered: true };
   }
@@ -215,17 +215,24 @@ export class AirportHubServer implements LocalMedium {
     if (!existing.isSocket()) {
       throw new Error(`${this.socketPath} exists and is not a socket: remove it or pass another socket path`);
     }
-    const answered = await new Promise<boolean>((resolve) => {
-      const probe = createConnection(this.socketPath);
-      probe.once("connect", () => {
-        probe.destroy();
-        resolve(true);
+    const probe = await new Promise<"live" | "stale" | Error>((resolve) => {
+      const socket = createConnection(this.socketPath);
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve("live");
       });
-      probe.once("error", () => resolve(false));
+      socket.once("error", (error: NodeJS.ErrnoException) =>
+        resolve(error.code === "ECONNREFUSED" ? "stale" : error),
+      );
     });
-    if (answered) {
+    if (probe === "live") {
       throw new Error(
         `another wifi-medium server is already listening on ${this.socketPath}: stop it or serve a different hub id`,
+      );
+    }
+    if (probe instanceof Error) {
+      throw new Error(
+        `cannot tell whether ${this.socketPath} is in use (${probe.message}): check its permissions`,
       );
     }
     await rm(this.socketPath, { force: true });
@@ -354,8 +361,8 @@ export class AirportHubServer implements LocalMedium {
   }
 
   private handle(connection: Connection, bytes: Result<Buffer, StreamReason>): void {
-    // After a refusal nothing from the connection matters; it is being closed.
-    if (connection.refused) return;
+    // After a refusal, or once the hub is closed, nothing from the connection matters.
+    if (connection.refused || !this.server) return;
     if (!bytes.ok) {
       this.drop(connection, bytes.error.reason, bytes.error.detail);
       return;
@@ -434,7 +441,7 @@ export class AirportHubServer implements LocalMedium {
       this.drop(
         connection,
         "port-backlog",
-        `${connection.writer.queuedMessages} messages queued, guest not reading`,
+        `${connection.writer.queuedMessages} messages already queued for this guest`,
       );
     }
     return false;

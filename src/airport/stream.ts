@@ -224,6 +224,7 @@ export class AirportMessageWriter {
   private readonly queue: Buffer[] = [];
   private busy = false;
   private endRequested = false;
+  private ended = false;
   private written = 0;
 
   private readonly maxQueued: number;
@@ -264,7 +265,10 @@ export class AirportMessageWriter {
     if (this.busy) return;
     if (this.queue.length === 0) {
       // Close both directions once written, as close() would: the peer may never close its side.
-      if (this.endRequested && !this.socket.destroyed) this.socket.end(() => this.socket.destroy());
+      if (this.endRequested && !this.ended) {
+        this.ended = true;
+        this.socket.end(() => this.socket.destroy());
+      }
       return;
     }
     this.busy = true;
@@ -277,10 +281,10 @@ export class AirportMessageWriter {
         this.queue.length = 0;
         return;
       }
-      this.socket.write(message, () => {
+      this.socket.write(message, (error) => {
         // A failed write also emits 'error' on the socket; the owner handles it there.
         this.busy = false;
-        this.written++;
+        if (!error) this.written++;
         if (this.queue.length === 0) this.onDrained();
         this.pump();
       });
