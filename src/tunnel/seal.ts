@@ -38,7 +38,7 @@ export function deriveTrafficKeyBytes(psk: Buffer, nodeId: number, sessionId: bi
   return Buffer.from(hkdfSync("sha256", psk, salt, trafficKeyInfo(nodeId, sessionId), TRAFFIC_KEY_BYTES));
 }
 
-/** The traffic key as a KeyObject: node:crypto sets up a cipher faster from one than from raw bytes. */
+/** The traffic key as a node:crypto KeyObject, ready for createCipheriv/createDecipheriv. */
 export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): KeyObject {
   return createSecretKey(deriveTrafficKeyBytes(psk, nodeId, sessionId));
 }
