@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AirFrame } from "../../src/agent/medium.js";
 import {
@@ -5,6 +6,7 @@ import {
   HEADER_LENGTH,
   HeaderOffset,
   MAX_FRAME_BYTES,
+  TUNNEL_REJECT_REASONS,
 } from "../../src/tunnel/constants.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
@@ -186,5 +188,27 @@ describe("TunnelSender", () => {
   it("refuses a node id that is not a u32", () => {
     expect(() => new TunnelSender({ nodeId: 2 ** 32, psk: null })).toThrow(RangeError);
     expect(() => new TunnelSender({ nodeId: -1, psk: null })).toThrow(RangeError);
+  });
+});
+
+describe("TunnelReceiver on hostile input", () => {
+  const outcomes = new Set<string>(["new-session", "in-order", "reordered", ...TUNNEL_REJECT_REASONS]);
+
+  it.each([
+    ["with a key", psk],
+    ["without a key", null],
+  ])("never throws %s, whatever arrives", (_mode, key) => {
+    const receiver = new TunnelReceiver({ psk: key });
+    const sealedHeader = frameDatagram(new TunnelSender({ nodeId: 9, psk }), 1).subarray(0, HEADER_LENGTH);
+    const arbitraryDatagram = fc.oneof(
+      fc.uint8Array({ maxLength: 2600 }).map((bytes) => Buffer.from(bytes)),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.concat([sealedHeader, Buffer.from(bytes)])),
+    );
+    fc.assert(
+      fc.property(arbitraryDatagram, (datagram) => {
+        expect(outcomes.has(reasonOf(receiver, datagram))).toBe(true);
+      }),
+    );
+    expect(receiver.stats().accepted).toBe(0);
   });
 });
