@@ -144,6 +144,7 @@ export class AirportHubPort implements LocalMedium {
         // wifimedium.c sends the pieces of a cut run back to back; a tail still waiting lost its rest.
         if (reader.holdingCutTail) {
           cutWait = setTimeout(() => {
+            if (this.socket !== socket) return;
             for (const message of reader.abandonHeldTail()) handle(message);
           }, CUT_CONTINUATION_WAIT_MS);
         }
@@ -157,6 +158,7 @@ export class AirportHubPort implements LocalMedium {
     });
     socket.on("error", (error) => this.log.warn(`${this.name}: ${error.message}`));
     socket.on("close", () => {
+      clearTimeout(cutWait);
       if (this.socket === socket) {
         this.log.warn(`${this.name}: the hub at ${this.socketPath} closed port ${portId}`);
         this.socket = undefined;
@@ -165,6 +167,7 @@ export class AirportHubPort implements LocalMedium {
       }
     });
     if (leftover.length > 0) read(leftover);
+    socket.resume();
   }
 
   deliver(air: AirFrame): DeliverOutcome {
@@ -215,8 +218,13 @@ export class AirportHubPort implements LocalMedium {
         socket.off("data", onData);
         socket.off("close", onClose);
         socket.off("error", onError);
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
+        if (outcome instanceof Error) {
+          reject(outcome);
+        } else {
+          // Hold further reads until start() has its frame reader in place.
+          socket.pause();
+          resolve(outcome);
+        }
       };
       const onData = (chunk: Buffer): void => {
         received = Buffer.concat([received, chunk]);
