@@ -54,48 +54,66 @@ afterEach(async () => {
   for (const agent of running.splice(0)) await agent.stop();
 });
 
+interface ReplayOptions {
+  readonly pskA?: Buffer | null;
+  readonly pskB?: Buffer | null;
+  /** What B's local radios are doing (decides which channels B delivers). */
+  readonly receiverGuest: GuestInterface[];
+  /** B lists A's address as a peer (else a different one, so A is unknown to B). */
+  readonly bKnowsA?: boolean;
+}
+
+/** B listens with recording radios; A replays the fixture to B. Both stop after each test. */
+async function replayFixture(options: ReplayOptions) {
+  const receiverRadios = new RecordingRadios(options.receiverGuest);
+  const sink = new HwsimMedium({
+    captureIface: "sink",
+    source: { start: () => {}, close: () => {} },
+    backend: receiverRadios,
+    log: quiet,
+    pollGuest: false,
+  });
+  const b = new Agent({
+    nodeId: 2,
+    nodeName: "b",
+    psk: options.pskB ?? null,
+    listen: { address: "127.0.0.1", port: 0 },
+    // PeerTable matches A by address alone when only one peer has it, whatever A's port.
+    peers: [{ address: options.bKnowsA === false ? "127.0.0.2" : "127.0.0.1", port: 1 }],
+    media: [sink],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  running.push(b);
+  await b.start();
+  sink.setGuestInterfaces(options.receiverGuest);
+  const source = new CaptureFileSource(FIXTURE);
+  const replay = new HwsimMedium({
+    captureIface: "replay",
+    source,
+    backend: new RecordingRadios([]),
+    log: quiet,
+    pollGuest: false,
+  });
+  const a = new Agent({
+    nodeId: 1,
+    nodeName: "a",
+    psk: options.pskA ?? null,
+    listen: { address: "127.0.0.1", port: 0 },
+    peers: [b.local!],
+    media: [replay],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  running.push(a);
+  await a.start();
+  await source.done;
+  return { a, b, receiverRadios };
+}
+
 describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
   it("B accepts nothing from an address it was not told about", async () => {
-    const source = new CaptureFileSource(FIXTURE);
-    const sink = new HwsimMedium({
-      captureIface: "sink",
-      source: { start: () => {}, close: () => {} },
-      backend: new RecordingRadios(station(null)),
-      log: quiet,
-      pollGuest: false,
-    });
-    const b = new Agent({
-      nodeId: 2,
-      nodeName: "b",
-      psk: null,
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [{ address: "127.0.0.2", port: 1 }],
-      media: [sink],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(b);
-    await b.start();
-    const replay = new HwsimMedium({
-      captureIface: "replay",
-      source,
-      backend: new RecordingRadios([]),
-      log: quiet,
-      pollGuest: false,
-    });
-    const a = new Agent({
-      nodeId: 1,
-      nodeName: "a",
-      psk: null,
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [b.local!],
-      media: [replay],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(a);
-    await a.start();
-    await source.done;
+    const { b } = await replayFixture({ receiverGuest: station(null), bKnowsA: false });
     await until(() => (b.receiveCounters?.get("dropped-unknown-peer") ?? 0) > 0);
     expect(b.receiveCounters?.get("frames-in")).toBe(0);
   });
@@ -105,48 +123,11 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
       const expected = capturedFrames(FIXTURE);
       expect(expected.length).toBeGreaterThan(50);
       const psk = sealed ? Buffer.alloc(32, 7) : null;
-      const source = new CaptureFileSource(FIXTURE);
-      const receiverRadios = new RecordingRadios(station(null));
-      const sink = new HwsimMedium({
-        captureIface: "sink",
-        source: { start: () => {}, close: () => {} },
-        backend: receiverRadios,
-        log: quiet,
-        pollGuest: false,
+      const { a, b, receiverRadios } = await replayFixture({
+        pskA: psk,
+        pskB: psk,
+        receiverGuest: station(null),
       });
-      const b = new Agent({
-        nodeId: 2,
-        nodeName: "b",
-        psk,
-        listen: { address: "127.0.0.1", port: 0 },
-        peers: [{ address: "127.0.0.1", port: 1 }],
-        media: [sink],
-        localRadioMacs: () => [],
-        log: quiet,
-      });
-      running.push(b);
-      // B's peer entry is fixed up below once A has a port; PeerTable matches A by address.
-      await b.start();
-      const replay = new HwsimMedium({
-        captureIface: "replay",
-        source,
-        backend: new RecordingRadios(station(null)),
-        log: quiet,
-        pollGuest: false,
-      });
-      const a = new Agent({
-        nodeId: 1,
-        nodeName: "a",
-        psk,
-        listen: { address: "127.0.0.1", port: 0 },
-        peers: [b.local!],
-        media: [replay],
-        localRadioMacs: () => [],
-        log: quiet,
-      });
-      running.push(a);
-      await a.start();
-      await source.done;
       await until(() => receiverRadios.injected.length >= expected.length);
       await new Promise((resolve) => setTimeout(resolve, 100));
 
@@ -175,50 +156,15 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
   }
 
   it("drops frames for a channel no local radio hears, and counts them; readies only the beacon's channel", async () => {
-    const source = new CaptureFileSource(FIXTURE);
-    const receiverRadios = new RecordingRadios([]);
-    const sink = new HwsimMedium({
-      captureIface: "sink",
-      source: { start: () => {}, close: () => {} },
-      backend: receiverRadios,
-      log: quiet,
-      pollGuest: false,
-    });
-    const b = new Agent({
-      nodeId: 2,
-      nodeName: "b",
-      psk: null,
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [{ address: "127.0.0.1", port: 1 }],
-      media: [sink],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(b);
-    await b.start();
-    sink.setGuestInterfaces([
-      { ifindex: 3, ifname: "wlan0", iftype: "AP", up: true, freqMhz: 5180, mac: 0x02_00_00_00_00_00 },
-    ]);
-    const replay = new HwsimMedium({
-      captureIface: "replay",
-      source,
-      backend: new RecordingRadios([]),
-      log: quiet,
-      pollGuest: false,
-    });
-    const a = new Agent({
-      nodeId: 1,
-      nodeName: "a",
-      psk: null,
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [b.local!],
-      media: [replay],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(a);
-    await a.start();
-    await source.done;
+    const ap5GHz: GuestInterface = {
+      ifindex: 3,
+      ifname: "wlan0",
+      iftype: "AP",
+      up: true,
+      freqMhz: 5180,
+      mac: 0x02_00_00_00_00_00,
+    };
+    const { a, b, receiverRadios } = await replayFixture({ receiverGuest: [ap5GHz] });
     const sent = () => a.sendCounters?.get("sent") ?? 0;
     await until(() => (b.receiveCounters?.get("frames-in") ?? 0) === sent() && sent() > 0);
     expect(receiverRadios.injected).toHaveLength(0);
@@ -229,47 +175,11 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
   });
 
   it("a datagram sealed with another key is counted as an authentication failure, never injected", async () => {
-    const source = new CaptureFileSource(FIXTURE);
-    const receiverRadios = new RecordingRadios(station(null));
-    const sink = new HwsimMedium({
-      captureIface: "sink",
-      source: { start: () => {}, close: () => {} },
-      backend: receiverRadios,
-      log: quiet,
-      pollGuest: false,
+    const { b, receiverRadios } = await replayFixture({
+      pskA: Buffer.alloc(32, 2),
+      pskB: Buffer.alloc(32, 1),
+      receiverGuest: station(null),
     });
-    const b = new Agent({
-      nodeId: 2,
-      nodeName: "b",
-      psk: Buffer.alloc(32, 1),
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [{ address: "127.0.0.1", port: 1 }],
-      media: [sink],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(b);
-    await b.start();
-    const replay = new HwsimMedium({
-      captureIface: "replay",
-      source,
-      backend: new RecordingRadios([]),
-      log: quiet,
-      pollGuest: false,
-    });
-    const a = new Agent({
-      nodeId: 1,
-      nodeName: "a",
-      psk: Buffer.alloc(32, 2),
-      listen: { address: "127.0.0.1", port: 0 },
-      peers: [b.local!],
-      media: [replay],
-      localRadioMacs: () => [],
-      log: quiet,
-    });
-    running.push(a);
-    await a.start();
-    await source.done;
     await until(() => (b.receiveCounters?.get("dropped-auth-failure") ?? 0) > 0);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(receiverRadios.injected).toHaveLength(0);
