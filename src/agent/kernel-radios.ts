@@ -3,15 +3,15 @@
 // through libpcap. Interface names: wt<freq> injects, wt<freq>a<n> proxies acknowledgements.
 
 import { randomBytes } from "node:crypto";
-import { formatMac, type MacAddress } from "../ieee80211/mac.js";
+import { formatMac, MAC_LENGTH, type MacAddress, writeMac } from "../ieee80211/mac.js";
 import { HwsimRadios } from "../os/netlink/hwsim.js";
 import { INJECTION_MTU, WirelessControl } from "../os/netlink/nl80211.js";
 import { LiveInjector } from "../os/pcap/live.js";
 import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 
 function macBuffer(mac: MacAddress): Buffer {
-  const out = Buffer.alloc(6);
-  out.writeUIntBE(mac, 0, 6);
+  const out = Buffer.alloc(MAC_LENGTH);
+  writeMac(out, 0, mac);
   return out;
 }
 

@@ -9,7 +9,7 @@ import pcap from "pcap";
 import { hubIdFromTermid } from "../airport/constants.js";
 import { AirportHubPort } from "../airport/hub-client.js";
 import { AirportHubServer } from "../airport/hub-server.js";
-import type { MacAddress } from "../ieee80211/mac.js";
+import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import { createLogger, type Logger } from "../log.js";
 import { WirelessControl } from "../os/netlink/nl80211.js";
 import { LiveCapture } from "../os/pcap/live.js";
@@ -111,14 +111,12 @@ async function makeMacsUnique(control: WirelessControl, log: Logger): Promise<vo
     if (iface.mac.equals(wanted)) continue;
     if (await control.linkIsUp(iface.ifindex)) {
       log.warn(
-        `--unique-macs: ${iface.ifname} is up, its address stays ${iface.mac.toString("hex")}; start the agent before hostapd/wpa_supplicant bring it up`,
+        `--unique-macs: ${iface.ifname} is up, its address stays ${formatMac(readMac(iface.mac, 0))}; start the agent before hostapd/wpa_supplicant bring it up`,
       );
       continue;
     }
     await control.setLinkAddress(iface.ifindex, wanted);
-    log.info(
-      `--unique-macs: ${iface.ifname} now uses ${[...wanted].map((b) => b.toString(16).padStart(2, "0")).join(":")}`,
-    );
+    log.info(`--unique-macs: ${iface.ifname} now uses ${formatMac(readMac(wanted, 0))}`);
   }
 }
 
