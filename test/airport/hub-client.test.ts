@@ -3,12 +3,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
 import type { AirFrame } from "../../src/agent/medium.js";
 import { AirportHubPort, type AirportHubPortOptions } from "../../src/airport/hub-client.js";
 import { AirportHubServer } from "../../src/airport/hub-server.js";
 import { encodeFrameMessage, encodePortAnswer } from "../../src/airport/message.js";
 import { burstFrameLength, STATION_A, STATION_B, testFrame } from "./frames.js";
-import { QemuAirportClient } from "./qemu-airport-client.js";
 
 const HUB = 20;
 

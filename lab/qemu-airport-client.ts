@@ -4,6 +4,7 @@
 //   every recv() of up to 4100 bytes with a nonzero mode byte hand bytes 4.. to the guest.
 // Node delivers reads of up to 64 KiB; they are cut at 4100 bytes to match QEMU's recv() size, which
 // is exact whenever the kernel queue held no more than one message at a read (QEMU keeping up).
+// It lives in lab/ because the airport unit tests and the VM scenario (lab/airport-ap.ts) share it.
 
 import { createConnection, type Socket } from "node:net";
 
