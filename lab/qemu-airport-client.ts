@@ -16,6 +16,8 @@ export class QemuAirportClient {
   readonly frames: Buffer[] = [];
   /** recv() results under 4 bytes: QEMU would compute a negative frame length from them. */
   shortReads = 0;
+  /** Called with each frame as it is added to `frames`. */
+  onFrame: ((frame: Buffer) => void) | undefined;
   /** Whether the server answered the port request at all. */
   answered = false;
   /** The port id QEMU ends up with: the answer's, or 0 from its own request if no answer came. */
@@ -149,7 +151,10 @@ export class QemuAirportClient {
         this.shortReads++;
         continue;
       }
-      if (received[0] !== 0) this.frames.push(Buffer.from(received.subarray(HEADER_BYTES)));
+      if (received[0] === 0) continue;
+      const frame = Buffer.from(received.subarray(HEADER_BYTES));
+      this.frames.push(frame);
+      this.onFrame?.(frame);
     }
     const waiters = this.frameWaiters;
     this.frameWaiters = [];

@@ -2,10 +2,21 @@
 // script wrote to its share read back and checked for shape. Tests assert on these; they never
 // parse guest output themselves.
 
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { guestDir } from "./paths.js";
-import { type BootOptions, ethernetPair, runVms, type VmResult } from "./vm.js";
+import { AirportAccessPoint } from "./airport-ap.js";
+import { checkoutDir, guestDir, workDir } from "./paths.js";
+import {
+  type BootOptions,
+  ethernetPair,
+  freeUdpPort,
+  HOST_LINK_HOST_IP,
+  runVms,
+  type VmResult,
+} from "./vm.js";
 
 /** A finished VM together with the results.json its guest script wrote (undefined if it wrote none). */
 export interface ScenarioVm<Results> {
@@ -143,6 +154,142 @@ export async function runTunnelPair(options: ScenarioOptions = {}): Promise<Tunn
       agent_exit_code: "number",
     }),
   };
+}
+
+export interface AirportScanResults {
+  readonly agent_started: boolean;
+  readonly ssid_seen: boolean;
+  /** From the first scan to the scan that listed the SSID. */
+  readonly seen_after_seconds: number | null;
+  readonly scans: number;
+  readonly agent_exit_code: number;
+}
+
+/** The host side of the airport scenario: the agent serving the hub, and the AP inside the hub. */
+export interface AirportHost {
+  readonly agentLog: string;
+  /** The host agent's exit status after SIGTERM (null: killed by a signal). */
+  readonly agentExitCode: number | null;
+  readonly ssid: string;
+  readonly bssid: string;
+  readonly beaconsSent: number;
+  readonly probeResponsesSent: number;
+  /** Who sent probe requests into the hub (through the tunnel, from the VM). */
+  readonly probeRequestsFrom: readonly string[];
+}
+
+export interface AirportScan {
+  readonly station: ScenarioVm<AirportScanResults>;
+  readonly host: AirportHost;
+}
+
+const AIRPORT_HUB = 20;
+const AIRPORT_SSID = "airport-ap";
+const AIRPORT_BSSID = 0x02_a1_00_00_00_01;
+const AGENT_PORT_IN_GUEST = 8211;
+
+/**
+ * A hwsim station in a VM scans for an access point that lives behind an airport hub on the host:
+ *
+ *   AirportAccessPoint ⇄ hub socket ⇄ host agent (--iface none --airport-listen 20)
+ *     ⇄ UDP over QEMU's user network ⇄ VM agent (--iface hwsim0) ⇄ hwsim ⇄ wlan0 scanning
+ *
+ * The host agent is the built CLI (dist/src/cli.js) run as a child process.
+ */
+export async function runAirportScan(options: ScenarioOptions = {}): Promise<AirportScan> {
+  const runDir = join(workDir, "runs", `${Date.now()}-${process.pid}-airport-host`);
+  mkdirSync(runDir, { recursive: true });
+  // Unix socket paths are limited to 107 bytes: keep it short and outside the checkout.
+  const socketDir = await mkdtemp(join(tmpdir(), "wt-airport-"));
+  const socketPath = join(socketDir, `wifimedium_data.${AIRPORT_HUB}.sock`);
+  const [hostAgentPort, forwardedPort] = [await freeUdpPort(), await freeUdpPort()];
+  const agentLog = join(runDir, "host-agent.log");
+  const logFd = openSync(agentLog, "w");
+  const agent = spawn(
+    process.execPath,
+    [
+      join(checkoutDir, "dist", "src", "cli.js"),
+      ...["--iface", "none", "--airport-listen", `${AIRPORT_HUB}`, "--airport-socket", socketPath],
+      ...["--listen", `127.0.0.1:${hostAgentPort}`, "--peer", `127.0.0.1:${forwardedPort}`],
+    ],
+    { stdio: ["ignore", logFd, logFd] },
+  );
+  const agentExit = new Promise<number | null>((resolve) => agent.once("exit", (code) => resolve(code)));
+  let ap: AirportAccessPoint | undefined;
+  try {
+    await waitForFile(agentLog, /listening on UDP/, agentExit, 30_000);
+    ap = await AirportAccessPoint.start({
+      socketPath,
+      hubId: AIRPORT_HUB,
+      ssid: AIRPORT_SSID,
+      bssid: AIRPORT_BSSID,
+      channel: 6,
+    });
+    const [station] = await runVms(
+      [
+        {
+          name: "airport-sta",
+          script: join(guestDir, "airport-scan.sh"),
+          radios: 1,
+          hostLink: { udpForwards: [{ hostPort: forwardedPort, guestPort: AGENT_PORT_IN_GUEST }] },
+          env: {
+            ...options.env,
+            AGENT_PEER: `${HOST_LINK_HOST_IP}:${hostAgentPort}`,
+            AIRPORT_SSID,
+          },
+        },
+      ],
+      { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    );
+    await ap.stop();
+    agent.kill("SIGTERM");
+    const agentExitCode = await agentExit;
+    return {
+      station: withResults<AirportScanResults>(station, {
+        agent_started: "boolean",
+        ssid_seen: "boolean",
+        seen_after_seconds: "number|null",
+        scans: "number",
+        agent_exit_code: "number",
+      }),
+      host: {
+        agentLog: readFileSync(agentLog, "utf8"),
+        agentExitCode,
+        ssid: AIRPORT_SSID,
+        bssid: "02:a1:00:00:00:01",
+        beaconsSent: ap.beaconsSent,
+        probeResponsesSent: ap.probeResponsesSent,
+        probeRequestsFrom: ap.probeRequestsFrom,
+      },
+    };
+  } finally {
+    await ap?.stop().catch(() => {});
+    agent.kill("SIGKILL");
+    await rm(socketDir, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once `path` matches `pattern`; rejects if `exited` settles first or time runs out. */
+async function waitForFile(
+  path: string,
+  pattern: RegExp,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<void> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(readFileSync(path, "utf8"))) {
+    if (gone)
+      throw new Error(
+        `the host agent exited before its log matched ${pattern}:\n${readFileSync(path, "utf8")}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`the host agent's log never matched ${pattern} in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The VM's radios and interfaces before the agent started and after it exited (iw phy / iw dev). */

@@ -30,6 +30,20 @@ export interface VmEthernet {
   readonly remotePort: number;
 }
 
+/**
+ * The guest's eth0 on QEMU's user-mode network (slirp), for talking to a process on the host: the
+ * guest is 10.0.2.15 and reaches the host's 127.0.0.1 as 10.0.2.2; each forward makes a UDP port on
+ * the host's 127.0.0.1 deliver to a guest port. The guest gets no default route, so nothing it
+ * sends leaves the host's loopback.
+ */
+export interface VmHostLink {
+  readonly udpForwards: readonly { readonly hostPort: number; readonly guestPort: number }[];
+}
+
+/** What a guest on a host link is, and what it calls the host's loopback. */
+export const HOST_LINK_GUEST_IP = "10.0.2.15";
+export const HOST_LINK_HOST_IP = "10.0.2.2";
+
 export interface VmSpec {
   /** The guest's hostname; also names its run directory. */
   readonly name: string;
@@ -39,7 +53,9 @@ export interface VmSpec {
   readonly radios?: number;
   /** Extra environment for the guest script. */
   readonly env?: Readonly<Record<string, string>>;
+  /** eth0 linked to another VM; or else, with hostLink, to the host. */
   readonly ethernet?: VmEthernet;
+  readonly hostLink?: VmHostLink;
   readonly memoryMb?: number;
 }
 
@@ -198,7 +214,7 @@ export async function ethernetPair(): Promise<[VmEthernet, VmEthernet]> {
 }
 
 /** A UDP port on 127.0.0.1 that was free a moment ago (the OS picks it; QEMU binds it soon after). */
-function freeUdpPort(): Promise<number> {
+export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket("udp4");
     socket.once("error", reject);
@@ -224,6 +240,20 @@ function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir
     ...["-device", "virtio-9p-pci,fsdev=share,mount_tag=share"],
   ];
   const eth = spec.ethernet;
+  if (eth !== undefined && spec.hostLink !== undefined)
+    throw new Error(`${spec.name}: eth0 is either an Ethernet link to a VM or a host link, not both`);
+  if (spec.hostLink !== undefined) {
+    cmdline.push(`lab_ip=${HOST_LINK_GUEST_IP}/24`);
+    const forwards = spec.hostLink.udpForwards.map(
+      ({ hostPort, guestPort }) => `,hostfwd=udp:127.0.0.1:${hostPort}-${HOST_LINK_GUEST_IP}:${guestPort}`,
+    );
+    args.push(
+      "-netdev",
+      `user,id=eth0,net=10.0.2.0/24,host=${HOST_LINK_HOST_IP},ipv6=off${forwards.join("")}`,
+      "-device",
+      "virtio-net-pci,netdev=eth0,mac=52:54:00:00:02:15",
+    );
+  }
   if (eth !== undefined) {
     cmdline.push(`lab_ip=${eth.address}`);
     const local = `local.type=inet,local.host=127.0.0.1,local.port=${eth.localPort}`;
@@ -249,6 +279,10 @@ function guestEnv(spec: VmSpec): Record<string, string> {
   if (spec.ethernet !== undefined) {
     env.LAB_IP = spec.ethernet.address.split("/")[0];
     env.LAB_PEER_IP = spec.ethernet.peerAddress;
+  }
+  if (spec.hostLink !== undefined) {
+    env.LAB_IP = HOST_LINK_GUEST_IP;
+    env.LAB_PEER_IP = HOST_LINK_HOST_IP;
   }
   return { ...env, ...spec.env };
 }

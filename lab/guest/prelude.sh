@@ -187,15 +187,17 @@ wait_for_peer() {
 
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 
-# start_agent: runs "$WIFI_TUNNEL_CMD --peer $LAB_PEER_IP --iface hwsim0" in the background with
+# start_agent: runs "$WIFI_TUNNEL_CMD --peer $AGENT_PEER --iface hwsim0" (AGENT_PEER defaults to
+# LAB_PEER_IP, the agent's default port) in the background with
 # its output in $LAB_SHARE/agent.log, sets AGENT_PID, then waits until it is ready: until its log
 # matches AGENT_READY_PATTERN (an extended regexp) if that is set, else AGENT_SETTLE_SECONDS
 # (default 5). Returns false if the agent is not running by then.
 start_agent() {
   local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js}
-  log "starting agent: $cmd --peer $LAB_PEER_IP --iface hwsim0"
+  local peer=${AGENT_PEER:-$LAB_PEER_IP}
+  log "starting agent: $cmd --peer $peer --iface hwsim0"
   # shellcheck disable=SC2086 # the command string is split into words on purpose
-  $cmd --peer "$LAB_PEER_IP" --iface hwsim0 >"$LAB_SHARE/agent.log" 2>&1 &
+  $cmd --peer "$peer" --iface hwsim0 >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
   if [ -n "${AGENT_READY_PATTERN:-}" ]; then
     wait_until 120 agent_says_ready || log "agent log never matched /$AGENT_READY_PATTERN/"
