@@ -5,12 +5,12 @@
 //
 // (and the same with both agents in listen mode). Nothing but the tunnel joins the two hubs.
 
-import { createSocket } from "node:dgram";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
+import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
 import { type AirportRadio, DEFAULT_AIRPORT_RADIO } from "../../src/airport/air-frame.js";
 import { AirportHubPort } from "../../src/airport/hub-client.js";
@@ -77,18 +77,6 @@ async function side(
   const guest = await QemuAirportClient.connect(socketPath, HUB);
   cleanups.push(() => guest.close());
   return { agent, medium, guest };
-}
-
-/** A UDP port on 127.0.0.1 that was free a moment ago: each agent must know the other's before it starts. */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket("udp4");
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 /** Two sides that know each other's UDP endpoint. */
