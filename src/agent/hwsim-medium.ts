@@ -70,7 +70,7 @@ interface ChannelRadio {
 
 export class HwsimMedium implements LocalMedium {
   readonly name: string;
-  readonly counters = new Counters<HwsimCounter>(HWSIM_COUNTERS);
+  private readonly counts = new Counters<HwsimCounter>(HWSIM_COUNTERS);
   private readonly echoes = new EchoFilter();
   private readonly channels = new Map<number, ChannelRadio>();
   private readonly injectionHeaders = new Map<number, Buffer>();
@@ -118,7 +118,7 @@ export class HwsimMedium implements LocalMedium {
   private captured(packet: Buffer, onTransmit: (frame: AirFrame) => void): void {
     const decoded = decodeHwsimRadiotap(packet);
     if (!decoded.ok) {
-      this.counters.add("capture-malformed");
+      this.counts.add("capture-malformed");
       this.options.log.limited(
         "warn",
         "capture-malformed",
@@ -128,10 +128,10 @@ export class HwsimMedium implements LocalMedium {
     }
     const { header, frame } = decoded.value;
     if (this.echoes.isEcho(frame, this.now())) {
-      this.counters.add("echo-suppressed");
+      this.counts.add("echo-suppressed");
       return;
     }
-    this.counters.add("captured");
+    this.counts.add("captured");
     onTransmit({
       frame,
       freqMhz: header.channel?.freqMhz ?? 0,
@@ -147,7 +147,7 @@ export class HwsimMedium implements LocalMedium {
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
       // (measured: 25 s to associate with radios created on demand, radio creation ~1 s under TCG).
       if (air.frame[0] === BEACON_FC0) this.channelRadio(air.freqMhz);
-      this.counters.add("wrong-channel");
+      this.counts.add("wrong-channel");
       return { delivered: false, drop: "wrong-channel" };
     }
     const transmitter = air.frame.length >= TA_END ? air.frame.readUIntBE(10, 6) : null;
@@ -157,15 +157,15 @@ export class HwsimMedium implements LocalMedium {
     const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
     if (!channel.radio) {
       if (channel.pending.length >= MAX_PENDING_PER_CHANNEL) {
-        this.counters.add("radio-pending-overflow");
+        this.counts.add("radio-pending-overflow");
         return { delivered: false, drop: "not-ready" };
       }
       channel.pending.push(packet);
-      this.counters.add("delivered");
+      this.counts.add("delivered");
       return { delivered: true };
     }
     if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
-    this.counters.add("delivered");
+    this.counts.add("delivered");
     return { delivered: true };
   }
 
@@ -174,10 +174,10 @@ export class HwsimMedium implements LocalMedium {
     this.echoes.remember(frame, this.now());
     try {
       radio.inject(packet);
-      this.counters.add("injected");
+      this.counts.add("injected");
       return true;
     } catch (error) {
-      this.counters.add("inject-error");
+      this.counts.add("inject-error");
       this.options.log.limited(
         "warn",
         "inject-error",
@@ -208,7 +208,7 @@ export class HwsimMedium implements LocalMedium {
     const existing = this.channels.get(freqMhz);
     if (existing) return existing;
     if (this.channels.size >= MAX_RADIOS) {
-      this.counters.add("radio-error");
+      this.counts.add("radio-error");
       this.options.log.limited(
         "warn",
         "radio-budget",
@@ -224,7 +224,7 @@ export class HwsimMedium implements LocalMedium {
     this.channels.set(freqMhz, channel);
     this.options.backend.createRadio(freqMhz).then(
       (radio) => {
-        this.counters.add("radios-created");
+        this.counts.add("radios-created");
         this.options.log.info(`${this.name}: injecting radio ready on ${freqMhz} MHz`);
         channel.radio = radio;
         // Addresses heard while the radio was being created get their proxies now.
@@ -235,8 +235,8 @@ export class HwsimMedium implements LocalMedium {
         for (const packet of pending) this.inject(radio, packet);
       },
       (error: unknown) => {
-        this.counters.add("radio-error");
-        this.counters.add("inject-error", channel.pending.length);
+        this.counts.add("radio-error");
+        this.counts.add("inject-error", channel.pending.length);
         this.options.log.error(
           `${this.name}: could not create an injecting radio on ${freqMhz} MHz: ${String(error)}`,
         );
@@ -249,7 +249,7 @@ export class HwsimMedium implements LocalMedium {
   private noteRemoteTransmitter(freqMhz: number, mac: MacAddress): void {
     const local = this.guestAddresses.get(mac);
     if (local !== undefined) {
-      this.counters.add("mac-collision");
+      this.counts.add("mac-collision");
       if (!this.reportedCollisions.has(mac)) {
         this.reportedCollisions.add(mac);
         this.options.log.error(
@@ -274,7 +274,7 @@ export class HwsimMedium implements LocalMedium {
     if (!radio) return;
     for (const mac of change.remove) {
       radio.removeAckAddress(mac).then(
-        () => this.counters.add("ack-proxy-removed"),
+        () => this.counts.add("ack-proxy-removed"),
         (error: unknown) => this.ackProxyFailed("remove", mac, freqMhz, error),
       );
     }
@@ -282,7 +282,7 @@ export class HwsimMedium implements LocalMedium {
       const mac = change.add;
       radio.addAckAddress(mac).then(
         () => {
-          this.counters.add("ack-proxy-added");
+          this.counts.add("ack-proxy-added");
           this.options.log.info(`${this.name}: acknowledging for remote ${formatMac(mac)} on ${freqMhz} MHz`);
         },
         (error: unknown) => this.ackProxyFailed("add", mac, freqMhz, error),
@@ -291,7 +291,7 @@ export class HwsimMedium implements LocalMedium {
   }
 
   private ackProxyFailed(action: string, mac: MacAddress, freqMhz: number, error: unknown): void {
-    this.counters.add("ack-proxy-error");
+    this.counts.add("ack-proxy-error");
     this.options.log.limited(
       "warn",
       "ack-proxy",
@@ -318,6 +318,11 @@ export class HwsimMedium implements LocalMedium {
     let total = 0;
     for (const channel of this.channels.values()) total += channel.ackProxies.size;
     return total;
+  }
+
+  /** Every counter of this medium, zeros included, and the current number of ACK proxies. */
+  counters(): Record<HwsimCounter | "ack-proxies", number> {
+    return { ...this.counts.snapshot(), "ack-proxies": this.ackProxyCount };
   }
 
   async close(): Promise<void> {

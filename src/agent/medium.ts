@@ -37,6 +37,8 @@ export interface LocalMedium {
   start(onTransmit: (frame: AirFrame) => void): Promise<void>;
   /** Hand a frame from the remote air to the local radios. */
   deliver(frame: AirFrame): DeliverOutcome;
+  /** Every counter of this medium for the report, zeros included. */
+  counters(): Record<string, number>;
   /** Release every OS resource; after it resolves `iw dev`/sockets look as they did before start. */
   close(): Promise<void>;
 }

@@ -131,23 +131,7 @@ function airportMedium(config: NonNullable<AgentConfig["airport"]>, log: Logger)
 }
 
 function mediaCounters(media: readonly LocalMedium[]): Map<string, Record<string, number>> {
-  const out = new Map<string, Record<string, number>>();
-  for (const medium of media) {
-    if (medium instanceof HwsimMedium)
-      out.set(medium.name, { ...medium.counters.snapshot(), "ack-proxies": medium.ackProxyCount });
-    else if (medium instanceof AirportHubServer || medium instanceof AirportHubPort)
-      out.set(medium.name, flattenStats(medium.stats));
-  }
-  return out;
-}
-
-function flattenStats(stats: object, prefix = ""): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(stats)) {
-    if (typeof value === "number") out[`${prefix}${key}`] = value;
-    else if (value && typeof value === "object") Object.assign(out, flattenStats(value, `${prefix}${key}.`));
-  }
-  return out;
+  return new Map(media.map((medium) => [medium.name, medium.counters()]));
 }
 
 export async function runAgent(config: AgentConfig): Promise<number> {

@@ -3,6 +3,7 @@
 
 import { createConnection, type Socket } from "node:net";
 import type { AirFrame, DeliverOutcome, LocalMedium } from "../agent/medium.js";
+import { Counters } from "../agent/stats.js";
 import type { Result } from "../result.js";
 import {
   type AirportRadio,
@@ -19,14 +20,13 @@ import {
   REFUSED_PORT_ID,
 } from "./constants.js";
 import { type AirportLog, SILENT_LOG } from "./log.js";
+import { decodeMessage, encodeFrameMessage, encodePortRequest, readHeader } from "./message.js";
 import {
-  type AirportMessageReason,
-  decodeMessage,
-  encodeFrameMessage,
-  encodePortRequest,
-  readHeader,
-} from "./message.js";
-import { AirportMessageWriter, AirportStreamReader, type StreamReason } from "./stream.js";
+  AirportMessageWriter,
+  AirportStreamReader,
+  RECEIVED_MESSAGE_REASONS,
+  type StreamReason,
+} from "./stream.js";
 
 /** How long a tail that may have been cut by the hub waits for its continuation. */
 const CUT_CONTINUATION_WAIT_MS = 20;
@@ -45,41 +45,29 @@ export interface AirportHubPortOptions {
 }
 
 /** Why a message from the hub was not reported to the agent. */
-export type AirportPortDrop =
-  | AirportMessageReason
-  | StreamReason
-  | "foreign-header"
-  | "unexpected-port-message";
+export const AIRPORT_PORT_DROPS = [
+  ...RECEIVED_MESSAGE_REASONS,
+  /** A frame whose header names another hub, or our own port. */
+  "foreign-header",
+  /** A port message after the handshake. */
+  "unexpected-port-message",
+] as const;
+export type AirportPortDrop = (typeof AIRPORT_PORT_DROPS)[number];
 
-export interface AirportPortStats {
-  framesFromHub: number;
-  framesToHub: number;
-  dropped: Record<AirportPortDrop, number>;
-}
-
-function emptyStats(): AirportPortStats {
-  return {
-    framesFromHub: 0,
-    framesToHub: 0,
-    dropped: {
-      "truncated-header": 0,
-      "unknown-mode": 0,
-      "port-message-with-payload": 0,
-      "frame-too-short": 0,
-      "frame-too-long": 0,
-      oversize: 0,
-      truncated: 0,
-      "foreign-header": 0,
-      "unexpected-port-message": 0,
-    },
-  };
-}
+export const AIRPORT_PORT_COUNTERS = [
+  /** Valid frames relayed by the hub (each reported to the agent). */
+  "frames-from-hub",
+  /** Frames from the tunnel accepted by deliver() and queued for the hub. */
+  "frames-to-hub",
+  ...AIRPORT_PORT_DROPS.map((reason) => `dropped-${reason}` as const),
+] as const;
+export type AirportPortCounter = (typeof AIRPORT_PORT_COUNTERS)[number];
 
 export class AirportHubPort implements LocalMedium {
   readonly name: string;
   readonly socketPath: string;
-  readonly stats: AirportPortStats = emptyStats();
 
+  private readonly counts = new Counters<AirportPortCounter>(AIRPORT_PORT_COUNTERS);
   private readonly hubId: number;
   private readonly radio: AirportRadio;
   private readonly answerTimeoutMs: number;
@@ -105,6 +93,11 @@ export class AirportHubPort implements LocalMedium {
   /** The port id the hub assigned; undefined before start() and after the hub went away. */
   get portId(): number | undefined {
     return this.assignedPortId;
+  }
+
+  /** Every counter of this port, zeros included. */
+  counters(): Record<AirportPortCounter, number> {
+    return this.counts.snapshot();
   }
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
@@ -177,7 +170,7 @@ export class AirportHubPort implements LocalMedium {
     if (!this.writer.send(encodeFrameMessage(this.hubId, this.assignedPortId, frame.value))) {
       return { delivered: false, drop: "inject-error" };
     }
-    this.stats.framesToHub++;
+    this.counts.add("frames-to-hub");
     return { delivered: true };
   }
 
@@ -288,7 +281,7 @@ export class AirportHubPort implements LocalMedium {
       );
       return;
     }
-    this.stats.framesFromHub++;
+    this.counts.add("frames-from-hub");
     try {
       onTransmit(airFrameFromAirport(message.value.frame, this.radio));
     } catch (error) {
@@ -299,7 +292,7 @@ export class AirportHubPort implements LocalMedium {
   }
 
   private drop(reason: AirportPortDrop, detail: string): void {
-    this.stats.dropped[reason]++;
+    this.counts.add(`dropped-${reason}`);
     this.log.warn(`${this.name}: dropped (${reason}): ${detail}`);
   }
 }

@@ -6,6 +6,7 @@
 import { lstat, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { AirFrame, DeliverOutcome, LocalMedium } from "../agent/medium.js";
+import { Counters } from "../agent/stats.js";
 import type { Result } from "../result.js";
 import {
   type AirportRadio,
@@ -22,14 +23,13 @@ import {
   REFUSED_PORT_ID,
 } from "./constants.js";
 import { type AirportLog, SILENT_LOG } from "./log.js";
+import { type AirportMessage, decodeMessage, encodeFrameMessage, encodePortAnswer } from "./message.js";
 import {
-  type AirportMessage,
-  type AirportMessageReason,
-  decodeMessage,
-  encodeFrameMessage,
-  encodePortAnswer,
-} from "./message.js";
-import { AirportMessageWriter, AirportStreamReader, type StreamReason } from "./stream.js";
+  AirportMessageWriter,
+  AirportStreamReader,
+  RECEIVED_MESSAGE_REASONS,
+  type StreamReason,
+} from "./stream.js";
 
 export interface AirportHubServerOptions {
   /** The hub id as it travels in the header (int8); hubIdFromTermid() converts QEMU's termid. */
@@ -50,61 +50,38 @@ export interface AirportHubServerOptions {
 }
 
 /** Why a message from a connection was not relayed. */
-export type AirportHubDrop =
-  | AirportMessageReason
-  | StreamReason
+export const AIRPORT_HUB_DROPS = [
+  ...RECEIVED_MESSAGE_REASONS,
   /** A frame before the connection asked for its port (the reference server relays these). */
-  | "before-handshake"
+  "before-handshake",
   /** A frame whose header names another hub or port than the connection's own. */
-  | "foreign-header"
+  "foreign-header",
   /** A port's queue was full: its guest reads more slowly than the others send. */
-  | "port-backlog";
+  "port-backlog",
+] as const;
+export type AirportHubDrop = (typeof AIRPORT_HUB_DROPS)[number];
+
+export const AIRPORT_HUB_COUNTERS = [
+  "ports-assigned",
+  "refused-wrong-hub",
+  "refused-hub-full",
+  "handshake-timeouts",
+  "connection-errors",
+  /** Valid frames received from guests (each also reported to the agent). */
+  "frames-from-ports",
+  /** Copies of guest frames written to the other ports. */
+  "frames-relayed",
+  /** Frames from the tunnel accepted by deliver(). */
+  "frames-from-tunnel",
+  ...AIRPORT_HUB_DROPS.map((reason) => `dropped-${reason}` as const),
+] as const;
+export type AirportHubCounter = (typeof AIRPORT_HUB_COUNTERS)[number];
 
 /**
  * A sender stops being read while any port it relays to has this many messages queued, so the hub
  * slows the fastest guest down to the slowest (wifimedium.c does it with blocking send()s).
  */
 const RELAY_HIGH_WATER = 32;
-
-export interface AirportHubStats {
-  portsAssigned: number;
-  refusedWrongHub: number;
-  refusedHubFull: number;
-  handshakeTimeouts: number;
-  connectionErrors: number;
-  /** Valid frames received from guests (each also reported to the agent). */
-  framesFromPorts: number;
-  /** Copies of guest frames written to the other ports. */
-  framesRelayed: number;
-  /** Frames from the tunnel accepted by deliver(). */
-  framesFromTunnel: number;
-  dropped: Record<AirportHubDrop, number>;
-}
-
-function emptyStats(): AirportHubStats {
-  return {
-    portsAssigned: 0,
-    refusedWrongHub: 0,
-    refusedHubFull: 0,
-    handshakeTimeouts: 0,
-    connectionErrors: 0,
-    framesFromPorts: 0,
-    framesRelayed: 0,
-    framesFromTunnel: 0,
-    dropped: {
-      "truncated-header": 0,
-      "unknown-mode": 0,
-      "port-message-with-payload": 0,
-      "frame-too-short": 0,
-      "frame-too-long": 0,
-      oversize: 0,
-      truncated: 0,
-      "before-handshake": 0,
-      "foreign-header": 0,
-      "port-backlog": 0,
-    },
-  };
-}
 
 /** One accepted connection: a port of the hub, or a refused one waiting to hear its refusal. */
 interface Connection {
@@ -132,8 +109,8 @@ interface Connection {
 export class AirportHubServer implements LocalMedium {
   readonly name: string;
   readonly socketPath: string;
-  readonly stats: AirportHubStats = emptyStats();
 
+  private readonly counts = new Counters<AirportHubCounter>(AIRPORT_HUB_COUNTERS);
   private readonly hubId: number;
   private readonly radio: AirportRadio;
   private readonly handshakeTimeoutMs: number;
@@ -165,6 +142,11 @@ export class AirportHubServer implements LocalMedium {
     return this.slots.flatMap((connection, slot) => (connection?.handshaken ? [slot] : []));
   }
 
+  /** Every counter of this hub, zeros included. */
+  counters(): Record<AirportHubCounter, number> {
+    return this.counts.snapshot();
+  }
+
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
     if (this.server) throw new Error(`${this.name} is already started`);
     this.onTransmit = onTransmit;
@@ -191,7 +173,7 @@ export class AirportHubServer implements LocalMedium {
     if (receivers.length === 0) return { delivered: false, drop: "not-ready" };
     const message = encodeFrameMessage(this.hubId, MEDIUM_PORT_ID, frame.value);
     for (const receiver of receivers) this.sendToPort(receiver, message);
-    this.stats.framesFromTunnel++;
+    this.counts.add("frames-from-tunnel");
     return { delivered: true };
   }
 
@@ -266,7 +248,7 @@ export class AirportHubServer implements LocalMedium {
     if (portId !== undefined) this.slots[portId] = connection;
 
     connection.handshakeTimer = setTimeout(() => {
-      this.stats.handshakeTimeouts++;
+      this.counts.add("handshake-timeouts");
       this.log.warn(
         `${this.describe(connection)}: no port request within ${this.handshakeTimeoutMs} ms, closing`,
       );
@@ -286,7 +268,7 @@ export class AirportHubServer implements LocalMedium {
       }
     });
     socket.on("error", (error) => {
-      this.stats.connectionErrors++;
+      this.counts.add("connection-errors");
       this.log.warn(`${this.describe(connection)}: ${error.message}`);
     });
     socket.on("close", () => this.forget(connection));
@@ -388,11 +370,11 @@ export class AirportHubServer implements LocalMedium {
       );
       return;
     }
-    this.stats.framesFromPorts++;
+    this.counts.add("frames-from-ports");
     // wifi-medium relays the message as received, sender's header included, to every other port.
     for (const other of this.slots) {
       if (other && other !== connection && other.handshaken && this.sendToPort(other, bytes.value)) {
-        this.stats.framesRelayed++;
+        this.counts.add("frames-relayed");
       }
     }
     try {
@@ -414,17 +396,17 @@ export class AirportHubServer implements LocalMedium {
       if (!connection.handshaken) {
         connection.handshaken = true;
         clearTimeout(connection.handshakeTimer);
-        this.stats.portsAssigned++;
+        this.counts.add("ports-assigned");
         this.log.info(`${this.name}: guest connected as port ${connection.portId}`);
       }
       return;
     }
     // Refused: answer port -1, then close. (The reference server closes a 9th connection without a word.)
     if (connection.portId === undefined) {
-      this.stats.refusedHubFull++;
+      this.counts.add("refused-hub-full");
       this.log.warn(`${this.name}: refused a port: all ${AIRPORT_MAX_PORTS} ports are taken`);
     } else {
-      this.stats.refusedWrongHub++;
+      this.counts.add("refused-wrong-hub");
       this.log.warn(`${this.name}: refused a port request for hub ${request.hubId}`);
     }
     connection.refused = true;
@@ -448,7 +430,7 @@ export class AirportHubServer implements LocalMedium {
   }
 
   private drop(connection: Connection, reason: AirportHubDrop, detail: string): void {
-    this.stats.dropped[reason]++;
+    this.counts.add(`dropped-${reason}`);
     this.log.warn(`${this.describe(connection)}: dropped (${reason}): ${detail}`);
   }
 

@@ -17,13 +17,16 @@ export type AirportMessage =
   /** Mode 1: a frame, tagged with the hub and the port that sent it. */
   | { readonly kind: "frame"; readonly hubId: number; readonly portId: number; readonly frame: Buffer };
 
-export type AirportMessageReason =
-  | "truncated-header"
-  | "unknown-mode"
-  | "port-message-with-payload"
-  | "frame-too-short"
-  | "frame-too-long"
-  | "oversize";
+/** Why decodeMessage() refuses a message. */
+export const AIRPORT_MESSAGE_REASONS = [
+  "truncated-header",
+  "unknown-mode",
+  "port-message-with-payload",
+  "frame-too-short",
+  "frame-too-long",
+  "oversize",
+] as const;
+export type AirportMessageReason = (typeof AIRPORT_MESSAGE_REASONS)[number];
 
 export type FrameLengthReason = "frame-too-short" | "frame-too-long";
 

@@ -22,9 +22,24 @@ import {
   AirportFrameLimits,
   AirportMode,
 } from "./constants.js";
-import { type AirportHeader, readHeader } from "./message.js";
+import {
+  AIRPORT_MESSAGE_REASONS,
+  type AirportHeader,
+  type AirportMessageReason,
+  readHeader,
+} from "./message.js";
 
-export type StreamReason = "oversize" | "truncated";
+/** Why AirportStreamReader refuses a run of bytes. */
+export const STREAM_REASONS = ["oversize", "truncated"] as const;
+export type StreamReason = (typeof STREAM_REASONS)[number];
+
+/**
+ * Every reason a message read from a wifi-medium socket can be refused, by the stream reader or by
+ * decodeMessage(), each once (both can say "oversize"). Hub and port count their drops by these.
+ */
+export const RECEIVED_MESSAGE_REASONS: readonly (AirportMessageReason | StreamReason)[] = [
+  ...new Set([...AIRPORT_MESSAGE_REASONS, ...STREAM_REASONS]),
+];
 
 /** addr2, the transmitter address, of every 802.11 frame that is long enough to carry one. */
 const TRANSMITTER_OFFSET = 10;

@@ -154,9 +154,9 @@ describe("two agents carry an airport hub's air over UDP", () => {
     await pause();
     a.guest.sendFrame(good[1]);
     expect(hex(await b.guest.waitForFrames(2))).toEqual(hex(good));
-    const dropped = (a.medium as AirportHubServer).stats.dropped;
-    expect(dropped["unknown-mode"]).toBe(1);
-    expect(dropped["frame-too-short"]).toBe(1);
+    const counters = (a.medium as AirportHubServer).counters();
+    expect(counters["dropped-unknown-mode"]).toBe(1);
+    expect(counters["dropped-frame-too-short"]).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(b.guest.frames.length).toBe(2);
   });

@@ -90,7 +90,7 @@ describe("AirportHubServer handshake", () => {
     const third = await qemu();
     expect(third.portId).toBe(0);
     expect(hub.ports).toEqual([0, 1]);
-    expect(hub.stats.portsAssigned).toBe(3);
+    expect(hub.counters()["ports-assigned"]).toBe(3);
   });
 
   it("answers with the request echoed and the port id filled in", async () => {
@@ -110,7 +110,7 @@ describe("AirportHubServer handshake", () => {
     expect(ninth.answered).toBe(true);
     expect(ninth.portId).toBe(-1);
     await ninth.waitForClose();
-    expect(hub.stats.refusedHubFull).toBe(1);
+    expect(hub.counters()["refused-hub-full"]).toBe(1);
     expect(hub.ports).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -119,7 +119,7 @@ describe("AirportHubServer handshake", () => {
     const stranger = await qemu(21);
     expect(stranger.portId).toBe(-1);
     await stranger.waitForClose();
-    expect(hub.stats.refusedWrongHub).toBe(1);
+    expect(hub.counters()["refused-wrong-hub"]).toBe(1);
     expect((await qemu()).portId).toBe(0);
   });
 
@@ -129,7 +129,7 @@ describe("AirportHubServer handshake", () => {
     const closedAt = new Promise<number>((resolve) => silent.once("close", () => resolve(Date.now())));
     const openedAt = Date.now();
     expect((await closedAt) - openedAt).toBeGreaterThanOrEqual(100);
-    expect(hub.stats.handshakeTimeouts).toBe(1);
+    expect(hub.counters()["handshake-timeouts"]).toBe(1);
     expect((await qemu()).portId).toBe(0);
   });
 });
@@ -181,7 +181,7 @@ describe("AirportHubServer frames", () => {
     expect(hex(await c.waitForFrames(1))).toEqual(hex([frame]));
     await waitUntil(() => transmitted.length === 1, "the frame to reach the agent");
     expect(b.frames).toEqual([]);
-    expect(hub.stats.framesRelayed).toBe(2);
+    expect(hub.counters()["frames-relayed"]).toBe(2);
   });
 
   it("reports each guest frame to the agent with the configured radio metadata", async () => {
@@ -214,7 +214,7 @@ describe("AirportHubServer frames", () => {
     expect(hub.deliver(air(Buffer.alloc(2354)))).toEqual({ delivered: false, drop: "too-long" });
     expect(hex(await a.waitForFrames(1))).toEqual(hex([frame]));
     expect(hex(await b.waitForFrames(1))).toEqual(hex([frame]));
-    expect(hub.stats.framesFromTunnel).toBe(1);
+    expect(hub.counters()["frames-from-tunnel"]).toBe(1);
   });
 
   it("counts garbage, bad lengths and foreign headers, and relays none of them", async () => {
@@ -239,12 +239,12 @@ describe("AirportHubServer frames", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(hex(listener.frames)).toEqual(hex([good]));
     expect(transmitted.length).toBe(1);
-    expect(hub.stats.dropped).toMatchObject({
-      "unknown-mode": 1,
-      "frame-too-short": 1,
-      "frame-too-long": 1,
-      oversize: 1,
-      "foreign-header": 1,
+    expect(hub.counters()).toMatchObject({
+      "dropped-unknown-mode": 1,
+      "dropped-frame-too-short": 1,
+      "dropped-frame-too-long": 1,
+      "dropped-oversize": 1,
+      "dropped-foreign-header": 1,
     });
     expect(hub.ports).toEqual([0, 1]);
   });
@@ -254,7 +254,7 @@ describe("AirportHubServer frames", () => {
     const listener = await qemu();
     const early = await rawSocket();
     early.write(encodeFrameMessage(HUB, 1, frameFrom(STATION_A, 1)));
-    await waitUntil(() => hub.stats.dropped["before-handshake"] === 1, "the early frame to be dropped");
+    await waitUntil(() => hub.counters()["dropped-before-handshake"] === 1, "the early frame to be dropped");
     expect(listener.frames).toEqual([]);
     expect(transmitted).toEqual([]);
   });
@@ -271,7 +271,7 @@ describe("AirportHubServer frames", () => {
     vanishing.destroy();
     await waitUntil(() => hub.ports.length === 1, "the vanished port to be freed");
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(hub.stats.dropped.truncated).toBe(1);
+    expect(hub.counters()["dropped-truncated"]).toBe(1);
     expect(listener.frames).toEqual([]);
     expect(transmitted).toEqual([]);
   });
@@ -288,7 +288,11 @@ describe("AirportHubServer frames", () => {
     await waitUntil(() => transmitted.length === 1000, "every frame to reach the agent");
     expect(hex(transmitted.map((air) => air.frame))).toEqual(hex(frames));
     expect(receiver.shortReads).toBe(0);
-    expect(hub.stats.dropped).toMatchObject({ oversize: 0, "unknown-mode": 0, "frame-too-long": 0 });
+    expect(hub.counters()).toMatchObject({
+      "dropped-oversize": 0,
+      "dropped-unknown-mode": 0,
+      "dropped-frame-too-long": 0,
+    });
   });
 
   it("delivers a burst of 1000 tunnel frames to a guest as 1000 intact frames", async () => {
@@ -315,11 +319,11 @@ describe("AirportHubServer flow control", () => {
     const frames = Array.from({ length: 2000 }, (_, index) => frameFrom(STATION_A, index, 1500));
     for (const frame of frames) sender.sendFrame(frame);
     expect(hex(await reading.waitForFrames(2000, 15_000))).toEqual(hex(frames));
-    expect(hub.stats.dropped["port-backlog"]).toBeGreaterThan(0);
+    expect(hub.counters()["dropped-port-backlog"]).toBeGreaterThan(0);
     expect(warnings.some((line) => line.includes(`port ${paused.portId}: took no message for 300 ms`))).toBe(
       true,
     );
-    expect(hub.stats.framesFromPorts).toBe(2000);
+    expect(hub.counters()["frames-from-ports"]).toBe(2000);
 
     // The VM resumes: once it has worked through its backlog it hears the hub again.
     paused.resumeReading();

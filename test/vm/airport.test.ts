@@ -42,8 +42,8 @@ describe.skipIf(unavailable !== undefined)(
     it("the VM agent injects on channel 6; the host agent bridges the hub both ways", () => {
       const vmLog = readGuestFile(scan.station.vm, "agent.log");
       expect(vmLog).toMatch(/receive: .*injected=[1-9]/);
-      expect(scan.host.agentLog).toMatch(/medium airport:20: .*framesFromPorts=[1-9]/);
-      expect(scan.host.agentLog).toMatch(/medium airport:20: .*framesFromTunnel=[1-9]/);
+      expect(scan.host.agentLog).toMatch(/medium airport:20: .*frames-from-ports=[1-9]/);
+      expect(scan.host.agentLog).toMatch(/medium airport:20: .*frames-from-tunnel=[1-9]/);
     });
 
     it("both agents stop with exit 0 on SIGTERM, and the VM's radios are as before", () => {
