@@ -57,6 +57,27 @@ export async function runEthernetSmoke(
 }
 const ETHERNET_SMOKE_FIELDS = { ping_transmitted: "number", ping_received: "number" } as const;
 
+export interface EthernetIperfResults {
+  /** iperf3 TCP over eth0 between the two VMs, as received by the server (null if it failed). */
+  readonly bits_per_second: number | null;
+}
+
+/** Two VMs, iperf3 TCP over their Ethernet link alone: what the tunnel's carrier can do. */
+export async function runEthernetIperf(
+  options: ScenarioOptions = {},
+): Promise<ScenarioVm<EthernetIperfResults>> {
+  const [first, second] = await ethernetPair();
+  const script = join(guestDir, "ethernet-iperf.sh");
+  const [, client] = await runVms(
+    [
+      { name: "vm1", script, radios: 1, ethernet: first, env: options.env },
+      { name: "vm2", script, radios: 1, ethernet: second, env: options.env },
+    ],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return withResults<EthernetIperfResults>(client, { bits_per_second: "number|null" });
+}
+
 export interface LocalBaselineResults {
   /** wpa_supplicant start to wpa_state=COMPLETED (association and 4-way handshake). */
   readonly assoc_seconds: number;

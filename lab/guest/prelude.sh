@@ -122,11 +122,12 @@ ping_peer() {
   log "ping $1: $PING_RECEIVED of $PING_TRANSMITTED answered"
 }
 
-# iperf3_client SERVER SECONDS: a TCP run; keeps the JSON report in the share and sets
+# iperf3_client SERVER SECONDS: a TCP run (IPERF3_ARGS adds options, e.g. "-u -b 10M"); keeps the JSON report in the share and sets
 # BITS_PER_SECOND to what the server received (null if the run failed).
 iperf3_client() {
   BITS_PER_SECOND=null
-  $NETNS_EXEC iperf3 -c "$1" -t "$2" -J >"$LAB_SHARE/iperf3.json" || { log "iperf3 client failed"; return 1; }
+  # shellcheck disable=SC2086 # IPERF3_ARGS is split into words on purpose
+  $NETNS_EXEC iperf3 -c "$1" -t "$2" ${IPERF3_ARGS:-} -J >"$LAB_SHARE/iperf3.json" || { log "iperf3 client failed"; return 1; }
   BITS_PER_SECOND=$(awk '/"sum_received"/ { inside = 1 }
     inside && /"bits_per_second"/ { gsub(/[^0-9.e+]/, "", $2); print $2; exit }' "$LAB_SHARE/iperf3.json")
   log "iperf3 to $1: $BITS_PER_SECOND bit/s"
