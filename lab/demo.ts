@@ -32,8 +32,7 @@ const pair = await runTunnelPair({
 
 const station = pair.station.results;
 const ok =
-  station !== undefined &&
-  station.associated &&
+  station?.associated === true &&
   station.handshake_completed &&
   station.ping_received === station.ping_transmitted &&
   (station.bits_per_second ?? 0) > 0;

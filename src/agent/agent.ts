@@ -81,7 +81,11 @@ export class Agent {
       this.peers,
       this.receiver,
       this.options.media,
-      (peer, hello) => this.heardHello(peer, hello),
+      {
+        ownNodeId: this.options.nodeId,
+        hello: (peer, hello) => this.heardHello(peer, hello),
+        newSession: (peer) => this.sayHello(false, peer),
+      },
       this.log,
     );
     try {

@@ -16,6 +16,7 @@ import { Counters } from "./stats.js";
 export const RECEIVE_COUNTERS = [
   "datagrams-in",
   "dropped-unknown-peer",
+  "dropped-own",
   "dropped-malformed",
   "dropped-auth-failure",
   "dropped-replay",
@@ -34,7 +35,17 @@ export interface DatagramOpener {
   open(datagram: Buffer): Result<ReceivedMessage, TunnelReject>;
 }
 
-export type HelloHandler = (peer: Peer, message: Extract<TunnelMessage, { type: "hello" }>) => void;
+/** What the agent is told about, beyond frames to steer. */
+export interface ReceiveEvents {
+  /** This agent's node id: datagrams carrying it are our own, come back (a --peer that is us). */
+  readonly ownNodeId: number;
+  readonly hello: (peer: Peer, message: Extract<TunnelMessage, { type: "hello" }>) => void;
+  /**
+   * The first datagram of a sender session not seen before (the peer started or restarted), unless
+   * it is a HELLO asking for a reply anyway: the agent answers with a HELLO of its own.
+   */
+  readonly newSession: (peer: Peer) => void;
+}
 
 const REJECT_COUNTERS: Record<TunnelReject, { agent: ReceiveCounter; peer: PeerCounter }> = {
   truncated: { agent: "dropped-malformed", peer: "malformed" },
@@ -67,7 +78,7 @@ export class ReceivePath {
     private readonly peers: PeerTable,
     private readonly opener: DatagramOpener,
     private readonly media: readonly LocalMedium[],
-    private readonly onHello: HelloHandler,
+    private readonly events: ReceiveEvents,
     private readonly log: Logger,
   ) {}
 
@@ -97,10 +108,21 @@ export class ReceivePath {
       return;
     }
     const { message, arrival } = opened.value;
+    if (message.origin.nodeId === this.events.ownNodeId) {
+      this.counters.add("dropped-own");
+      this.log.limited(
+        "warn",
+        "own-datagram",
+        `ignoring a datagram from ${peer.label} that carries this agent's own node id: that --peer is this agent itself`,
+      );
+      return;
+    }
     if (arrival === "reordered") peer.counters.add("reordered");
+    const asksForReply = message.type === "hello" && message.hello.replyRequested;
+    if (arrival === "new-session" && !asksForReply) this.events.newSession(peer);
     if (message.type === "hello") {
       peer.counters.add("hellos-received");
-      this.onHello(peer, message);
+      this.events.hello(peer, message);
       return;
     }
     peer.counters.add("frames-received");
