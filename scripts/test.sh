@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
-npx biome check src test bench lab || status=1
+npx biome check . || status=1
 
 report=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
