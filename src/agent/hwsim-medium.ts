@@ -12,6 +12,7 @@ import { AudibleChannels } from "./audible-channels.js";
 import { EchoFilter } from "./echo-filter.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
 import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+import { RemoteBeacons } from "./scan-answer.js";
 import { Counters } from "./stats.js";
 
 /**
@@ -28,8 +29,11 @@ const MAX_PENDING_PER_CHANNEL = 256;
 const MAX_RADIOS = 16;
 /** How often the guest's interfaces are re-read for channel changes. */
 const GUEST_POLL_MS = 500;
-/** Frame control byte 0 of a beacon. */
+/** Frame control byte 0 of a beacon and of a probe request. */
 const BEACON_FC0 = 0x80;
+const PROBE_REQUEST_FC0 = 0x40;
+/** A management header, through the sequence control field. */
+const MANAGEMENT_HEADER_BYTES = 24;
 /** Shortest frame with a transmitter address (management/data header through addr2). */
 const TA_END = 16;
 
@@ -48,6 +52,7 @@ export const HWSIM_COUNTERS = [
   "ack-proxy-removed",
   "ack-proxy-error",
   "mac-collision",
+  "beacons-replayed",
 ] as const;
 export type HwsimCounter = (typeof HWSIM_COUNTERS)[number];
 
@@ -72,6 +77,7 @@ export class HwsimMedium implements LocalMedium {
   readonly name: string;
   private readonly counts = new Counters<HwsimCounter>(HWSIM_COUNTERS);
   private readonly echoes = new EchoFilter();
+  private readonly remoteBeacons = new RemoteBeacons();
   private readonly channels = new Map<number, ChannelRadio>();
   private readonly injectionHeaders = new Map<number, Buffer>();
   private audible = AudibleChannels.NONE;
@@ -132,9 +138,11 @@ export class HwsimMedium implements LocalMedium {
       return;
     }
     this.counts.add("captured");
+    const freqMhz = header.channel?.freqMhz ?? 0;
+    if (frame[0] === PROBE_REQUEST_FC0) this.answerScan(freqMhz);
     onTransmit({
       frame,
-      freqMhz: header.channel?.freqMhz ?? 0,
+      freqMhz,
       rate500kbps: header.rate500kbps ?? 0,
       signalDbm: CAPTURED_SIGNAL_DBM,
       flags: header.flags !== undefined && header.flags & 0x02 ? AirFrameFlags.shortPreamble : 0,
@@ -142,11 +150,15 @@ export class HwsimMedium implements LocalMedium {
   }
 
   deliver(air: AirFrame): DeliverOutcome {
+    const isBeacon = air.frame[0] === BEACON_FC0 && air.frame.length >= MANAGEMENT_HEADER_BYTES;
+    const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
+    // Kept for answering local scans (scan-answer.ts), whether or not anyone hears the channel now.
+    if (isBeacon) this.remoteBeacons.heard(air.freqMhz, air.frame.readUIntBE(10, 6), packet, this.now());
     if (!this.audible.hears(air.freqMhz)) {
       // A beacon says an AP lives on this channel: have its radio ready before a local station
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
       // (measured: 25 s to associate with radios created on demand, radio creation ~1 s under TCG).
-      if (air.frame[0] === BEACON_FC0) this.channelRadio(air.freqMhz);
+      if (isBeacon) this.channelRadio(air.freqMhz);
       this.counts.add("wrong-channel");
       return { delivered: false, drop: "wrong-channel" };
     }
@@ -154,7 +166,6 @@ export class HwsimMedium implements LocalMedium {
     if (transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
     const channel = this.channelRadio(air.freqMhz);
     if (!channel) return { delivered: false, drop: "not-ready" };
-    const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
     if (!channel.radio) {
       if (channel.pending.length >= MAX_PENDING_PER_CHANNEL) {
         this.counts.add("radio-pending-overflow");
@@ -167,6 +178,15 @@ export class HwsimMedium implements LocalMedium {
     if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
     this.counts.add("delivered");
     return { delivered: true };
+  }
+
+  /** A local radio probes `freqMhz`, so it listens there now: replay what remote APs beacon there. */
+  private answerScan(freqMhz: number): void {
+    const radio = this.channels.get(freqMhz)?.radio;
+    if (!radio) return;
+    for (const beacon of this.remoteBeacons.answerProbe(freqMhz, this.now())) {
+      if (this.inject(radio, beacon)) this.counts.add("beacons-replayed");
+    }
   }
 
   private inject(radio: InjectionRadio, packet: Buffer): boolean {

@@ -1,0 +1,144 @@
+// Answering local scans with remote APs' latest beacons: the cache's bounds, and the hwsim medium
+// replaying a beacon the moment a local radio probes that beacon's channel.
+
+import { describe, expect, it } from "vitest";
+import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
+import type { AirFrame } from "../../src/agent/medium.js";
+import type { GuestInterface } from "../../src/agent/radio-backend.js";
+import { RemoteBeacons } from "../../src/agent/scan-answer.js";
+import { writeMac } from "../../src/ieee80211/mac.js";
+import { createLogger } from "../../src/log.js";
+import { RecordingRadios } from "../../src/os/pcap/file.js";
+import type { PacketSource } from "../../src/os/pcap/live.js";
+import { decodeRadiotap, encodeInjectionHeader } from "../../src/radiotap/radiotap.js";
+
+const quiet = createLogger({ level: "error", write: () => {} });
+const AP = 0x02_00_00_00_0a_01;
+const OTHER_AP = 0x02_00_00_00_0a_02;
+const STATION = 0x02_00_00_00_aa_01;
+
+function management(fc0: number, transmitter: number, length = 60): Buffer {
+  const frame = Buffer.alloc(length);
+  frame[0] = fc0;
+  writeMac(frame, 4, 0xffff_ffff_ffff);
+  writeMac(frame, 10, transmitter);
+  writeMac(frame, 16, transmitter);
+  frame[length - 1] = transmitter & 0xff;
+  return frame;
+}
+
+const beacon = (bssid: number, freqMhz = 2437): AirFrame => ({
+  frame: management(0x80, bssid),
+  freqMhz,
+  rate500kbps: 2,
+  signalDbm: -30,
+  flags: 0,
+});
+
+describe("remote beacon cache", () => {
+  const packet = (tag: number) => Buffer.from([tag]);
+
+  it("answers a probe with the latest beacon of each AP on that channel only", () => {
+    const cache = new RemoteBeacons();
+    cache.heard(2437, AP, packet(1), 0);
+    cache.heard(2437, AP, packet(2), 100);
+    cache.heard(2437, OTHER_AP, packet(3), 100);
+    cache.heard(2412, AP, packet(4), 100);
+    expect(cache.answerProbe(2437, 200)).toEqual([packet(2), packet(3)]);
+    expect(cache.answerProbe(5180, 200)).toEqual([]);
+  });
+
+  it("answers a burst of probes once, and again after the interval", () => {
+    const cache = new RemoteBeacons({ maxAgeMs: 5000, maxPerChannel: 4, minIntervalMs: 20 });
+    cache.heard(2437, AP, packet(1), 0);
+    expect(cache.answerProbe(2437, 10)).toHaveLength(1);
+    expect(cache.answerProbe(2437, 15)).toHaveLength(0);
+    expect(cache.answerProbe(2437, 31)).toHaveLength(1);
+  });
+
+  it("forgets APs silent past the age limit, and keeps at most the bound per channel", () => {
+    const cache = new RemoteBeacons({ maxAgeMs: 1000, maxPerChannel: 2, minIntervalMs: 0 });
+    cache.heard(2437, 1, packet(1), 0);
+    cache.heard(2437, 2, packet(2), 500);
+    cache.heard(2437, 3, packet(3), 600);
+    expect(cache.size).toBe(2);
+    expect(cache.answerProbe(2437, 700)).toEqual([packet(2), packet(3)]);
+    expect(cache.answerProbe(2437, 1550)).toEqual([packet(3)]);
+    expect(cache.size).toBe(1);
+  });
+});
+
+describe("hwsim medium answers local scans", () => {
+  /** A capture that the test feeds by hand, as hwsim0 would show local transmissions. */
+  function handCapture(): PacketSource & { show(frame: Buffer, freqMhz: number): void } {
+    let onPacket: (packet: Buffer, timestampNs: bigint) => void = () => {};
+    return {
+      start: (callback) => {
+        onPacket = callback;
+      },
+      close: () => {},
+      show: (frame, freqMhz) => onPacket(Buffer.concat([encodeInjectionHeader({ freqMhz }), frame]), 0n),
+    };
+  }
+
+  async function medium(guest: GuestInterface[]) {
+    const radios = new RecordingRadios(guest);
+    const capture = handCapture();
+    const hwsim = new HwsimMedium({
+      captureIface: "hwsim0",
+      source: capture,
+      backend: radios,
+      log: quiet,
+      pollGuest: false,
+    });
+    const sent: AirFrame[] = [];
+    await hwsim.start((air) => sent.push(air));
+    const injectedFrames = () =>
+      radios.injected.map(({ packet }) => {
+        const decoded = decodeRadiotap(packet);
+        if (!decoded.ok) throw new Error(decoded.error.detail);
+        return decoded.value.frame.toString("hex");
+      });
+    return { hwsim, radios, capture, sent, injectedFrames };
+  }
+
+  it("a probe request on a channel replays that channel's remote beacons at once, and still goes out", async () => {
+    // wlan0 down: nothing is audible, so the beacons are dropped (but remembered, and their
+    // channel's radio readied); then wpa_supplicant brings it up and its first probe goes out.
+    const down: GuestInterface = {
+      ifindex: 2,
+      ifname: "wlan0",
+      iftype: "STATION",
+      up: false,
+      freqMhz: null,
+      mac: STATION,
+    };
+    const { hwsim, capture, sent, injectedFrames } = await medium([down]);
+    hwsim.setGuestInterfaces([down]);
+    expect(hwsim.deliver(beacon(AP))).toEqual({ delivered: false, drop: "wrong-channel" });
+    expect(hwsim.deliver(beacon(OTHER_AP, 2412))).toEqual({ delivered: false, drop: "wrong-channel" });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // radio creation settles
+    expect(injectedFrames()).toEqual([]);
+
+    const probe = management(0x40, STATION);
+    capture.show(probe, 2437);
+    expect(injectedFrames()).toEqual([beacon(AP).frame.toString("hex")]);
+    expect(hwsim.counters()["beacons-replayed"]).toBe(1);
+    expect(sent.map((air) => air.frame.toString("hex"))).toEqual([probe.toString("hex")]);
+
+    // Its echo on hwsim0 is swallowed like any injection's.
+    capture.show(beacon(AP).frame, 2437);
+    expect(sent).toHaveLength(1);
+    expect(hwsim.counters()["echo-suppressed"]).toBe(1);
+    await hwsim.close();
+  });
+
+  it("a probe on a channel with no remote AP replays nothing", async () => {
+    const { hwsim, capture, injectedFrames } = await medium([]);
+    hwsim.deliver(beacon(AP, 2412));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    capture.show(management(0x40, STATION), 2437);
+    expect(injectedFrames()).toEqual([]);
+    await hwsim.close();
+  });
+});
