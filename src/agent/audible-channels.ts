@@ -11,6 +11,8 @@ export interface GuestInterfaceState {
   readonly up: boolean;
   /** Operating frequency, when nl80211 reports one. */
   readonly freqMhz: number | null;
+  /** A scan is under way (nl80211 said so): it visits every channel, whatever the rest says. */
+  readonly scanning?: boolean;
 }
 
 /** Interface types that wander across channels while they have none (scanning, searching). */
@@ -30,6 +32,8 @@ export class AudibleChannels {
     let anyChannel = false;
     const channels = new Set<number>();
     for (const iface of interfaces) {
+      // A scan event can beat the poll that would show the interface up.
+      if (iface.scanning) anyChannel = true;
       if (!iface.up) continue;
       if (iface.freqMhz !== null) channels.add(iface.freqMhz);
       else if (SEARCHING_TYPES.has(iface.iftype)) anyChannel = true;

@@ -11,7 +11,7 @@ import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./
 import { AudibleChannels } from "./audible-channels.js";
 import { EchoFilter } from "./echo-filter.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
-import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 import { RemoteBeacons } from "./scan-answer.js";
 import { Counters } from "./stats.js";
 
@@ -27,8 +27,10 @@ const CAPTURED_SIGNAL_DBM = -30;
 const MAX_PENDING_PER_CHANNEL = 256;
 /** Most injecting radios at once (one per active channel). */
 const MAX_RADIOS = 16;
-/** How often the guest's interfaces are re-read for channel changes. */
+/** How often the guest's interfaces are re-read for channel changes (events make most polls moot). */
 const GUEST_POLL_MS = 500;
+/** A scan whose end we never heard of stops counting after this long (scans take a few seconds). */
+const SCAN_TIMEOUT_MS = 15_000;
 /** Frame control byte 0 of a beacon and of a probe request. */
 const BEACON_FC0 = 0x80;
 const PROBE_REQUEST_FC0 = 0x40;
@@ -53,6 +55,7 @@ export const HWSIM_COUNTERS = [
   "ack-proxy-error",
   "mac-collision",
   "beacons-replayed",
+  "scans-seen",
 ] as const;
 export type HwsimCounter = (typeof HWSIM_COUNTERS)[number];
 
@@ -82,6 +85,10 @@ export class HwsimMedium implements LocalMedium {
   private readonly injectionHeaders = new Map<number, Buffer>();
   private audible = AudibleChannels.NONE;
   private guestAddresses = new Map<MacAddress, string>();
+  private guestInterfaces: readonly GuestInterface[] = [];
+  /** ifindex → when nl80211 announced its scan. */
+  private readonly scans = new Map<number, number>();
+  private stopWatching: (() => void) | null = null;
   private readonly reportedCollisions = new Set<MacAddress>();
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -93,6 +100,15 @@ export class HwsimMedium implements LocalMedium {
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
     await this.refreshGuest();
+    if (this.options.pollGuest !== false && this.options.backend.watchGuest) {
+      try {
+        this.stopWatching = await this.options.backend.watchGuest((event) => this.guestEvent(event));
+      } catch (error) {
+        this.options.log.warn(
+          `${this.name}: no nl80211 events (${String(error)}); noticing scans by polling every ${GUEST_POLL_MS} ms`,
+        );
+      }
+    }
     if (this.options.pollGuest !== false) {
       this.pollTimer = setInterval(() => {
         this.expireAckProxies();
@@ -111,10 +127,35 @@ export class HwsimMedium implements LocalMedium {
 
   /** Tests and the poller set what the guest can hear. */
   setGuestInterfaces(interfaces: readonly GuestInterface[]): void {
-    const audible = AudibleChannels.fromInterfaces(interfaces);
+    this.guestInterfaces = interfaces;
+    this.guestAddresses = new Map(interfaces.map((iface) => [iface.mac, iface.ifname]));
+    this.updateAudible();
+  }
+
+  /** Tests and the nl80211 watcher report scans and changes as they happen. */
+  guestEvent(event: GuestEvent): void {
+    if (event.kind === "scan-started") {
+      this.scans.set(event.ifindex, this.now());
+      this.counts.add("scans-seen");
+    } else if (event.kind === "scan-ended") this.scans.delete(event.ifindex);
+    if (event.kind === "changed") {
+      this.refreshGuest().catch(() => {}); // the next poll retries and reports
+      return;
+    }
+    this.updateAudible();
+  }
+
+  private updateAudible(): void {
+    const now = this.now();
+    for (const [ifindex, startedMs] of this.scans)
+      if (now - startedMs > SCAN_TIMEOUT_MS) this.scans.delete(ifindex);
+    const audible = AudibleChannels.fromInterfaces(
+      this.scans.size === 0
+        ? this.guestInterfaces
+        : this.guestInterfaces.map((iface) => ({ ...iface, scanning: this.scans.has(iface.ifindex) })),
+    );
     if (!audible.equals(this.audible)) this.options.log.info(`${this.name}: local radios hear ${audible}`);
     this.audible = audible;
-    this.guestAddresses = new Map(interfaces.map((iface) => [iface.mac, iface.ifname]));
   }
 
   private async refreshGuest(): Promise<void> {
@@ -347,6 +388,8 @@ export class HwsimMedium implements LocalMedium {
 
   async close(): Promise<void> {
     if (this.pollTimer) clearInterval(this.pollTimer);
+    this.stopWatching?.();
+    this.stopWatching = null;
     this.options.source.close();
     await this.options.backend.close();
   }

@@ -5,9 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { formatMac, MAC_LENGTH, type MacAddress, writeMac } from "../ieee80211/mac.js";
 import { HwsimRadios } from "../os/netlink/hwsim.js";
-import { INJECTION_MTU, WirelessControl } from "../os/netlink/nl80211.js";
+import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../os/netlink/nl80211.js";
 import { LiveInjector } from "../os/pcap/live.js";
-import type { GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 
 function macBuffer(mac: MacAddress): Buffer {
   const out = Buffer.alloc(MAC_LENGTH);
@@ -105,6 +105,13 @@ export class KernelRadios implements RadioBackend {
       });
     }
     return guest;
+  }
+
+  async watchGuest(onEvent: (event: GuestEvent) => void): Promise<() => void> {
+    const events = await WirelessEvents.open((event) => {
+      onEvent(event.kind === "changed" ? { kind: "changed" } : { kind: event.kind, ifindex: event.ifindex });
+    });
+    return () => events.close();
   }
 
   private async radioFor(freqMhz: number): Promise<string> {

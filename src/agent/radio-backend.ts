@@ -20,9 +20,16 @@ export interface InjectionRadio {
   removeAckAddress(mac: MacAddress): Promise<void>;
 }
 
+/** What the kernel says as it happens; polling guestInterfaces() stays the source of truth. */
+export type GuestEvent =
+  | { readonly kind: "scan-started" | "scan-ended"; readonly ifindex: number }
+  | { readonly kind: "changed" };
+
 export interface RadioBackend {
   /** The wireless interfaces of this kernel that are not the agent's own. */
   guestInterfaces(): Promise<GuestInterface[]>;
+  /** Report scans and interface changes as they happen, until the returned function is called. */
+  watchGuest?(onEvent: (event: GuestEvent) => void): Promise<() => void>;
   /** Create a radio with an injecting monitor interface, tuned to `freqMhz`. */
   createRadio(freqMhz: number): Promise<InjectionRadio>;
   /** Remove every radio and interface the backend created. */

@@ -142,3 +142,39 @@ describe("hwsim medium answers local scans", () => {
     await hwsim.close();
   });
 });
+
+describe("hwsim medium follows nl80211 scan events", () => {
+  it("an associated station's background scan opens every channel until it ends (or times out)", async () => {
+    let nowMs = 0;
+    const associated: GuestInterface = {
+      ifindex: 2,
+      ifname: "wlan0",
+      iftype: "STATION",
+      up: true,
+      freqMhz: 2412,
+      mac: STATION,
+    };
+    const hwsim = new HwsimMedium({
+      captureIface: "hwsim0",
+      source: { start: () => {}, close: () => {} },
+      backend: new RecordingRadios([associated]),
+      log: quiet,
+      pollGuest: false,
+      now: () => nowMs,
+    });
+    await hwsim.start(() => {});
+    hwsim.setGuestInterfaces([associated]);
+    expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: false, drop: "wrong-channel" });
+    hwsim.guestEvent({ kind: "scan-started", ifindex: 2 });
+    expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: true });
+    hwsim.guestEvent({ kind: "scan-ended", ifindex: 2 });
+    expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: false, drop: "wrong-channel" });
+    // A scan whose end never arrives stops counting after 15 s.
+    hwsim.guestEvent({ kind: "scan-started", ifindex: 2 });
+    nowMs += 16_000;
+    hwsim.setGuestInterfaces([associated]);
+    expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: false, drop: "wrong-channel" });
+    expect(hwsim.counters()["scans-seen"]).toBe(2);
+    await hwsim.close();
+  });
+});

@@ -104,6 +104,17 @@ describe("audible channels", () => {
     ]);
     expect(apStarting.hears(2437)).toBe(false);
   });
+
+  it("a scan nl80211 announced makes every channel audible, even before a poll shows the interface up", () => {
+    const associatedScanning = AudibleChannels.fromInterfaces([
+      { ifname: "wlan0", iftype: "STATION", up: true, freqMhz: 2412, scanning: true },
+    ]);
+    expect(associatedScanning.hears(2437)).toBe(true);
+    const notYetUp = AudibleChannels.fromInterfaces([
+      { ifname: "wlan0", iftype: "STATION", up: false, freqMhz: null, scanning: true },
+    ]);
+    expect(notYetUp.hears(5180)).toBe(true);
+  });
 });
 
 describe("command-line forms", () => {

@@ -50,6 +50,12 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
     expect(pair.ap.results?.station_done).toBe(true);
   });
 
+  it("the station's agent follows its scans through nl80211 events and answers them with the AP's beacons", () => {
+    const log = share("station", "agent.log");
+    expect(log).toMatch(/medium hwsim0: .*scans-seen=[1-9]/);
+    expect(log).toMatch(/medium hwsim0: .*beacons-replayed=[1-9]/);
+  });
+
   it("echoes of injected frames are suppressed, not sent back", () => {
     for (const vm of ["ap", "station"] as const) {
       const log = share(vm, "agent.log");

@@ -1,7 +1,17 @@
 // nl80211 and rtnetlink, reduced to what the agent does with the kernel's Wi-Fi stack: list radios
 // and interfaces, add monitor interfaces to its own radios, tune them, and bring links up.
 
-import { createNl80211, createRtNetlink, type Nl80211Socket, nl80211, type RtNetlinkSocket } from "netlink";
+import {
+  createGenericNetlink,
+  createNl80211,
+  createRtNetlink,
+  FlagsGet,
+  type GenericNetlinkMessage,
+  genl,
+  type Nl80211Socket,
+  nl80211,
+  type RtNetlinkSocket,
+} from "netlink";
 
 /** One wireless interface as nl80211 reports it. */
 export interface WirelessInterface {
@@ -145,4 +155,93 @@ export class WirelessControl {
     this.nl.socket.socket.close();
     this.rt.socket.close();
   }
+}
+
+/** What the kernel announces about the guest's wireless interfaces, as it happens. */
+export type WirelessEvent =
+  | { readonly kind: "scan-started"; readonly ifindex: number }
+  /** Results are in, or the scan was aborted. */
+  | { readonly kind: "scan-ended"; readonly ifindex: number }
+  /** An interface appeared, vanished, changed type or channel, connected or disconnected. */
+  | { readonly kind: "changed"; readonly ifindex: number | null };
+
+/** nl80211 multicast groups that carry scans, interface changes and (dis)connections. */
+const EVENT_GROUPS: readonly string[] = ["scan", "config", "mlme"];
+const NL80211_FAMILY = "nl80211";
+
+const SCAN_ENDED_COMMANDS: ReadonlySet<number> = new Set([
+  nl80211.Commands.NEW_SCAN_RESULTS,
+  nl80211.Commands.SCAN_ABORTED,
+]);
+
+/** Commands whose notifications change what an interface can hear. */
+const CHANGE_COMMANDS: ReadonlySet<number> = new Set([
+  nl80211.Commands.NEW_INTERFACE,
+  nl80211.Commands.DEL_INTERFACE,
+  nl80211.Commands.SET_INTERFACE,
+  nl80211.Commands.CONNECT,
+  nl80211.Commands.DISCONNECT,
+  nl80211.Commands.ASSOCIATE,
+  nl80211.Commands.DEAUTHENTICATE,
+  nl80211.Commands.DISASSOCIATE,
+  nl80211.Commands.CH_SWITCH_NOTIFY,
+  nl80211.Commands.JOIN_IBSS,
+  nl80211.Commands.JOIN_MESH,
+  nl80211.Commands.START_AP,
+  nl80211.Commands.STOP_AP,
+]);
+
+/**
+ * nl80211 notifications on a socket of their own (replies and events must not share the request
+ * socket, see WirelessControl). Polling alone notices a scan up to a poll interval late, by which
+ * time the station may have left the channel a remote AP is on.
+ */
+export class WirelessEvents {
+  private constructor(private readonly socket: ReturnType<typeof createGenericNetlink>) {}
+
+  static async open(onEvent: (event: WirelessEvent) => void): Promise<WirelessEvents> {
+    const socket = createGenericNetlink();
+    try {
+      const families = await socket.ctrlRequest(genl.Commands.GET_FAMILY, {}, { flags: FlagsGet.DUMP });
+      const family = families.find((candidate) => candidate.familyName === NL80211_FAMILY);
+      if (family?.familyId === undefined)
+        throw new Error("the kernel has no nl80211 family (cfg80211 not loaded?)");
+      for (const group of family.mcastGroups ?? []) {
+        if (group.id !== undefined && group.name !== undefined && EVENT_GROUPS.includes(group.name))
+          socket.socket.addMembership(group.id);
+      }
+      const familyId = family.familyId;
+      socket.on("message", (messages: GenericNetlinkMessage[]) => {
+        for (const message of messages) {
+          if (message.family !== familyId) continue;
+          const event = toEvent(message);
+          if (event) onEvent(event);
+        }
+      });
+      return new WirelessEvents(socket);
+    } catch (error) {
+      socket.socket.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.socket.socket.close();
+  }
+}
+
+function toEvent(message: GenericNetlinkMessage): WirelessEvent | null {
+  const isScanStart = message.cmd === nl80211.Commands.TRIGGER_SCAN;
+  const isScanEnd = SCAN_ENDED_COMMANDS.has(message.cmd);
+  if (!isScanStart && !isScanEnd && !CHANGE_COMMANDS.has(message.cmd)) return null;
+  let ifindex: number | null = null;
+  try {
+    const attrs = nl80211.parseMessage(message.data);
+    if (attrs.ifindex !== undefined) ifindex = Number(attrs.ifindex);
+  } catch {
+    // A notification we cannot parse still means something changed.
+  }
+  if (ifindex !== null && isScanStart) return { kind: "scan-started", ifindex };
+  if (ifindex !== null && isScanEnd) return { kind: "scan-ended", ifindex };
+  return { kind: "changed", ifindex };
 }
