@@ -3,17 +3,18 @@
 // parse guest output themselves.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AirportAccessPoint } from "./airport-ap.js";
-import { checkoutDir, guestDir, workDir } from "./paths.js";
+import { checkoutDir, guestDir } from "./paths.js";
 import {
   type BootOptions,
   ethernetPair,
   freeUdpPort,
   HOST_LINK_HOST_IP,
+  newRunDir,
   runVms,
   type VmResult,
 } from "./vm.js";
@@ -218,8 +219,7 @@ const AGENT_PORT_IN_GUEST = 8211;
  * The host agent is the built CLI (dist/src/cli.js) run as a child process.
  */
 export async function runAirportScan(options: ScenarioOptions = {}): Promise<AirportScan> {
-  const runDir = join(workDir, "runs", `${Date.now()}-${process.pid}-airport-host`);
-  mkdirSync(runDir, { recursive: true });
+  const runDir = newRunDir("airport-host");
   // Unix socket paths are limited to 107 bytes: keep it short and outside the checkout.
   const socketDir = await mkdtemp(join(tmpdir(), "wt-airport-"));
   const socketPath = join(socketDir, `wifimedium_data.${AIRPORT_HUB}.sock`);

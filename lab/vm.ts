@@ -9,7 +9,16 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { buildInitramfs, findKernel } from "./initramfs.js";
 import { checkoutDir, guestDir, workDir } from "./paths.js";
@@ -112,7 +121,7 @@ export class Vm {
     const kernel = findKernel();
     if (kernel === undefined) throw new Error("no kernel with modules in /boot");
     this.name = spec.name;
-    const runDir = join(workDir, "runs", `${timestamp()}-${process.pid}-${++bootCount}-${spec.name}`);
+    const runDir = newRunDir(spec.name);
     this.shareDir = join(runDir, "share");
     this.consoleLog = join(runDir, "console.log");
     mkdirSync(this.shareDir, { recursive: true });
@@ -176,6 +185,23 @@ export class Vm {
   kill(): void {
     this.qemu.kill("SIGKILL");
   }
+}
+
+/** Run directories kept under .vm-work/runs; older ones are removed as new ones are made. */
+const KEPT_RUNS = 100;
+
+/**
+ * A fresh directory under .vm-work/runs for one VM or host-side process of a scenario, named so
+ * that names sort by time; the oldest beyond KEPT_RUNS are deleted.
+ */
+export function newRunDir(name: string): string {
+  const runs = join(workDir, "runs");
+  const runDir = join(runs, `${timestamp()}-${process.pid}-${++bootCount}-${name}`);
+  mkdirSync(runDir, { recursive: true });
+  const all = readdirSync(runs).sort();
+  for (const old of all.slice(0, Math.max(0, all.length - KEPT_RUNS)))
+    rmSync(join(runs, old), { recursive: true, force: true });
+  return runDir;
 }
 
 /** Boots the VMs together and waits for all of them; any still running after `timeoutMs` is killed. */
