@@ -26,13 +26,16 @@ if $agent_started; then
   deadline=$((SECONDS + ${SCAN_TIMEOUT:-90}))
   while [ "$SECONDS" -lt "$deadline" ]; do
     scans=$((scans + 1))
-    iw dev wlan0 scan flush freq 2437 ssid "$AIRPORT_SSID" >"$LAB_SHARE/scan.txt" 2>&1
+    # Not `iw scan`: it subscribes to the scan-results event only after triggering, and a one-channel
+    # scan can finish first (measured here: iw then waits forever). Trigger, then read the results.
+    iw dev wlan0 scan trigger flush freq 2437 ssid "$AIRPORT_SSID" >/dev/null 2>&1
+    sleep 1
+    iw dev wlan0 scan dump >"$LAB_SHARE/scan.txt" 2>&1
     if grep -q "SSID: $AIRPORT_SSID\$" "$LAB_SHARE/scan.txt"; then
       ssid_seen=true
       SEEN_SECONDS=$(seconds_since "$start")
       break
     fi
-    sleep 0.5
   done
   log "scan $scans: $AIRPORT_SSID $($ssid_seen && echo "seen after $SEEN_SECONDS s" || echo "never seen")"
 fi

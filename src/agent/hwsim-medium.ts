@@ -12,7 +12,7 @@ import { AudibleChannels } from "./audible-channels.js";
 import { EchoFilter } from "./echo-filter.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
-import { RemoteBeacons } from "./scan-answer.js";
+import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS } from "./scan-answer.js";
 import { Counters } from "./stats.js";
 
 /**
@@ -89,6 +89,8 @@ export class HwsimMedium implements LocalMedium {
   /** ifindex → when nl80211 announced its scan. */
   private readonly scans = new Map<number, number>();
   private stopWatching: (() => void) | null = null;
+  /** Replays remote beacons while a local scan runs (scan-answer.ts). */
+  private scanReplayTimer: NodeJS.Timeout | null = null;
   private readonly reportedCollisions = new Set<MacAddress>();
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -137,6 +139,7 @@ export class HwsimMedium implements LocalMedium {
     if (event.kind === "scan-started") {
       this.scans.set(event.ifindex, this.now());
       this.counts.add("scans-seen");
+      this.replayDuringScans();
     } else if (event.kind === "scan-ended") this.scans.delete(event.ifindex);
     if (event.kind === "changed") {
       this.refreshGuest().catch(() => {}); // the next poll retries and reports
@@ -219,6 +222,27 @@ export class HwsimMedium implements LocalMedium {
     if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
     this.counts.add("delivered");
     return { delivered: true };
+  }
+
+  /** Until the last local scan ends, replay every remote beacon every SCAN_REPLAY_INTERVAL_MS. */
+  private replayDuringScans(): void {
+    if (this.scanReplayTimer) return;
+    const tick = (): void => {
+      this.updateAudible(); // expires scans whose end we missed
+      if (this.scans.size === 0) {
+        if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
+        this.scanReplayTimer = null;
+        return;
+      }
+      for (const { freqMhz, packets } of this.remoteBeacons.fresh(this.now())) {
+        const radio = this.channels.get(freqMhz)?.radio;
+        if (!radio) continue;
+        for (const packet of packets) if (this.inject(radio, packet)) this.counts.add("beacons-replayed");
+      }
+    };
+    this.scanReplayTimer = setInterval(tick, SCAN_REPLAY_INTERVAL_MS);
+    this.scanReplayTimer.unref();
+    tick();
   }
 
   /** A local radio probes `freqMhz`, so it listens there now: replay what remote APs beacon there. */
@@ -390,6 +414,8 @@ export class HwsimMedium implements LocalMedium {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.stopWatching?.();
     this.stopWatching = null;
+    if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
+    this.scanReplayTimer = null;
     this.options.source.close();
     await this.options.backend.close();
   }

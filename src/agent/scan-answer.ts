@@ -1,11 +1,13 @@
-// A station's scan dwells ~30 ms on each channel. Its probe request crossing the tunnel, the remote
+// A station's scan dwells ~30 ms on each channel (hwsim's hw_scan: 30 ms active, 120 ms passive). Its probe request crossing the tunnel, the remote
 // hostapd answering and the answer crossing back takes longer than that under load, and a beacon
 // (every ~102 ms) lands inside the dwell only a third of the time: the first scan then misses a remote
 // AP and wpa_supplicant waits ~10 s for the next one (measured: association in 14 s instead of 5 s,
-// in two of six runs). So the agent keeps the latest beacon of every remote AP per channel, and when
-// a local radio sends a probe request on a channel (it is listening there right now) re-injects those
-// beacons at once. They are the AP's own frames, a few hundred ms old; hwsim restamps their TSF.
-// The probe request still crosses the tunnel, so the real probe response follows when it can.
+// in two of six runs). So the agent keeps the latest beacon of every remote AP per channel and
+// re-injects those beacons while a local scan is under way: every SCAN_REPLAY_INTERVAL_MS on every
+// channel (nl80211 announces the scan; a radio hears them only while its scan visits their channel),
+// and at once on a channel where a local radio just sent a probe request (it is listening there now).
+// They are the AP's own frames, a few hundred ms old; hwsim restamps their TSF. The probe request
+// still crosses the tunnel, so the real probe response follows when it can.
 
 import type { MacAddress } from "../ieee80211/mac.js";
 
@@ -17,6 +19,12 @@ export interface ScanAnswerPolicy {
   /** Probe requests closer together than this on one channel get one answer (a scan sends bursts). */
   readonly minIntervalMs: number;
 }
+
+/**
+ * While a local scan runs, every remote beacon is replayed this often: well inside the 30 ms an
+ * active scan dwells on a channel, however late the agent learns where the scan is.
+ */
+export const SCAN_REPLAY_INTERVAL_MS = 10;
 
 export const DEFAULT_SCAN_ANSWER_POLICY: ScanAnswerPolicy = {
   maxAgeMs: 5000,
@@ -63,6 +71,20 @@ export class RemoteBeacons {
       else fresh.push(beacon.packet);
     }
     return fresh;
+  }
+
+  /** Every channel's fresh beacons, for replay while a scan runs; forgets stale ones. */
+  fresh(nowMs: number): { freqMhz: number; packets: Buffer[] }[] {
+    const out: { freqMhz: number; packets: Buffer[] }[] = [];
+    for (const [freqMhz, aps] of this.channels) {
+      const packets: Buffer[] = [];
+      for (const [bssid, beacon] of aps) {
+        if (nowMs - beacon.heardMs > this.policy.maxAgeMs) aps.delete(bssid);
+        else packets.push(beacon.packet);
+      }
+      if (packets.length > 0) out.push({ freqMhz, packets });
+    }
+    return out;
   }
 
   /** APs remembered over all channels. */

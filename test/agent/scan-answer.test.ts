@@ -178,3 +178,41 @@ describe("hwsim medium follows nl80211 scan events", () => {
     await hwsim.close();
   });
 });
+
+describe("hwsim medium replays remote beacons while a local scan runs", () => {
+  it("every few milliseconds from the scan's start to its end, on each channel with a remote AP", async () => {
+    const station: GuestInterface = {
+      ifindex: 2,
+      ifname: "wlan0",
+      iftype: "STATION",
+      up: true,
+      freqMhz: 2412,
+      mac: STATION,
+    };
+    const radios = new RecordingRadios([station]);
+    const hwsim = new HwsimMedium({
+      captureIface: "hwsim0",
+      source: { start: () => {}, close: () => {} },
+      backend: radios,
+      log: quiet,
+      pollGuest: false,
+    });
+    await hwsim.start(() => {});
+    hwsim.setGuestInterfaces([station]);
+    hwsim.deliver(beacon(AP, 2437)); // not audible (associated on 2412): remembered, radio readied
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(radios.injected).toHaveLength(0);
+
+    hwsim.guestEvent({ kind: "scan-started", ifindex: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    hwsim.guestEvent({ kind: "scan-ended", ifindex: 2 });
+    const duringScan = radios.injected.length;
+    // ~10 replays in 100 ms; timers are coarse on a loaded machine, so ask for a few.
+    expect(duringScan).toBeGreaterThanOrEqual(3);
+    expect(radios.injected.every(({ freqMhz }) => freqMhz === 2437)).toBe(true);
+    expect(hwsim.counters()["beacons-replayed"]).toBe(duringScan);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(radios.injected.length).toBeLessThanOrEqual(duringScan + 1);
+    await hwsim.close();
+  });
+});
