@@ -10,8 +10,14 @@ fi
 # Keep kernel chatter (regulatory.db, hwsim) from interleaving with our console output.
 dmesg -n 1
 
-# Fixed Wi-Fi test network used by every scenario.
-SSID=lab-wpa2
+# Fixed Wi-Fi test network used by every scenario. SECURITY=sae makes it WPA3-Personal (SAE with
+# management frame protection required) instead of WPA2-PSK.
+SECURITY=${SECURITY:-wpa2}
+case $SECURITY in
+  wpa2) SSID=lab-wpa2 AP_KEY_MGMT=WPA-PSK STA_KEY_MGMT=WPA-PSK PMF=0 ;;
+  sae) SSID=lab-wpa3 AP_KEY_MGMT=SAE STA_KEY_MGMT=SAE PMF=2 ;;
+  *) echo "prelude: SECURITY must be wpa2 or sae, not $SECURITY" >&2 && exit 1 ;;
+esac
 PASSPHRASE=correct-horse-battery
 CHANNEL=6 # 2437 MHz
 AP_WLAN_IP=192.168.77.1
@@ -70,7 +76,7 @@ radio_snapshot() {
 
 NETNS_EXEC=""
 
-# start_ap IFACE: WPA2-PSK access point on $CHANNEL, waits until it beacons; logs to the share.
+# start_ap IFACE: WPA2-PSK (or SAE, see SECURITY) access point on $CHANNEL, waits until it beacons; logs to the share.
 start_ap() {
   cat >/run/hostapd.conf <<EOF
 interface=$1
@@ -79,8 +85,9 @@ ssid=$SSID
 hw_mode=g
 channel=$CHANNEL
 wpa=2
-wpa_key_mgmt=WPA-PSK
+wpa_key_mgmt=$AP_KEY_MGMT
 rsn_pairwise=CCMP
+ieee80211w=$PMF
 wpa_passphrase=$PASSPHRASE
 ctrl_interface=/run/hostapd
 EOF
@@ -98,7 +105,8 @@ ctrl_interface=/run/wpa_supplicant
 network={
   ssid="$SSID"
   psk="$PASSPHRASE"
-  key_mgmt=WPA-PSK
+  key_mgmt=$STA_KEY_MGMT
+  ieee80211w=$PMF
 }
 EOF
   local start
@@ -189,7 +197,7 @@ wait_for_peer() {
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 
 # start_agent: runs "$WIFI_TUNNEL_CMD --peer $AGENT_PEER --iface hwsim0" (AGENT_PEER defaults to
-# LAB_PEER_IP, the agent's default port) in the background with
+# LAB_PEER_IP, the agent's default port) plus $AGENT_ARGS in the background with
 # its output in $LAB_SHARE/agent.log, sets AGENT_PID, then waits until it is ready: until its log
 # matches AGENT_READY_PATTERN (an extended regexp) if that is set, else AGENT_SETTLE_SECONDS
 # (default 5). Returns false if the agent is not running by then.
@@ -198,7 +206,8 @@ start_agent() {
   local peer=${AGENT_PEER:-$LAB_PEER_IP}
   log "starting agent: $cmd --peer $peer --iface hwsim0"
   # shellcheck disable=SC2086 # the command string is split into words on purpose
-  $cmd --peer "$peer" --iface hwsim0 >"$LAB_SHARE/agent.log" 2>&1 &
+  # shellcheck disable=SC2086 # AGENT_ARGS too
+  $cmd --peer "$peer" --iface hwsim0 ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
   if [ -n "${AGENT_READY_PATTERN:-}" ]; then
     wait_until 120 agent_says_ready || log "agent log never matched /$AGENT_READY_PATTERN/"

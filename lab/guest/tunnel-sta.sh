@@ -1,23 +1,31 @@
 #!/bin/bash
 # Two-VM tunnel scenario, station side (pair with tunnel-ap.sh). Gives its radio a MAC of its own
-# (every VM's first hwsim radio is 02:00:00:00:00:00), starts the agent, waits for the AP's
+# (every VM's first hwsim radio is 02:00:00:00:00:00; with STA_UNIQUE_MACS=1 the agent's --unique-macs
+# does it, else STA_RADIO_MAC by hand), starts the agent, waits for the AP's
 # "ap-ready" flag, then times wpa_supplicant to wpa_state=COMPLETED, checks the 4-way handshake,
 # pings the AP 20 times and runs iperf3 against it, all over the tunnelled air.
 # Writes radios-before.txt / radios-after.txt (around the agent's life; they should be equal),
-# agent.log, wpa_supplicant.log, ping.txt, iperf3.json and results.json to $LAB_SHARE.
+# wlan0-address.txt, agent.log, wpa_supplicant.log, wpa-status.txt, ping.txt, iperf3.json and
+# results.json to $LAB_SHARE. SECURITY=sae (for both VMs) makes the network WPA3-SAE.
 # Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 
 load_hwsim 1
 ip link set wlan0 down
-ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:00:aa:01}" || fail "cannot change wlan0's MAC"
+if [ "${STA_UNIQUE_MACS:-0}" = 1 ]; then
+  # The agent gives wlan0 an address of its own (it is down until wpa_supplicant starts).
+  AGENT_ARGS="${AGENT_ARGS:-} --unique-macs"
+else
+  ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:00:aa:01}" || fail "cannot change wlan0's MAC"
+fi
 ip addr add "$STA_WLAN_IP/24" dev wlan0
 serve_flags
 
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
 start_agent && agent_started=true
+cat /sys/class/net/wlan0/address >"$LAB_SHARE/wlan0-address.txt"
 wait_for_peer
 wait_for_peer_flag ap-ready 300
 
@@ -26,6 +34,7 @@ handshake_completed=false
 ASSOC_SECONDS=null PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
 if $agent_started && start_station wlan0; then
   associated=true
+  wpa_cli -p /run/wpa_supplicant -i wlan0 status >"$LAB_SHARE/wpa-status.txt"
   grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && handshake_completed=true
   ping_peer "$AP_WLAN_IP" 20
   iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"

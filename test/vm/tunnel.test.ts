@@ -64,3 +64,42 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
     }
   });
 });
+
+describe.skipIf(unavailable !== undefined)(
+  "WPA3-SAE over the tunnel, the station's address from --unique-macs",
+  () => {
+    let pair: TunnelPair;
+
+    beforeAll(async () => {
+      pair = await runTunnelPair({
+        timeoutMs: 600_000,
+        env: { SECURITY: "sae", STA_UNIQUE_MACS: "1", IPERF3_SECONDS: "1" },
+      });
+      console.log(`tunnel (SAE): associated in ${pair.station.results?.assoc_seconds ?? "-"} s`);
+    }, 700_000);
+
+    const share = (vm: "ap" | "station", file: string) =>
+      readFileSync(join(pair[vm].vm.shareDir, file), "utf8");
+
+    it("SAE authentication, PMF and the 4-way handshake complete; ping 20 of 20", () => {
+      expect(pair.station.results?.associated).toBe(true);
+      expect(pair.station.results?.handshake_completed).toBe(true);
+      const status = share("station", "wpa-status.txt");
+      expect(status).toMatch(/^key_mgmt=SAE$/m);
+      expect(status).toMatch(/^pmf=2$/m);
+      expect(pair.station.results?.ping_received).toBe(20);
+    });
+
+    it("--unique-macs gave the station's radio a locally administered unicast address of its own", () => {
+      const address = share("station", "wlan0-address.txt").trim();
+      expect(address).not.toBe("02:00:00:00:00:00");
+      // Second-least significant bit of the first octet set (local), least significant clear (unicast).
+      expect(Number.parseInt(address.slice(0, 2), 16) & 0x03).toBe(0x02);
+      expect(share("station", "agent.log")).toContain(`--unique-macs: wlan0 now uses ${address}`);
+      // The AP's agent acknowledges for that address: the only one the station transmits with.
+      expect(share("ap", "agent.log")).toContain(`acknowledging for remote ${address} on 2437 MHz`);
+      for (const vm of ["ap", "station"] as const)
+        expect(share(vm, "agent.log")).not.toMatch(/mac-collision=[1-9]/);
+    });
+  },
+);
