@@ -27,6 +27,31 @@ function management(fc0: number, transmitter: number, length = 60): Buffer {
   return frame;
 }
 
+/** The guest's wlan0 (ifindex 2) in some state. */
+const wlan0 = (state: { up: boolean; freqMhz: number | null }): GuestInterface => ({
+  ifindex: 2,
+  ifname: "wlan0",
+  iftype: "STATION",
+  mac: STATION,
+  ...state,
+});
+
+/** A hwsim medium over recording radios with no capture, told the guest is `guest`. */
+async function silentMedium(guest: GuestInterface, now?: () => number) {
+  const radios = new RecordingRadios([guest]);
+  const hwsim = new HwsimMedium({
+    captureIface: "hwsim0",
+    source: { start: () => {}, close: () => {} },
+    backend: radios,
+    log: quiet,
+    pollGuest: false,
+    ...(now ? { now } : {}),
+  });
+  await hwsim.start(() => {});
+  hwsim.setGuestInterfaces([guest]);
+  return { hwsim, radios };
+}
+
 const beacon = (bssid: number, freqMhz = 2437): AirFrame => ({
   frame: management(0x80, bssid),
   freqMhz,
@@ -105,14 +130,7 @@ describe("hwsim medium answers local scans", () => {
   it("a probe request on a channel replays that channel's remote beacons at once, and still goes out", async () => {
     // wlan0 down: nothing is audible, so the beacons are dropped (but remembered, and their
     // channel's radio readied); then wpa_supplicant brings it up and its first probe goes out.
-    const down: GuestInterface = {
-      ifindex: 2,
-      ifname: "wlan0",
-      iftype: "STATION",
-      up: false,
-      freqMhz: null,
-      mac: STATION,
-    };
+    const down = wlan0({ up: false, freqMhz: null });
     const { hwsim, capture, sent, injectedFrames } = await medium([down]);
     hwsim.setGuestInterfaces([down]);
     expect(hwsim.deliver(beacon(AP))).toEqual({ delivered: false, drop: "wrong-channel" });
@@ -146,24 +164,8 @@ describe("hwsim medium answers local scans", () => {
 describe("hwsim medium follows nl80211 scan events", () => {
   it("an associated station's background scan opens every channel until it ends (or times out)", async () => {
     let nowMs = 0;
-    const associated: GuestInterface = {
-      ifindex: 2,
-      ifname: "wlan0",
-      iftype: "STATION",
-      up: true,
-      freqMhz: 2412,
-      mac: STATION,
-    };
-    const hwsim = new HwsimMedium({
-      captureIface: "hwsim0",
-      source: { start: () => {}, close: () => {} },
-      backend: new RecordingRadios([associated]),
-      log: quiet,
-      pollGuest: false,
-      now: () => nowMs,
-    });
-    await hwsim.start(() => {});
-    hwsim.setGuestInterfaces([associated]);
+    const associated = wlan0({ up: true, freqMhz: 2412 });
+    const { hwsim } = await silentMedium(associated, () => nowMs);
     expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: false, drop: "wrong-channel" });
     hwsim.guestEvent({ kind: "scan-started", ifindex: 2 });
     expect(hwsim.deliver(beacon(AP, 2437))).toEqual({ delivered: true });
@@ -181,24 +183,7 @@ describe("hwsim medium follows nl80211 scan events", () => {
 
 describe("hwsim medium replays remote beacons while a local scan runs", () => {
   it("every few milliseconds from the scan's start to its end, on each channel with a remote AP", async () => {
-    const station: GuestInterface = {
-      ifindex: 2,
-      ifname: "wlan0",
-      iftype: "STATION",
-      up: true,
-      freqMhz: 2412,
-      mac: STATION,
-    };
-    const radios = new RecordingRadios([station]);
-    const hwsim = new HwsimMedium({
-      captureIface: "hwsim0",
-      source: { start: () => {}, close: () => {} },
-      backend: radios,
-      log: quiet,
-      pollGuest: false,
-    });
-    await hwsim.start(() => {});
-    hwsim.setGuestInterfaces([station]);
+    const { hwsim, radios } = await silentMedium(wlan0({ up: true, freqMhz: 2412 }));
     hwsim.deliver(beacon(AP, 2437)); // not audible (associated on 2412): remembered, radio readied
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(radios.injected).toHaveLength(0);
