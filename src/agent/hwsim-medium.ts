@@ -12,7 +12,7 @@ import { AudibleChannels } from "./audible-channels.js";
 import { EchoFilter } from "./echo-filter.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
-import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS } from "./scan-answer.js";
+import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
 import { Counters } from "./stats.js";
 
 /**
@@ -234,10 +234,9 @@ export class HwsimMedium implements LocalMedium {
         this.scanReplayTimer = null;
         return;
       }
-      for (const { freqMhz, packets } of this.remoteBeacons.fresh(this.now())) {
+      for (const { freqMhz, packet } of this.remoteBeacons.replayBatch(this.now(), SCAN_REPLAYS_PER_TICK)) {
         const radio = this.channels.get(freqMhz)?.radio;
-        if (!radio) continue;
-        for (const packet of packets) if (this.inject(radio, packet)) this.counts.add("beacons-replayed");
+        if (radio && this.inject(radio, packet)) this.counts.add("beacons-replayed");
       }
     };
     this.scanReplayTimer = setInterval(tick, SCAN_REPLAY_INTERVAL_MS);

@@ -25,6 +25,12 @@ export interface ScanAnswerPolicy {
  * active scan dwells on a channel, however late the agent learns where the scan is.
  */
 export const SCAN_REPLAY_INTERVAL_MS = 10;
+/**
+ * Most beacons replayed per tick: an injection costs ~1 ms of guest CPU under TCG, so a lab with
+ * dozens of remote APs must not turn every scan into a flood. 8 per 10 ms still brings each of 24
+ * APs round within a 30 ms dwell.
+ */
+export const SCAN_REPLAYS_PER_TICK = 8;
 
 export const DEFAULT_SCAN_ANSWER_POLICY: ScanAnswerPolicy = {
   maxAgeMs: 5000,
@@ -37,6 +43,7 @@ export class RemoteBeacons {
   /** freq → BSSID → latest beacon; each inner Map is kept in order of last hearing. */
   private readonly channels = new Map<number, Map<MacAddress, { packet: Buffer; heardMs: number }>>();
   private readonly lastAnswerMs = new Map<number, number>();
+  private replayCursor = 0;
 
   constructor(private readonly policy: ScanAnswerPolicy = DEFAULT_SCAN_ANSWER_POLICY) {}
 
@@ -73,18 +80,23 @@ export class RemoteBeacons {
     return fresh;
   }
 
-  /** Every channel's fresh beacons, for replay while a scan runs; forgets stale ones. */
-  fresh(nowMs: number): { freqMhz: number; packets: Buffer[] }[] {
-    const out: { freqMhz: number; packets: Buffer[] }[] = [];
+  /**
+   * The next `max` fresh beacons over all channels, for one replay tick while a scan runs; forgets
+   * stale ones. Successive calls rotate through them, so with more APs than `max` each still comes
+   * round every few ticks.
+   */
+  replayBatch(nowMs: number, max: number): { freqMhz: number; packet: Buffer }[] {
+    const all: { freqMhz: number; packet: Buffer }[] = [];
     for (const [freqMhz, aps] of this.channels) {
-      const packets: Buffer[] = [];
       for (const [bssid, beacon] of aps) {
         if (nowMs - beacon.heardMs > this.policy.maxAgeMs) aps.delete(bssid);
-        else packets.push(beacon.packet);
+        else all.push({ freqMhz, packet: beacon.packet });
       }
-      if (packets.length > 0) out.push({ freqMhz, packets });
     }
-    return out;
+    if (all.length <= max) return all;
+    const start = this.replayCursor % all.length;
+    this.replayCursor = start + max;
+    return [...all.slice(start), ...all.slice(0, start)].slice(0, max);
   }
 
   /** APs remembered over all channels. */

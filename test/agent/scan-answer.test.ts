@@ -81,6 +81,18 @@ describe("remote beacon cache", () => {
     expect(cache.answerProbe(2437, 31)).toHaveLength(1);
   });
 
+  it("replays at most a batch per tick, rotating so that every AP comes round", () => {
+    const cache = new RemoteBeacons();
+    for (let ap = 1; ap <= 5; ap++) cache.heard(2412 + 5 * (ap % 2), ap, packet(ap), 0);
+    const tags = (batch: { packet: Buffer }[]) => batch.map(({ packet }) => packet[0]);
+    const first = tags(cache.replayBatch(10, 2));
+    const second = tags(cache.replayBatch(20, 2));
+    const third = tags(cache.replayBatch(30, 2));
+    expect(first).toHaveLength(2);
+    expect(new Set([...first, ...second, ...third])).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(cache.replayBatch(40, 10)).toHaveLength(5);
+  });
+
   it("forgets APs silent past the age limit, and keeps at most the bound per channel", () => {
     const cache = new RemoteBeacons({ maxAgeMs: 1000, maxPerChannel: 2, minIntervalMs: 0 });
     cache.heard(2437, 1, packet(1), 0);
