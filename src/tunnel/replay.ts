@@ -80,7 +80,11 @@ export interface SenderSessionStats {
   readonly tooOld: number;
   /** Highest sequence number accepted, null before the first. */
   readonly highestSequence: bigint | null;
-  /** highest + 1 - received: never sent, lost, or still on the way (shrinks as late ones arrive). */
+  /**
+   * Gaps in the sequence numbers heard, (highest - lowest + 1) - received: lost, or still on the way
+   * (shrinks as late ones arrive). Counted from the first one heard, so what the peer sent before
+   * this receiver listened is not loss.
+   */
   readonly lost: number;
 }
 
@@ -90,6 +94,8 @@ class SenderSession {
   reordered = 0;
   duplicates = 0;
   tooOld = 0;
+  /** Lowest sequence number accepted, null before the first. */
+  lowest: bigint | null = null;
 
   constructor(readonly sessionId: bigint) {}
 }
@@ -153,6 +159,7 @@ export class ReceiveAccounting {
       return "too-old";
     }
     session.received++;
+    if (session.lowest === null || sequence < session.lowest) session.lowest = sequence;
     sender.lastActive = ++this.tick;
     if (newSession) return "new-session";
     if (highestBefore !== null && sequence < highestBefore) {
@@ -174,7 +181,10 @@ export class ReceiveAccounting {
         duplicates: session.duplicates,
         tooOld: session.tooOld,
         highestSequence,
-        lost: highestSequence === null ? 0 : Number(highestSequence + 1n) - session.received,
+        lost:
+          highestSequence === null || session.lowest === null
+            ? 0
+            : Number(highestSequence - session.lowest + 1n) - session.received,
       };
     });
   }

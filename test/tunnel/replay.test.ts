@@ -111,6 +111,16 @@ describe("ReceiveAccounting", () => {
     });
   });
 
+  it("counts loss from the first sequence number heard, not from 0", () => {
+    const accounting = new ReceiveAccounting();
+    // The peer had sent 100 datagrams before this receiver listened; then 104 goes missing.
+    for (const sequence of [100n, 101n, 102n, 103n, 105n]) accounting.accept(7, session, sequence);
+    expect(accounting.sessions()).toEqual([expect.objectContaining({ received: 5, lost: 1 })]);
+    // A late one below the first heard widens the range without counting as loss.
+    expect(accounting.accept(7, session, 99n)).toBe("reordered");
+    expect(accounting.sessions()).toEqual([expect.objectContaining({ received: 6, lost: 1 })]);
+  });
+
   it("starts a fresh window when a node comes back with a new session", () => {
     const accounting = new ReceiveAccounting();
     for (let sequence = 0n; sequence < 50n; sequence++) accounting.accept(7, session, sequence);
