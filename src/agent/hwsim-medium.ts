@@ -1,15 +1,16 @@
 // The mac80211_hwsim medium: frames the guest's radios transmit are captured on hwsim0; frames from
 // the tunnel are injected through radios of our own, one parked on each channel a guest radio can
 // hear, so a scanning station never makes us retune. hwsim0 cannot be injected into (the driver
-// drops it) and shows our own injections again, hence the echo filter.
+// drops it) and shows our own injections again, hence the echo filter. Which channels the guest
+// hears comes from guest-watch.ts; its scans are answered with remote APs' beacons (scan-answer.ts).
 
 import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { PacketSource } from "../os/pcap/live.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
 import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./ack-proxy.js";
-import { AudibleChannels } from "./audible-channels.js";
 import { EchoFilter } from "./echo-filter.js";
+import { GuestWatch } from "./guest-watch.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
@@ -27,10 +28,6 @@ const CAPTURED_SIGNAL_DBM = -30;
 const MAX_PENDING_PER_CHANNEL = 256;
 /** Most injecting radios at once (one per active channel). */
 const MAX_RADIOS = 16;
-/** How often the guest's interfaces are re-read for channel changes (events make most polls moot). */
-const GUEST_POLL_MS = 500;
-/** A scan whose end we never heard of stops counting after this long (scans take a few seconds). */
-const SCAN_TIMEOUT_MS = 15_000;
 /** Frame control byte 0 of a beacon and of a probe request. */
 const BEACON_FC0 = 0x80;
 const PROBE_REQUEST_FC0 = 0x40;
@@ -83,86 +80,41 @@ export class HwsimMedium implements LocalMedium {
   private readonly remoteBeacons = new RemoteBeacons();
   private readonly channels = new Map<number, ChannelRadio>();
   private readonly injectionHeaders = new Map<number, Buffer>();
-  private audible = AudibleChannels.NONE;
-  private guestAddresses = new Map<MacAddress, string>();
-  private guestInterfaces: readonly GuestInterface[] = [];
-  /** ifindex → when nl80211 announced its scan. */
-  private readonly scans = new Map<number, number>();
-  private stopWatching: (() => void) | null = null;
+  private readonly guest: GuestWatch;
   /** Replays remote beacons while a local scan runs (scan-answer.ts). */
   private scanReplayTimer: NodeJS.Timeout | null = null;
   private readonly reportedCollisions = new Set<MacAddress>();
-  private pollTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: HwsimMediumOptions) {
     this.name = options.captureIface;
     this.now = options.now ?? Date.now;
+    this.guest = new GuestWatch({
+      name: this.name,
+      backend: options.backend,
+      log: options.log,
+      now: this.now,
+      onTick: () => this.expireAckProxies(),
+      onScanStarted: () => {
+        this.counts.add("scans-seen");
+        this.replayDuringScans();
+      },
+    });
   }
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
-    await this.refreshGuest();
-    if (this.options.pollGuest !== false && this.options.backend.watchGuest) {
-      try {
-        this.stopWatching = await this.options.backend.watchGuest((event) => this.guestEvent(event));
-      } catch (error) {
-        this.options.log.warn(
-          `${this.name}: no nl80211 events (${String(error)}); noticing scans by polling every ${GUEST_POLL_MS} ms`,
-        );
-      }
-    }
-    if (this.options.pollGuest !== false) {
-      this.pollTimer = setInterval(() => {
-        this.expireAckProxies();
-        this.refreshGuest().catch((error: unknown) =>
-          this.options.log.limited(
-            "warn",
-            "guest-poll",
-            `reading the guest's wireless interfaces failed: ${String(error)}`,
-          ),
-        );
-      }, GUEST_POLL_MS);
-      this.pollTimer.unref();
-    }
+    await this.guest.start(this.options.pollGuest !== false);
     this.options.source.start((packet) => this.captured(packet, onTransmit));
   }
 
-  /** Tests and the poller set what the guest can hear. */
+  /** Tests and the poller set what the guest's interfaces are. */
   setGuestInterfaces(interfaces: readonly GuestInterface[]): void {
-    this.guestInterfaces = interfaces;
-    this.guestAddresses = new Map(interfaces.map((iface) => [iface.mac, iface.ifname]));
-    this.updateAudible();
+    this.guest.setInterfaces(interfaces);
   }
 
   /** Tests and the nl80211 watcher report scans and changes as they happen. */
   guestEvent(event: GuestEvent): void {
-    if (event.kind === "scan-started") {
-      this.scans.set(event.ifindex, this.now());
-      this.counts.add("scans-seen");
-      this.replayDuringScans();
-    } else if (event.kind === "scan-ended") this.scans.delete(event.ifindex);
-    if (event.kind === "changed") {
-      this.refreshGuest().catch(() => {}); // the next poll retries and reports
-      return;
-    }
-    this.updateAudible();
-  }
-
-  private updateAudible(): void {
-    const now = this.now();
-    for (const [ifindex, startedMs] of this.scans)
-      if (now - startedMs > SCAN_TIMEOUT_MS) this.scans.delete(ifindex);
-    const audible = AudibleChannels.fromInterfaces(
-      this.scans.size === 0
-        ? this.guestInterfaces
-        : this.guestInterfaces.map((iface) => ({ ...iface, scanning: this.scans.has(iface.ifindex) })),
-    );
-    if (!audible.equals(this.audible)) this.options.log.info(`${this.name}: local radios hear ${audible}`);
-    this.audible = audible;
-  }
-
-  private async refreshGuest(): Promise<void> {
-    this.setGuestInterfaces(await this.options.backend.guestInterfaces());
+    this.guest.event(event);
   }
 
   private captured(packet: Buffer, onTransmit: (frame: AirFrame) => void): void {
@@ -198,7 +150,7 @@ export class HwsimMedium implements LocalMedium {
     const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
     // Kept for answering local scans (scan-answer.ts), whether or not anyone hears the channel now.
     if (isBeacon) this.remoteBeacons.heard(air.freqMhz, air.frame.readUIntBE(10, 6), packet, this.now());
-    if (!this.audible.hears(air.freqMhz)) {
+    if (!this.guest.audible.hears(air.freqMhz)) {
       // A beacon says an AP lives on this channel: have its radio ready before a local station
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
       // (measured: 25 s to associate with radios created on demand, radio creation ~1 s under TCG).
@@ -228,8 +180,7 @@ export class HwsimMedium implements LocalMedium {
   private replayDuringScans(): void {
     if (this.scanReplayTimer) return;
     const tick = (): void => {
-      this.updateAudible(); // expires scans whose end we missed
-      if (this.scans.size === 0) {
+      if (!this.guest.scanning) {
         if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
         this.scanReplayTimer = null;
         return;
@@ -331,7 +282,7 @@ export class HwsimMedium implements LocalMedium {
   }
 
   private noteRemoteTransmitter(freqMhz: number, mac: MacAddress): void {
-    const local = this.guestAddresses.get(mac);
+    const local = this.guest.ownerOf(mac);
     if (local !== undefined) {
       this.counts.add("mac-collision");
       if (!this.reportedCollisions.has(mac)) {
@@ -394,7 +345,7 @@ export class HwsimMedium implements LocalMedium {
 
   /** Addresses of the guest's own radio interfaces, as last read. */
   guestMacs(): MacAddress[] {
-    return [...this.guestAddresses.keys()];
+    return this.guest.macs();
   }
 
   /** Current number of proxied addresses over all channels. */
@@ -410,9 +361,7 @@ export class HwsimMedium implements LocalMedium {
   }
 
   async close(): Promise<void> {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.stopWatching?.();
-    this.stopWatching = null;
+    this.guest.close();
     if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
     this.scanReplayTimer = null;
     this.options.source.close();
