@@ -5,7 +5,7 @@
 # "ap-ready" flag, then times wpa_supplicant to wpa_state=COMPLETED, checks the 4-way handshake,
 # pings the AP 20 times and runs iperf3 against it, all over the tunnelled air.
 # Writes radios-before.txt / radios-after.txt (around the agent's life; they should be equal),
-# wlan0-address.txt, agent.log, wpa_supplicant.log, wpa-status.txt, ping.txt, iperf3.json and
+# wlan0-address.txt, agent.log, wpa_supplicant.log, wpa-status.txt, ping.txt, iperf3.json, acks.json and
 # results.json to $LAB_SHARE. SECURITY=sae (for both VMs) makes the network WPA3-SAE.
 # Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
 set -u
@@ -21,6 +21,22 @@ else
 fi
 ip addr add "$STA_WLAN_IP/24" dev wlan0
 serve_flags
+
+# probe_acks: null-data frames from wlan0's address to the AP and to an address nobody has, injected
+# through a monitor interface on wlan0's radio; acks.json says which were acknowledged (only the AP's,
+# through the agent's ACK proxy, should be).
+probe_acks() {
+  local phy station_mac ap_mac
+  phy=$(phy_of wlan0)
+  station_mac=$(cat /sys/class/net/wlan0/address)
+  ap_mac=$(wpa_cli -p /run/wpa_supplicant -i wlan0 status | sed -n 's/^bssid=//p')
+  iw phy "$phy" interface add ackprobe0 type monitor && ip link set ackprobe0 up || return 1
+  node "$LAB_CHECKOUT/dist/lab/ack-probe.js" ackprobe0 "$station_mac" "$ap_mac" 02:de:ad:00:00:01 \
+    >"$LAB_SHARE/acks.json" 2>"$LAB_SHARE/ack-probe.log"
+  echo "$ap_mac" >"$LAB_SHARE/ap-address.txt"
+  iw dev ackprobe0 del
+  log "ack probe: $(cat "$LAB_SHARE/acks.json")"
+}
 
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
@@ -38,6 +54,7 @@ if $agent_started && start_station wlan0; then
   grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && handshake_completed=true
   ping_peer "$AP_WLAN_IP" 20
   iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  probe_acks
 fi
 wpa_cli -p /run/wpa_supplicant -i wlan0 terminate >/dev/null 2>&1
 wait_until 10 test ! -e /run/wpa_supplicant.pid

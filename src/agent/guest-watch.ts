@@ -62,7 +62,11 @@ export class GuestWatch {
   /** The poller, and tests, say what the guest's interfaces are. */
   setInterfaces(interfaces: readonly GuestInterface[]): void {
     this.interfaces = interfaces;
-    this.addresses = new Map(interfaces.map((iface) => [iface.mac, iface.ifname]));
+    // A monitor interface carries its radio's permanent address (every VM's first radio has the same
+    // one) but never transmits or acknowledges with it: not an address that can collide.
+    this.addresses = new Map(
+      interfaces.filter((iface) => iface.iftype !== "MONITOR").map((iface) => [iface.mac, iface.ifname]),
+    );
     this.update();
   }
 

@@ -56,6 +56,16 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
     expect(log).toMatch(/medium hwsim0: .*beacons-replayed=[1-9]/);
   });
 
+  it("a unicast frame to the remote AP is acknowledged (the agent's ACK proxy); one to nobody is not", () => {
+    const acks = JSON.parse(share("station", "acks.json")) as Record<
+      string,
+      { statuses: number; acked: boolean }
+    >;
+    const ap = share("station", "ap-address.txt").trim();
+    expect(acks[ap]).toEqual({ statuses: 3, acked: true });
+    expect(acks["02:de:ad:00:00:01"]).toEqual({ statuses: 3, acked: false });
+  });
+
   it("echoes of injected frames are suppressed, not sent back", () => {
     for (const vm of ["ap", "station"] as const) {
       const log = share(vm, "agent.log");
