@@ -9,7 +9,8 @@
 //
 // Prints one JSON object: { "<receiver>": { "statuses": N, "acked": bool }, ... }.
 
-import { formatMac, type MacAddress, parseMac, readMac, writeMac } from "../src/ieee80211/mac.js";
+import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
+import { formatMac, type MacAddress, parseMac, readMac } from "../src/ieee80211/mac.js";
 import { LiveCapture, LiveInjector } from "../src/os/pcap/live.js";
 import { decodeRadiotap, encodeInjectionHeader } from "../src/radiotap/radiotap.js";
 
@@ -24,14 +25,13 @@ function mac(text: string): MacAddress {
 
 /** A To-DS null-data frame (FC 0x48 0x01), the smallest unicast frame that asks for an ACK. */
 function nullData(receiver: MacAddress, transmitter: MacAddress, sequence: number): Buffer {
-  const frame = Buffer.alloc(24);
-  frame[0] = 0x48;
-  frame[1] = 0x01;
-  writeMac(frame, 4, receiver);
-  writeMac(frame, 10, transmitter);
-  writeMac(frame, 16, receiver);
-  frame.writeUInt16LE((sequence & 0x0fff) << 4, 22);
-  return frame;
+  return encodeThreeAddressHeader({
+    frameControl: 0x0148,
+    addr1: receiver,
+    addr2: transmitter,
+    addr3: receiver,
+    sequence,
+  });
 }
 
 const [iface, transmitterText, ...receiverTexts] = process.argv.slice(2);

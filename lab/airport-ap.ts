@@ -4,7 +4,8 @@
 // its SSID or the wildcard SSID with probe responses. Debian's QEMU has no airport netdev, so this is
 // how frames "enter through an airport port" on this machine.
 
-import { formatMac, type MacAddress, readMac, writeMac } from "../src/ieee80211/mac.js";
+import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
+import { formatMac, type MacAddress, readMac } from "../src/ieee80211/mac.js";
 import { QemuAirportClient } from "./qemu-airport-client.js";
 
 export interface AirportAccessPointOptions {
@@ -65,12 +66,13 @@ function managementFrame(
   sequence: number,
   body: Buffer,
 ): Buffer {
-  const header = Buffer.alloc(MANAGEMENT_HEADER_BYTES);
-  header[0] = subtype;
-  writeMac(header, 4, to);
-  writeMac(header, 10, bssid);
-  writeMac(header, 16, bssid);
-  header.writeUInt16LE((sequence & 0x0fff) << 4, 22);
+  const header = encodeThreeAddressHeader({
+    frameControl: subtype,
+    addr1: to,
+    addr2: bssid,
+    addr3: bssid,
+    sequence,
+  });
   return Buffer.concat([header, body]);
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { GuestWatch } from "../../src/agent/guest-watch.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import type { GuestInterface } from "../../src/agent/radio-backend.js";
-import { writeMac } from "../../src/ieee80211/mac.js";
+import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import { RecordingRadios } from "../../src/os/pcap/file.js";
 
@@ -22,11 +22,10 @@ const iface = (ifname: string, iftype: string, mac: number, ifindex: number): Gu
 });
 
 function dataFrom(transmitter: number): Buffer {
-  const frame = Buffer.alloc(40);
-  frame[0] = 0x08;
-  writeMac(frame, 4, 0x02_00_00_00_aa_01);
-  writeMac(frame, 10, transmitter);
-  return frame;
+  return encodeThreeAddressHeader(
+    { frameControl: 0x0008, addr1: 0x02_00_00_00_aa_01, addr2: transmitter, addr3: 0x02_00_00_00_aa_01 },
+    16,
+  );
 }
 
 describe("guest addresses", () => {

@@ -1,7 +1,8 @@
 // 802.11 frames for airport tests: a data frame from a given transmitter whose payload is derived from
 // a sequence number, so a receiver can tell frames apart and spot any byte out of place.
 
-import { type MacAddress, writeMac } from "../../src/ieee80211/mac.js";
+import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
+import type { MacAddress } from "../../src/ieee80211/mac.js";
 
 export const STATION_A: MacAddress = 0x5255_00d1_5501;
 export const STATION_B: MacAddress = 0x5255_00d1_5502;
@@ -18,13 +19,10 @@ export interface TestFrameOptions {
 
 /** A To-DS data frame (FC 08 01) transmitter → ACCESS_POINT with a payload seeded by `sequence`. */
 export function testFrame({ transmitter, sequence, length }: TestFrameOptions): Buffer {
-  const frame = Buffer.alloc(length);
-  frame[0] = 0x08;
-  frame[1] = 0x01;
-  writeMac(frame, 4, ACCESS_POINT);
-  writeMac(frame, 10, transmitter);
-  writeMac(frame, 16, ACCESS_POINT);
-  frame.writeUInt16LE((sequence & 0x0fff) << 4, 22);
+  const frame = encodeThreeAddressHeader(
+    { frameControl: 0x0108, addr1: ACCESS_POINT, addr2: transmitter, addr3: ACCESS_POINT, sequence },
+    length - DATA_HEADER_BYTES,
+  );
   // xorshift32: payload bytes that differ from frame to frame and look like ciphertext.
   let state = (sequence * 2654435761 + 1) >>> 0 || 1;
   for (let at = DATA_HEADER_BYTES; at < length; at++) {

@@ -8,7 +8,7 @@ import {
   encodePortAnswer,
   encodePortRequest,
 } from "../../src/airport/message.js";
-import { writeMac } from "../../src/ieee80211/mac.js";
+import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { ACCESS_POINT, STATION_A } from "./frames.js";
 
 const protocolDoc = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
@@ -38,12 +38,10 @@ describe("docs/protocol.md airport examples", () => {
   });
 
   it("30-byte data frame from port 258", () => {
-    const frame = Buffer.alloc(30);
-    frame[0] = 0x08;
-    frame[1] = 0x01;
-    writeMac(frame, 4, ACCESS_POINT);
-    writeMac(frame, 10, STATION_A);
-    writeMac(frame, 16, ACCESS_POINT);
+    const frame = encodeThreeAddressHeader(
+      { frameControl: 0x0108, addr1: ACCESS_POINT, addr2: STATION_A, addr3: ACCESS_POINT },
+      6,
+    );
     const bytes = example("frame");
     expect(bytes).toEqual(encodeFrameMessage(20, 0x0102, frame));
     expect(decodeMessage(bytes)).toEqual({
