@@ -1,0 +1,189 @@
+// The agent's JavaScript per frame, natively: two whole agents in this process over loopback UDP,
+// a hwsim medium on each, frames entering A's capture and leaving B's injecting radio. No kernel Wi-Fi
+// work is included (the radios only count), so this is the part of a frame's walk the agent itself
+// adds. Printed beside the bare codec walk (TunnelSender → TunnelReceiver) measured in the same run,
+// because the machine is shared: the ratio is the figure to compare.
+//
+//   npx tsc -p tsconfig.json && node dist/bench/pipeline.js [FRAMES]
+
+import { Agent } from "../src/agent/agent.js";
+import { HwsimMedium } from "../src/agent/hwsim-medium.js";
+import type { AirFrame } from "../src/agent/medium.js";
+import type { GuestInterface, InjectionRadio, RadioBackend } from "../src/agent/radio-backend.js";
+import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
+import { createLogger } from "../src/log.js";
+import type { PacketSource } from "../src/os/pcap/live.js";
+import { encodeInjectionHeader } from "../src/radiotap/radiotap.js";
+import { TunnelReceiver } from "../src/tunnel/receiver.js";
+import { TunnelSender } from "../src/tunnel/sender.js";
+
+const FRAMES = Number(process.argv[2] ?? 20_000);
+/** Frames per capture wakeup: libpcap hands over what queued up since the last read. */
+const BURST = 16;
+const FREQ_MHZ = 2437;
+const STATION = 0x02_00_00_00_aa_01;
+const ACCESS_POINT = 0x02_00_00_00_00_00;
+const quiet = createLogger({ level: "error", write: () => {} });
+
+/** A 1500-byte To-DS data frame, as hwsim0 shows it (radiotap with the channel). */
+const captured = Buffer.concat([
+  encodeInjectionHeader({ freqMhz: FREQ_MHZ, rate500kbps: 108 }),
+  encodeThreeAddressHeader(
+    { frameControl: 0x0108, addr1: ACCESS_POINT, addr2: STATION, addr3: ACCESS_POINT },
+    1476,
+  ),
+]);
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Hands `count` copies of `captured` to the agent, BURST per event-loop turn. */
+class SyntheticCapture implements PacketSource {
+  constructor(private readonly count: number) {}
+  start(onPacket: (packet: Buffer, timestampNs: bigint) => void): void {
+    let sent = 0;
+    const burst = (): void => {
+      for (let i = 0; i < BURST && sent < this.count; i++, sent++) onPacket(Buffer.from(captured), 0n);
+      if (sent < this.count) setImmediate(burst);
+    };
+    setImmediate(burst);
+  }
+  close(): void {}
+}
+
+/** Radios that only count what they are given. */
+class CountingRadios implements RadioBackend {
+  injected = 0;
+  constructor(private readonly guest: GuestInterface[]) {}
+  async guestInterfaces(): Promise<GuestInterface[]> {
+    return this.guest;
+  }
+  async createRadio(freqMhz: number): Promise<InjectionRadio> {
+    return {
+      freqMhz,
+      inject: () => {
+        this.injected++;
+      },
+      addAckAddress: async () => {},
+      removeAckAddress: async () => {},
+    };
+  }
+  async close(): Promise<void> {}
+}
+
+async function agentWalk(): Promise<{
+  framesPerCpuSecond: number;
+  framesPerSecond: number;
+  delivered: number;
+}> {
+  const guest: GuestInterface[] = [
+    { ifindex: 2, ifname: "wlan0", iftype: "AP", up: true, freqMhz: FREQ_MHZ, mac: ACCESS_POINT },
+  ];
+  const radios = new CountingRadios(guest);
+  const receiving = new HwsimMedium({
+    captureIface: "b",
+    source: { start: () => {}, close: () => {} },
+    backend: radios,
+    log: quiet,
+    pollGuest: false,
+  });
+  const b = new Agent({
+    nodeId: 2,
+    nodeName: "b",
+    psk: null,
+    listen: { address: "127.0.0.1", port: 0 },
+    peers: [{ address: "127.0.0.1", port: 1 }],
+    media: [receiving],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  await b.start();
+  receiving.setGuestInterfaces(guest);
+  // Warm the radio for the channel up, so creation is not measured.
+  receiving.deliver({
+    frame: captured.subarray(captured.readUInt16LE(2)),
+    freqMhz: FREQ_MHZ,
+    rate500kbps: 2,
+    signalDbm: -30,
+    flags: 0,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const before = radios.injected;
+
+  const sending = new HwsimMedium({
+    captureIface: "a",
+    source: new SyntheticCapture(FRAMES),
+    backend: new CountingRadios([]),
+    log: quiet,
+    pollGuest: false,
+  });
+  const a = new Agent({
+    nodeId: 1,
+    nodeName: "a",
+    psk: null,
+    listen: { address: "127.0.0.1", port: 0 },
+    peers: [b.local!],
+    media: [sending],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  const cpuStart = cpuSeconds();
+  const wallStart = performance.now();
+  await a.start();
+  const deadline = Date.now() + 60_000;
+  // Loopback UDP may drop a few under a burst; stop once nothing has arrived for 200 ms.
+  let last = -1;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = radios.injected;
+    if (now - before >= FRAMES) break;
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 200) break;
+  }
+  const delivered = radios.injected - before;
+  const cpu = cpuSeconds() - cpuStart;
+  const wall = (performance.now() - wallStart) / 1000;
+  await a.stop();
+  await b.stop();
+  return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered };
+}
+
+function codecWalk(): number {
+  const sender = new TunnelSender({ nodeId: 1, psk: null });
+  const receiver = new TunnelReceiver({ psk: null });
+  const air: AirFrame = {
+    frame: captured.subarray(captured.readUInt16LE(2)),
+    freqMhz: FREQ_MHZ,
+    rate500kbps: 108,
+    signalDbm: -30,
+    flags: 0,
+  };
+  const start = cpuSeconds();
+  let accepted = 0;
+  for (let i = 0; i < FRAMES; i++) {
+    const datagram = sender.frame(air);
+    if (datagram.ok && receiver.open(datagram.value).ok) accepted++;
+  }
+  return accepted / (cpuSeconds() - start);
+}
+
+// Warm-up round, then the measured one.
+await agentWalk();
+codecWalk();
+const agent = await agentWalk();
+const codec = codecWalk();
+console.log(`node ${process.version}; ${FRAMES} frames of 1500 bytes, unsealed, bursts of ${BURST}`);
+console.log("| walk | frames/CPU-second | per frame | ratio to the codec walk |");
+console.log("|---|---:|---:|---:|");
+console.log(
+  `| TunnelSender → TunnelReceiver (codec only) | ${Math.round(codec)} | ${(1e6 / codec).toFixed(1)} µs | 1 |`,
+);
+console.log(
+  `| capture → send → UDP → receive → inject, both agents (${agent.delivered} delivered, ${Math.round(agent.framesPerSecond)} frames/s wall) | ${Math.round(agent.framesPerCpuSecond)} | ${(1e6 / agent.framesPerCpuSecond).toFixed(1)} µs | ${(codec / agent.framesPerCpuSecond).toFixed(1)}x |`,
+);
+process.exit(0);
