@@ -4,6 +4,7 @@
 // its SSID or the wildcard SSID with probe responses. Debian's QEMU has no airport netdev, so this is
 // how frames "enter through an airport port" on this machine.
 
+import { HeaderLength, ManagementFc0 } from "../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
 import { formatMac, type MacAddress, readMac } from "../src/ieee80211/mac.js";
 import { QemuAirportClient } from "./qemu-airport-client.js";
@@ -20,10 +21,7 @@ export interface AirportAccessPointOptions {
 }
 
 const BROADCAST_ADDRESS: MacAddress = 0xffff_ffff_ffff;
-const SUBTYPE_PROBE_REQUEST = 0x40;
-const SUBTYPE_PROBE_RESPONSE = 0x50;
-const SUBTYPE_BEACON = 0x80;
-const MANAGEMENT_HEADER_BYTES = 24;
+const MANAGEMENT_HEADER_BYTES = HeaderLength.threeAddress;
 const ELEMENT_SSID = 0;
 
 /** Frame control byte 0 of a management frame with this subtype. */
@@ -119,14 +117,14 @@ export class AirportAccessPoint {
   private beacon(): void {
     const body = beaconBody(this.options, this.tsfMicros(), true);
     this.client.sendFrame(
-      managementFrame(SUBTYPE_BEACON, BROADCAST_ADDRESS, this.options.bssid, this.sequence++, body),
+      managementFrame(ManagementFc0.beacon, BROADCAST_ADDRESS, this.options.bssid, this.sequence++, body),
     );
     this.beaconsSent++;
   }
 
   private heard(frame: Buffer): void {
     this.framesHeard++;
-    if (!isManagement(frame, SUBTYPE_PROBE_REQUEST)) return;
+    if (!isManagement(frame, ManagementFc0.probeRequest)) return;
     const from = readMac(frame, 10);
     const name = formatMac(from);
     if (!this.probeRequestsFrom.includes(name)) this.probeRequestsFrom.push(name);
@@ -134,7 +132,7 @@ export class AirportAccessPoint {
     if (wanted !== "" && wanted !== this.options.ssid) return;
     const body = beaconBody(this.options, this.tsfMicros(), false);
     this.client.sendFrame(
-      managementFrame(SUBTYPE_PROBE_RESPONSE, from, this.options.bssid, this.sequence++, body),
+      managementFrame(ManagementFc0.probeResponse, from, this.options.bssid, this.sequence++, body),
     );
     this.probeResponsesSent++;
   }

@@ -3,14 +3,13 @@
 // The filter remembers a fingerprint of each injected frame for a short while and swallows the
 // first identical frame captured within that time.
 
+import { ManagementFc0 } from "../ieee80211/constants.js";
+
 /** How long an injected frame may take to reappear on hwsim0 (it is synchronous in practice). */
 const ECHO_WINDOW_MS = 2000;
 /** Upper bound on remembered frames, so a burst cannot grow the table without limit. */
 const MAX_REMEMBERED = 8192;
 
-/** Frame control byte 0 of beacons and probe responses, whose timestamp hwsim rewrites on transmit. */
-const BEACON_FC0 = 0x80;
-const PROBE_RESPONSE_FC0 = 0x50;
 /** Bytes of an injected frame the kernel rewrites on its way to hwsim0 (measured in a VM). */
 const DURATION = { start: 2, end: 4 };
 const TIMESTAMP = { start: 24, end: 32 };
@@ -33,7 +32,8 @@ function mix(hash: number, frame: Buffer, start: number, end: number): number {
 export function frameFingerprint(frame: Buffer): number {
   const end = frame.length;
   let hash = mix(0x811c9dc5 ^ end, frame, 0, Math.min(DURATION.start, end));
-  const stamped = end >= TIMESTAMP.end && (frame[0] === BEACON_FC0 || frame[0] === PROBE_RESPONSE_FC0);
+  const stamped =
+    end >= TIMESTAMP.end && (frame[0] === ManagementFc0.beacon || frame[0] === ManagementFc0.probeResponse);
   if (stamped) {
     hash = mix(hash, frame, DURATION.end, TIMESTAMP.start);
     hash = mix(hash, frame, TIMESTAMP.end, end);

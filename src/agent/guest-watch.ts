@@ -87,9 +87,9 @@ export class GuestWatch {
     return this.audibleNow;
   }
 
-  /** Whether a local scan is under way (expiring scans whose end was missed). */
+  /** Whether a local scan is under way. A scan whose end was missed expires here, on the next read. */
   get scanning(): boolean {
-    this.update();
+    if (this.expireScans()) this.update();
     return this.scans.size > 0;
   }
 
@@ -114,10 +114,20 @@ export class GuestWatch {
     this.setInterfaces(await this.options.backend.guestInterfaces());
   }
 
-  private update(): void {
+  /** Forgets scans running longer than SCAN_TIMEOUT_MS; true if any was. */
+  private expireScans(): boolean {
     const now = this.options.now();
-    for (const [ifindex, startedMs] of this.scans)
-      if (now - startedMs > SCAN_TIMEOUT_MS) this.scans.delete(ifindex);
+    let expired = false;
+    for (const [ifindex, startedMs] of this.scans) {
+      if (now - startedMs <= SCAN_TIMEOUT_MS) continue;
+      this.scans.delete(ifindex);
+      expired = true;
+    }
+    return expired;
+  }
+
+  private update(): void {
+    this.expireScans();
     const audible = AudibleChannels.fromInterfaces(
       this.scans.size === 0
         ? this.interfaces

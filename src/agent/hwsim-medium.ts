@@ -4,6 +4,8 @@
 // drops it) and shows our own injections again, hence the echo filter. Which channels the guest
 // hears comes from guest-watch.ts; its scans are answered with remote APs' beacons (scan-answer.ts).
 
+import { HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
+import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { PacketSource } from "../os/pcap/live.js";
@@ -28,13 +30,6 @@ const CAPTURED_SIGNAL_DBM = -30;
 const MAX_PENDING_PER_CHANNEL = 256;
 /** Most injecting radios at once (one per active channel). */
 const MAX_RADIOS = 16;
-/** Frame control byte 0 of a beacon and of a probe request. */
-const BEACON_FC0 = 0x80;
-const PROBE_REQUEST_FC0 = 0x40;
-/** A management header, through the sequence control field. */
-const MANAGEMENT_HEADER_BYTES = 24;
-/** Shortest frame with a transmitter address (management/data header through addr2). */
-const TA_END = 16;
 
 export const HWSIM_COUNTERS = [
   "captured",
@@ -135,7 +130,7 @@ export class HwsimMedium implements LocalMedium {
     }
     this.counts.add("captured");
     const freqMhz = header.channel?.freqMhz ?? 0;
-    if (frame[0] === PROBE_REQUEST_FC0) this.answerScan(freqMhz);
+    if (frame[0] === ManagementFc0.probeRequest) this.answerScan(freqMhz);
     onTransmit({
       frame,
       freqMhz,
@@ -146,10 +141,15 @@ export class HwsimMedium implements LocalMedium {
   }
 
   deliver(air: AirFrame): DeliverOutcome {
-    const isBeacon = air.frame[0] === BEACON_FC0 && air.frame.length >= MANAGEMENT_HEADER_BYTES;
-    const packet = Buffer.concat([this.injectionHeader(air), air.frame]);
-    // Kept for answering local scans (scan-answer.ts), whether or not anyone hears the channel now.
-    if (isBeacon) this.remoteBeacons.heard(air.freqMhz, air.frame.readUIntBE(10, 6), packet, this.now());
+    const transmitter = readAddress2(air.frame);
+    const isBeacon = air.frame[0] === ManagementFc0.beacon && air.frame.length >= HeaderLength.threeAddress;
+    // Built here only for beacons, which are kept for answering local scans (scan-answer.ts) whether
+    // or not anyone hears the channel now; other frames pay for it only once they are delivered.
+    let packet: Buffer | null = null;
+    if (isBeacon && transmitter !== null) {
+      packet = this.injectionPacket(air);
+      this.remoteBeacons.heard(air.freqMhz, transmitter, packet, this.now());
+    }
     if (!this.guest.audible.hears(air.freqMhz)) {
       // A beacon says an AP lives on this channel: have its radio ready before a local station
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
@@ -158,10 +158,10 @@ export class HwsimMedium implements LocalMedium {
       this.counts.add("wrong-channel");
       return { delivered: false, drop: "wrong-channel" };
     }
-    const transmitter = air.frame.length >= TA_END ? air.frame.readUIntBE(10, 6) : null;
     if (transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
     const channel = this.channelRadio(air.freqMhz);
     if (!channel) return { delivered: false, drop: "not-ready" };
+    packet ??= this.injectionPacket(air);
     if (!channel.radio) {
       if (channel.pending.length >= MAX_PENDING_PER_CHANNEL) {
         this.counts.add("radio-pending-overflow");
@@ -220,6 +220,11 @@ export class HwsimMedium implements LocalMedium {
       );
       return false;
     }
+  }
+
+  /** Radiotap injection header + the frame, ready for an injecting radio. */
+  private injectionPacket(air: AirFrame): Buffer {
+    return Buffer.concat([this.injectionHeader(air), air.frame]);
   }
 
   private injectionHeader(air: AirFrame): Buffer {

@@ -2,6 +2,7 @@
 // well-formed (open) → HELLOs update the peer, frames go to every local medium (steer) → each
 // medium injects it into its own air or says why not (inject).
 
+import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
@@ -144,7 +145,8 @@ export class ReceivePath {
     } else if (lastDrop !== null) {
       this.counters.add(DELIVER_COUNTERS[lastDrop]);
       if (lastDrop === "inject-error") {
-        const ta = air.frame.length >= 16 ? formatMac(air.frame.readUIntBE(10, 6)) : "?";
+        const transmitter = readAddress2(air.frame);
+        const ta = transmitter === null ? "?" : formatMac(transmitter);
         this.log.limited("warn", "deliver-error", `could not inject a frame from ${ta} (via ${peer.label})`);
       }
     }

@@ -97,6 +97,12 @@ export const SUBTYPE_NAMES: readonly FrameSubtypeName[] = [
   ...EXTENSION_SUBTYPES,
 ];
 
+/**
+ * Frame control byte 0 (protocol version 0, type management) of the management frames the agent
+ * and the lab act on: one byte compare on the hot path instead of a full parse.
+ */
+export const ManagementFc0 = { probeRequest: 0x40, probeResponse: 0x50, beacon: 0x80 } as const;
+
 /** Bits of frame control byte 1 (the flags byte). */
 export const FrameControlFlags = {
   toDs: 0x01,

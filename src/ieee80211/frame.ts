@@ -15,7 +15,7 @@ import {
   QOS_AMSDU_PRESENT,
   SUBTYPE_NAMES,
 } from "./constants.js";
-import { type MacAddress, readMac } from "./mac.js";
+import { MAC_LENGTH, type MacAddress, readMac } from "./mac.js";
 
 export interface FrameView {
   /** Frame control as the little-endian u16 the kernel sees (byte 0 in the low half). */
@@ -104,6 +104,14 @@ const OFFSET_ADDRESS3 = 16;
 const OFFSET_SEQUENCE_CONTROL = 22;
 const OFFSET_ADDRESS4 = 24;
 const OFFSET_WRAPPER_HT_CONTROL = 12;
+
+/**
+ * Address 2 of a management or data frame (its transmitter) read at its fixed offset, without a
+ * full parse; null when the frame is too short to carry one. For control frames use parseFrame.
+ */
+export function readAddress2(frame: Buffer): MacAddress | null {
+  return frame.length >= OFFSET_ADDRESS2 + MAC_LENGTH ? readMac(frame, OFFSET_ADDRESS2) : null;
+}
 
 function tooShort(name: FrameSubtypeName, type: FrameType, needed: number, got: number) {
   return reject("too-short", `${type} ${name} frame needs ${needed} header bytes, got ${got}`);

@@ -2,9 +2,8 @@
 // QoS): what tools that build frames need (the lab's access point and ACK probe, tests). The agent
 // itself only reads headers (frame.ts).
 
+import { HeaderLength } from "./constants.js";
 import { type MacAddress, writeMac } from "./mac.js";
-
-export const THREE_ADDRESS_HEADER_BYTES = 24;
 
 export interface ThreeAddressHeader {
   /** Frame control as the little-endian u16 (byte 0 in the low half), e.g. 0x0080 for a beacon. */
@@ -17,9 +16,9 @@ export interface ThreeAddressHeader {
   readonly durationId?: number;
 }
 
-/** A frame of `THREE_ADDRESS_HEADER_BYTES + bodyBytes` zero-filled bytes with `header` written. */
+/** A frame of `HeaderLength.threeAddress + bodyBytes` zero-filled bytes with `header` written. */
 export function encodeThreeAddressHeader(header: ThreeAddressHeader, bodyBytes = 0): Buffer {
-  const frame = Buffer.alloc(THREE_ADDRESS_HEADER_BYTES + bodyBytes);
+  const frame = Buffer.alloc(HeaderLength.threeAddress + bodyBytes);
   frame.writeUInt16LE(header.frameControl, 0);
   frame.writeUInt16LE(header.durationId ?? 0, 2);
   writeMac(frame, 4, header.addr1);

@@ -6,7 +6,8 @@ import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import type { AirFrame } from "../../src/agent/medium.js";
 import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { RemoteBeacons } from "../../src/agent/scan-answer.js";
-import { encodeThreeAddressHeader, THREE_ADDRESS_HEADER_BYTES } from "../../src/ieee80211/header.js";
+import { HeaderLength } from "../../src/ieee80211/constants.js";
+import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import { RecordingRadios } from "../../src/os/pcap/file.js";
 import type { PacketSource } from "../../src/os/pcap/live.js";
@@ -20,7 +21,7 @@ const STATION = 0x02_00_00_00_aa_01;
 function management(fc0: number, transmitter: number, length = 60): Buffer {
   const frame = encodeThreeAddressHeader(
     { frameControl: fc0, addr1: 0xffff_ffff_ffff, addr2: transmitter, addr3: transmitter },
-    length - THREE_ADDRESS_HEADER_BYTES,
+    length - HeaderLength.threeAddress,
   );
   frame[length - 1] = transmitter & 0xff;
   return frame;
