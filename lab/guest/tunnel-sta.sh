@@ -14,8 +14,11 @@ set -u
 load_hwsim 1
 ip link set wlan0 down
 if [ "${STA_UNIQUE_MACS:-0}" = 1 ]; then
-  # The agent gives wlan0 an address of its own (it is down until wpa_supplicant starts).
+  # The agent gives wlan0 an address of its own (it is down until wpa_supplicant starts). It does so
+  # during start-up, which can outlast start_agent's fixed settle time under TCG (measured: 0.5 s
+  # late), so wait for the line it logs once started.
   AGENT_ARGS="${AGENT_ARGS:-} --unique-macs"
+  AGENT_READY_PATTERN=${AGENT_READY_PATTERN:-listening on UDP}
 else
   ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:00:aa:01}" || fail "cannot change wlan0's MAC"
 fi
