@@ -6,7 +6,7 @@
 //   npx tsc -p tsconfig.json && node dist/bench/codecs.js
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { AirFrame } from "../src/agent/medium.js";
+import type { AirFrame } from "../src/medium/medium.js";
 import { parseFrame } from "../src/ieee80211/frame.js";
 import { decodeHwsimRadiotap } from "../src/radiotap/radiotap.js";
 import { TAG_LENGTH } from "../src/tunnel/constants.js";

@@ -8,7 +8,7 @@
 
 import { Agent } from "../src/agent/agent.js";
 import { HwsimMedium } from "../src/agent/hwsim-medium.js";
-import type { AirFrame } from "../src/agent/medium.js";
+import type { AirFrame } from "../src/medium/medium.js";
 import type { GuestInterface, InjectionRadio, RadioBackend } from "../src/agent/radio-backend.js";
 import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
 import { createLogger } from "../src/log.js";

@@ -13,10 +13,10 @@ import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap
 import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./ack-proxy.js";
 import { EchoFilter } from "./echo-filter.js";
 import { GuestWatch } from "./guest-watch.js";
-import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "./medium.js";
+import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
-import { Counters } from "./stats.js";
+import { Counters } from "../medium/counters.js";
 
 /**
  * BPF on hwsim0: only management and data frames travel. This drops hwsim's synthetic ACK records

@@ -3,7 +3,7 @@
 
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
-import { Counters } from "./stats.js";
+import { Counters } from "../medium/counters.js";
 
 export const PEER_COUNTERS = [
   "datagrams-sent",

@@ -10,9 +10,9 @@ import type { Result } from "../result.js";
 import type { TunnelReject } from "../tunnel/constants.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
-import type { DeliverDrop, LocalMedium } from "./medium.js";
+import type { DeliverDrop, LocalMedium } from "../medium/medium.js";
 import type { Peer, PeerCounter, PeerTable } from "./peer.js";
-import { Counters } from "./stats.js";
+import { Counters } from "../medium/counters.js";
 
 export const RECEIVE_COUNTERS = [
   "datagrams-in",

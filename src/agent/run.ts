@@ -19,7 +19,7 @@ import { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
 import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "./hwsim-medium.js";
 import { KernelRadios } from "./kernel-radios.js";
-import type { LocalMedium } from "./medium.js";
+import type { LocalMedium } from "../medium/medium.js";
 import { uniqueMacFor } from "./unique-macs.js";
 
 /** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */

@@ -7,9 +7,9 @@ import type { Logger } from "../log.js";
 import type { DatagramTransport } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { SendRefusal } from "../tunnel/sender.js";
-import type { AirFrame, LocalMedium } from "./medium.js";
+import type { AirFrame, LocalMedium } from "../medium/medium.js";
 import type { PeerTable } from "./peer.js";
-import { Counters } from "./stats.js";
+import { Counters } from "../medium/counters.js";
 
 export const SEND_COUNTERS = [
   "frames-in",

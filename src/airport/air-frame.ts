@@ -2,7 +2,7 @@
 // reports received frames with all of them zero. The tunnel needs them, so a hub is configured with
 // one radio profile: the channel its guests are on and what a receiver should be told.
 
-import type { AirFrame, DeliverDrop } from "../agent/medium.js";
+import type { AirFrame, DeliverDrop } from "../medium/medium.js";
 import { ok, type Result, reject } from "../result.js";
 import { checkFrameLength } from "./message.js";
 

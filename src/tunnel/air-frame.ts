@@ -1,7 +1,7 @@
 // FRAME body: one AirFrame, i.e. the radio metadata a receiving medium needs to hand the frame to its
 // radios (channel, rate, signal, flags) followed by the 802.11 frame itself, without FCS.
 
-import type { AirFrame } from "../agent/medium.js";
+import type { AirFrame } from "../medium/medium.js";
 import { ok, type Rejection, type Result, reject } from "../result.js";
 import { FRAME_METADATA_LENGTH, FrameOffset, MAX_FRAME_BYTES } from "./constants.js";
 

@@ -2,7 +2,7 @@
 // header's type byte to the body codecs (hello.ts, air-frame.ts). This module knows nothing about
 // keys: sealing and opening live in seal.ts, the receive order of checks in receiver.ts.
 
-import type { AirFrame } from "../agent/medium.js";
+import type { AirFrame } from "../medium/medium.js";
 import { ok, type Result, reject } from "../result.js";
 import { airFrameEncodingLength, decodeAirFrame, encodeAirFrame } from "./air-frame.js";
 import {

@@ -3,7 +3,7 @@
 // belongs to the sender session and not to a pair of peers.
 
 import { type KeyObject, randomBytes } from "node:crypto";
-import type { AirFrame } from "../agent/medium.js";
+import type { AirFrame } from "../medium/medium.js";
 import { ok, type Result } from "../result.js";
 import { airFrameEncodingProblem } from "./air-frame.js";
 import { TAG_LENGTH } from "./constants.js";

@@ -5,7 +5,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
-import type { AirFrame, DeliverOutcome, LocalMedium } from "../../src/agent/medium.js";
+import type { AirFrame, DeliverOutcome, LocalMedium } from "../../src/medium/medium.js";
 import { createLogger } from "../../src/log.js";
 import type { TunnelMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
-import type { AirFrame } from "../../src/agent/medium.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { RemoteBeacons } from "../../src/agent/scan-answer.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
-import type { AirFrame } from "../../src/agent/medium.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import { AirportHubPort, type AirportHubPortOptions } from "../../src/airport/hub-client.js";
 import { AirportHubServer } from "../../src/airport/hub-server.js";
 import { encodeFrameMessage, encodePortAnswer } from "../../src/airport/message.js";

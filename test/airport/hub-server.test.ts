@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
-import type { AirFrame } from "../../src/agent/medium.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import { AirportHubServer, type AirportHubServerOptions } from "../../src/airport/hub-server.js";
 import { encodeFrameMessage, encodePortRequest } from "../../src/airport/message.js";
 import { burstFrameLength, STATION_A, STATION_B, testFrame } from "./frames.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AirFrame, AirFrameFlags } from "../../src/agent/medium.js";
+import { type AirFrame, AirFrameFlags } from "../../src/medium/medium.js";
 import {
   HEADER_LENGTH,
   HeaderOffset,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AirFrame } from "../../src/agent/medium.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import {
   FRAME_METADATA_LENGTH,
   HEADER_LENGTH,

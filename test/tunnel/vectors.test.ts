@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AirFrame } from "../../src/agent/medium.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import { parseMac } from "../../src/ieee80211/mac.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { decodeMessage, encodeMessage } from "../../src/tunnel/message.js";

@@ -1,5 +1,5 @@
 // Counters for everything the agent does to a frame, so "where did my frame go" always has an
-// answer. Invariant kept by the send path: captured = sent + suppressed + dropped (by reason).
+// answer. Every component keeps its counters in one of these, named by a const list beside it.
 
 export class Counters<Name extends string> {
   private readonly values = new Map<Name, number>();
