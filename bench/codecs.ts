@@ -6,8 +6,8 @@
 //   npx tsc -p tsconfig.json && node dist/bench/codecs.js
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { AirFrame } from "../src/medium/medium.js";
 import { parseFrame } from "../src/ieee80211/frame.js";
+import type { AirFrame } from "../src/medium/medium.js";
 import { decodeHwsimRadiotap } from "../src/radiotap/radiotap.js";
 import { TAG_LENGTH } from "../src/tunnel/constants.js";
 import { decodeMessage, encodeMessage, type MessageOrigin } from "../src/tunnel/message.js";

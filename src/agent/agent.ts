@@ -4,6 +4,8 @@
 
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import { formatCounters } from "../medium/counters.js";
+import type { LocalMedium } from "../medium/medium.js";
 import {
   type DatagramTransport,
   formatEndpoint,
@@ -14,11 +16,9 @@ import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import { TunnelReceiver } from "../tunnel/receiver.js";
 import { TunnelSender } from "../tunnel/sender.js";
-import type { LocalMedium } from "../medium/medium.js";
 import { type Peer, PeerTable } from "./peer.js";
 import { ReceivePath } from "./receive.js";
 import { SendPath } from "./send.js";
-import { formatCounters } from "../medium/counters.js";
 
 /** How often HELLOs go out; a peer silent for three intervals is reported gone. */
 export const KEEPALIVE_INTERVAL_MS = 5000;

@@ -8,15 +8,15 @@ import { HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
 import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import { Counters } from "../medium/counters.js";
+import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
 import type { PacketSource } from "../os/pcap/live.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
 import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./ack-proxy.js";
 import { EchoFilter } from "./echo-filter.js";
 import { GuestWatch } from "./guest-watch.js";
-import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
-import { Counters } from "../medium/counters.js";
 
 /**
  * BPF on hwsim0: only management and data frames travel. This drops hwsim's synthetic ACK records

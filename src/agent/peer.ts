@@ -2,8 +2,8 @@
 // (node id, session, name, radio addresses). Its counters say what crossed the tunnel each way.
 
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
-import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { Counters } from "../medium/counters.js";
+import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 
 export const PEER_COUNTERS = [
   "datagrams-sent",

@@ -5,14 +5,14 @@
 import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import { Counters } from "../medium/counters.js";
+import type { DeliverDrop, LocalMedium } from "../medium/medium.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { TunnelReject } from "../tunnel/constants.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
-import type { DeliverDrop, LocalMedium } from "../medium/medium.js";
 import type { Peer, PeerCounter, PeerTable } from "./peer.js";
-import { Counters } from "../medium/counters.js";
 
 export const RECEIVE_COUNTERS = [
   "datagrams-in",

@@ -11,6 +11,7 @@ import { AirportHubPort } from "../airport/hub-client.js";
 import { AirportHubServer } from "../airport/hub-server.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import { createLogger, type Logger } from "../log.js";
+import type { LocalMedium } from "../medium/medium.js";
 import { WirelessControl } from "../os/netlink/nl80211.js";
 import { LiveCapture } from "../os/pcap/live.js";
 import type { UdpEndpoint } from "../os/udp/tunnel-socket.js";
@@ -19,7 +20,6 @@ import { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
 import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "./hwsim-medium.js";
 import { KernelRadios } from "./kernel-radios.js";
-import type { LocalMedium } from "../medium/medium.js";
 import { uniqueMacFor } from "./unique-macs.js";
 
 /** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */

@@ -4,12 +4,12 @@
 
 import { parseFrame } from "../ieee80211/frame.js";
 import type { Logger } from "../log.js";
+import { Counters } from "../medium/counters.js";
+import type { AirFrame, LocalMedium } from "../medium/medium.js";
 import type { DatagramTransport } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { SendRefusal } from "../tunnel/sender.js";
-import type { AirFrame, LocalMedium } from "../medium/medium.js";
 import type { PeerTable } from "./peer.js";
-import { Counters } from "../medium/counters.js";
 
 export const SEND_COUNTERS = [
   "frames-in",

@@ -2,8 +2,8 @@
 // airport netdev does, and carries that hub's air into the tunnel.
 
 import { createConnection, type Socket } from "node:net";
-import type { AirFrame, DeliverOutcome, LocalMedium } from "../medium/medium.js";
 import { Counters } from "../medium/counters.js";
+import type { AirFrame, DeliverOutcome, LocalMedium } from "../medium/medium.js";
 import type { Result } from "../result.js";
 import {
   type AirportRadio,

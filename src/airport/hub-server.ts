@@ -5,8 +5,8 @@
 
 import { lstat, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import type { AirFrame, DeliverOutcome, LocalMedium } from "../medium/medium.js";
 import { Counters } from "../medium/counters.js";
+import type { AirFrame, DeliverOutcome, LocalMedium } from "../medium/medium.js";
 import type { Result } from "../result.js";
 import {
   type AirportRadio,

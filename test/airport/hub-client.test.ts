@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
-import type { AirFrame } from "../../src/medium/medium.js";
 import { AirportHubPort, type AirportHubPortOptions } from "../../src/airport/hub-client.js";
 import { AirportHubServer } from "../../src/airport/hub-server.js";
 import { encodeFrameMessage, encodePortAnswer } from "../../src/airport/message.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import { burstFrameLength, STATION_A, STATION_B, testFrame } from "./frames.js";
 
 const HUB = 20;

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
-import type { AirFrame } from "../../src/medium/medium.js";
 import { AirportHubServer, type AirportHubServerOptions } from "../../src/airport/hub-server.js";
 import { encodeFrameMessage, encodePortRequest } from "../../src/airport/message.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import { burstFrameLength, STATION_A, STATION_B, testFrame } from "./frames.js";
 
 const HUB = 20;

@@ -3,8 +3,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AirFrame } from "../../src/medium/medium.js";
 import { parseMac } from "../../src/ieee80211/mac.js";
+import type { AirFrame } from "../../src/medium/medium.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { decodeMessage, encodeMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
