@@ -4,6 +4,11 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Command, CommanderError, Option } from "commander";
+import { airportSocketPath, hubIdFromTermid } from "../airport/constants.js";
+import { runInspect } from "../inspect/command.js";
+import { LOG_LEVELS, type LogLevel } from "../log.js";
+import type { Result } from "../result.js";
+import { generatePresharedKey } from "../tunnel/psk.js";
 import {
   type AgentConfig,
   type AirportConfig,
@@ -13,13 +18,8 @@ import {
   parseHubId,
   parseIntegerIn,
   parseListen,
-} from "../agent/config.js";
-import { runAgent } from "../agent/run.js";
-import { airportSocketPath, hubIdFromTermid } from "../airport/constants.js";
-import { runInspect } from "../inspect/command.js";
-import { LOG_LEVELS, type LogLevel } from "../log.js";
-import type { Result } from "../result.js";
-import { generatePresharedKey } from "../tunnel/psk.js";
+} from "./config.js";
+import { runAgent } from "./run.js";
 
 export const EXIT_USAGE = 2;
 

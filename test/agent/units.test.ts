@@ -4,9 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { AckProxyTable } from "../../src/agent/ack-proxy.js";
 import { AudibleChannels } from "../../src/agent/audible-channels.js";
-import { parseHostPort, parseListen } from "../../src/agent/config.js";
 import { EchoFilter, frameFingerprint } from "../../src/agent/echo-filter.js";
 import { uniqueMacFor } from "../../src/agent/unique-macs.js";
+import { parseHostPort, parseListen } from "../../src/cli/config.js";
 
 function frame(fc0: number, length: number): Buffer {
   const out = Buffer.alloc(length);

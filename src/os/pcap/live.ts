@@ -25,6 +25,11 @@ export interface LiveCaptureOptions {
 
 const DEFAULT_SNAP_LENGTH = 4096;
 
+/** Where libpcap's warnings go (e.g. "no IPv4 address assigned" on monitor interfaces: noise here). */
+export function routeLibpcapWarnings(handler: (text: string) => void): void {
+  (pcap as unknown as { warningHandler: (text: string) => void }).warningHandler = handler;
+}
+
 export class LiveCapture implements PacketSource {
   private session: PcapSession | null = null;
 

@@ -5,7 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
-import pcap from "pcap";
+import { Agent } from "../agent/agent.js";
+import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
+import { KernelRadios } from "../agent/kernel-radios.js";
+import { uniqueMacFor } from "../agent/unique-macs.js";
 import { hubIdFromTermid } from "../airport/constants.js";
 import { AirportHubPort } from "../airport/hub-client.js";
 import { AirportHubServer } from "../airport/hub-server.js";
@@ -13,14 +16,10 @@ import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import { createLogger, type Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
 import { WirelessControl } from "../os/netlink/nl80211.js";
-import { LiveCapture } from "../os/pcap/live.js";
+import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
 import type { UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { parsePresharedKey } from "../tunnel/psk.js";
-import { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
-import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "./hwsim-medium.js";
-import { KernelRadios } from "./kernel-radios.js";
-import { uniqueMacFor } from "./unique-macs.js";
 
 /** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */
 export const EXIT_FAILURE = 1;
@@ -137,8 +136,7 @@ function mediaCounters(media: readonly LocalMedium[]): Map<string, Record<string
 export async function runAgent(config: AgentConfig): Promise<number> {
   const log = createLogger({ level: config.logLevel });
   // libpcap's warnings (e.g. "no IPv4 address assigned" on monitor interfaces) are noise here.
-  (pcap as unknown as { warningHandler: (text: string) => void }).warningHandler = (text) =>
-    log.debug(`libpcap: ${text}`);
+  routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
   const media: LocalMedium[] = [];
   let agent: Agent | null = null;
   try {
