@@ -11,6 +11,7 @@ import { AirportAccessPoint } from "./airport-ap.js";
 import { checkoutDir, guestDir } from "./paths.js";
 import {
   type BootOptions,
+  EthernetSwitch,
   ethernetPair,
   freeUdpPort,
   HOST_LINK_HOST_IP,
@@ -109,22 +110,44 @@ const LOCAL_BASELINE_FIELDS = {
 } as const;
 
 export interface TunnelApResults {
+  readonly start_order: string;
   readonly agent_started: boolean;
-  /** The station finished (raised its flag) before the AP gave up waiting. */
+  /** From launching the agent to its "listening on UDP" line. */
+  readonly agent_ready_seconds: number | null;
+  /** Stations that finished (raised their flag) before the AP gave up waiting. */
+  readonly stations_done: number;
+  /** At least one station finished. */
   readonly station_done: boolean;
+  /** hostapd's "authenticated" lines: one per station when nothing goes wrong. */
+  readonly authentications: number;
   readonly agent_exit_code: number;
 }
 
 export interface TunnelStationResults {
+  readonly start_order: string;
   readonly agent_started: boolean;
+  readonly agent_ready_seconds: number | null;
   readonly associated: boolean;
+  /** wpa_supplicant start to wpa_state=COMPLETED. */
   readonly assoc_seconds: number | null;
   /** wpa_supplicant logged "WPA: Key negotiation completed". */
   readonly handshake_completed: boolean;
   readonly ping_transmitted: number;
   readonly ping_received: number;
+  /** Pings to the other stations (10 each), through the AP. */
+  readonly station_pings_sent: number;
+  readonly station_pings_received: number;
   readonly bits_per_second: number | null;
+  /** CTRL-EVENT-BEACON-LOSS lines in wpa_supplicant's log, from start to the end of the run. */
+  readonly beacon_loss: number;
+  /** Still wpa_state=COMPLETED at the end (after pings, iperf3 and the idle time). */
+  readonly still_associated: boolean;
   readonly agent_exit_code: number;
+}
+
+export interface TunnelLab {
+  readonly ap: ScenarioVm<TunnelApResults>;
+  readonly stations: readonly ScenarioVm<TunnelStationResults>[];
 }
 
 export interface TunnelPair {
@@ -132,51 +155,75 @@ export interface TunnelPair {
   readonly station: ScenarioVm<TunnelStationResults>;
 }
 
-/**
- * Two VMs, one hwsim radio each, an agent in each (WIFI_TUNNEL_CMD, default
- * `node <checkout>/dist/src/cli.js`, run with `--peer <other VM> --iface hwsim0`): hostapd in one,
- * wpa_supplicant in the other. Each share also holds radios-before.txt and radios-after.txt
- * (see radioSnapshots) and agent.log.
- */
-export async function runTunnelPair(options: ScenarioOptions = {}): Promise<TunnelPair> {
-  const [apEthernet, stationEthernet] = await ethernetPair();
-  const [ap, station] = await runVms(
-    [
-      {
-        name: "ap",
-        script: join(guestDir, "tunnel-ap.sh"),
-        radios: 1,
-        ethernet: apEthernet,
-        env: options.env,
-      },
-      {
-        name: "sta",
-        script: join(guestDir, "tunnel-sta.sh"),
-        radios: 1,
-        ethernet: stationEthernet,
-        env: options.env,
-      },
-    ],
-    { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
-  );
-  return {
-    ap: withResults<TunnelApResults>(ap, {
-      agent_started: "boolean",
-      station_done: "boolean",
-      agent_exit_code: "number",
-    }),
-    station: withResults<TunnelStationResults>(station, {
-      agent_started: "boolean",
-      associated: "boolean",
-      assoc_seconds: "number|null",
-      handshake_completed: "boolean",
-      ping_transmitted: "number",
-      ping_received: "number",
-      bits_per_second: "number|null",
-      agent_exit_code: "number",
-    }),
-  };
+export interface TunnelLabOptions extends ScenarioOptions {
+  /** Stations besides the AP (default 1: two VMs). */
+  readonly stations?: number;
 }
+
+/**
+ * An AP and N stations, one VM each with one hwsim radio and an agent (WIFI_TUNNEL_CMD, default
+ * `node <checkout>/dist/src/cli.js`, run with `--iface hwsim0` and one `--peer` per other VM): hostapd
+ * in VM 10.0.0.1 (tunnel-ap.sh), wpa_supplicant in each other VM (tunnel-sta.sh). Everything in a VM
+ * starts at once unless env START_ORDER=paced. Two VMs share a point-to-point link; more share the
+ * lab's Ethernet switch. Each share also holds radios-before.txt and radios-after.txt (see
+ * radioSnapshots) and agent.log.
+ */
+export async function runTunnelLab(options: TunnelLabOptions = {}): Promise<TunnelLab> {
+  const stations = options.stations ?? 1;
+  const ethernetSwitch = stations > 1 ? await EthernetSwitch.start(stations + 1) : null;
+  const links = ethernetSwitch?.links ?? (await ethernetPair());
+  try {
+    const [ap, ...rest] = await runVms(
+      links.map((ethernet, i) => ({
+        name: i === 0 ? "ap" : stations === 1 ? "sta" : `sta${i}`,
+        script: join(guestDir, i === 0 ? "tunnel-ap.sh" : "tunnel-sta.sh"),
+        radios: 1,
+        ethernet,
+        env: options.env,
+      })),
+      { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
+    );
+    return {
+      ap: withResults<TunnelApResults>(ap, TUNNEL_AP_FIELDS),
+      stations: rest.map((vm) => withResults<TunnelStationResults>(vm, TUNNEL_STATION_FIELDS)),
+    };
+  } finally {
+    ethernetSwitch?.close();
+  }
+}
+
+/** runTunnelLab with one station. */
+export async function runTunnelPair(options: ScenarioOptions = {}): Promise<TunnelPair> {
+  const lab = await runTunnelLab({ ...options, stations: 1 });
+  return { ap: lab.ap, station: lab.stations[0] };
+}
+
+const TUNNEL_AP_FIELDS = {
+  start_order: "string",
+  agent_started: "boolean",
+  agent_ready_seconds: "number|null",
+  stations_done: "number",
+  station_done: "boolean",
+  authentications: "number",
+  agent_exit_code: "number",
+} as const;
+
+const TUNNEL_STATION_FIELDS = {
+  start_order: "string",
+  agent_started: "boolean",
+  agent_ready_seconds: "number|null",
+  associated: "boolean",
+  assoc_seconds: "number|null",
+  handshake_completed: "boolean",
+  ping_transmitted: "number",
+  ping_received: "number",
+  station_pings_sent: "number",
+  station_pings_received: "number",
+  bits_per_second: "number|null",
+  beacon_loss: "number",
+  still_associated: "boolean",
+  agent_exit_code: "number",
+} as const;
 
 export interface AirportScanResults {
   readonly agent_started: boolean;
@@ -329,7 +376,7 @@ export function consoleTail(vm: VmResult, lines = 40): string {
   return `${vm.name}: exit status ${vm.exitStatus ?? "none"}${vm.timedOut ? " (timed out)" : ""}\n${text}`;
 }
 
-type FieldType = "number" | "boolean" | "number|null";
+type FieldType = "number" | "boolean" | "string" | "number|null";
 
 /**
  * Reads results.json and checks every expected field has its type, so a script that wrote

@@ -8,7 +8,7 @@
 // exit, and by the kernel if the caller dies without running exit handlers (parent-death signal).
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createSocket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import {
   copyFileSync,
   createWriteStream,
@@ -27,12 +27,18 @@ const QEMU = "qemu-system-x86_64";
 /** after-switch-root.sh prints this just before it starts the guest script. */
 const SCRIPT_STARTING = "lab: guest script starting";
 
-/** One end of a point-to-point Ethernet link: QEMU sends the guest's frames as UDP datagrams. */
+/**
+ * A guest's eth0 on the lab's Ethernet: QEMU sends the guest's frames as UDP datagrams to the other
+ * VM (a pair) or to the lab's switch (EthernetSwitch, three VMs and more).
+ */
 export interface VmEthernet {
   /** The guest's eth0 address with prefix length, e.g. "10.0.0.1/24". */
   readonly address: string;
-  /** The other end's address, without prefix: exported to the guest as LAB_PEER_IP. */
-  readonly peerAddress: string;
+  /**
+   * The other VMs' addresses, without prefix: exported to the guest as LAB_PEER_IPS (all of them)
+   * and LAB_PEER_IP (the first).
+   */
+  readonly peerAddresses: readonly string[];
   readonly mac: string;
   /** UDP ports on 127.0.0.1: this QEMU receives on localPort and sends to remotePort. */
   readonly localPort: number;
@@ -224,14 +230,14 @@ export async function ethernetPair(): Promise<[VmEthernet, VmEthernet]> {
   return [
     {
       address: "10.0.0.1/24",
-      peerAddress: "10.0.0.2",
+      peerAddresses: ["10.0.0.2"],
       mac: "52:54:00:00:00:01",
       localPort: portA,
       remotePort: portB,
     },
     {
       address: "10.0.0.2/24",
-      peerAddress: "10.0.0.1",
+      peerAddresses: ["10.0.0.1"],
       mac: "52:54:00:00:00:02",
       localPort: portB,
       remotePort: portA,
@@ -249,6 +255,66 @@ export function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Ethernet for three VMs and more: a learning switch on 127.0.0.1 that QEMU's dgram netdevs talk to,
+ * one UDP port per VM. Frames to an address it has seen go to that VM only, the rest to every
+ * other VM, as a real switch does (flooding everything would make each guest filter the others'
+ * tunnel traffic, CPU a TCG guest does not have). VM i is 10.0.0.(i+1)/24.
+ */
+export class EthernetSwitch {
+  readonly links: readonly VmEthernet[];
+  private readonly sockets: Socket[];
+  /** Ethernet address (12 hex digits) → the VM it was last seen from. */
+  private readonly learned = new Map<string, number>();
+  /** Frames the switch forwarded, for the bench's accounting. */
+  forwarded = 0;
+
+  private constructor(sockets: Socket[], guestPorts: readonly number[]) {
+    this.sockets = sockets;
+    const addresses = guestPorts.map((_, i) => `10.0.0.${i + 1}`);
+    this.links = guestPorts.map((localPort, i) => ({
+      address: `${addresses[i]}/24`,
+      peerAddresses: addresses.filter((_, j) => j !== i),
+      mac: `52:54:00:00:00:${(i + 1).toString(16).padStart(2, "0")}`,
+      localPort,
+      remotePort: sockets[i].address().port,
+    }));
+    sockets.forEach((socket, from) => {
+      socket.on("message", (frame) => this.switchFrame(frame, from, guestPorts));
+    });
+  }
+
+  static async start(vms: number): Promise<EthernetSwitch> {
+    const sockets: Socket[] = [];
+    const guestPorts: number[] = [];
+    for (let i = 0; i < vms; i++) {
+      guestPorts.push(await freeUdpPort());
+      const socket = createSocket("udp4");
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind(0, "127.0.0.1", () => resolve());
+      });
+      sockets.push(socket);
+    }
+    return new EthernetSwitch(sockets, guestPorts);
+  }
+
+  private switchFrame(frame: Buffer, from: number, guestPorts: readonly number[]): void {
+    if (frame.length < 14) return;
+    this.learned.set(frame.toString("hex", 6, 12), from);
+    const to = (frame[0] & 0x01) === 0 ? this.learned.get(frame.toString("hex", 0, 6)) : undefined;
+    for (let vm = 0; vm < guestPorts.length; vm++) {
+      if (vm === from || (to !== undefined && vm !== to)) continue;
+      this.sockets[vm].send(frame, guestPorts[vm], "127.0.0.1");
+      this.forwarded++;
+    }
+  }
+
+  close(): void {
+    for (const socket of this.sockets) socket.close();
+  }
 }
 
 function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir: string): string[] {
@@ -304,7 +370,8 @@ function guestEnv(spec: VmSpec): Record<string, string> {
   };
   if (spec.ethernet !== undefined) {
     env.LAB_IP = spec.ethernet.address.split("/")[0];
-    env.LAB_PEER_IP = spec.ethernet.peerAddress;
+    env.LAB_PEER_IP = spec.ethernet.peerAddresses[0] ?? "";
+    env.LAB_PEER_IPS = spec.ethernet.peerAddresses.join(" ");
   }
   if (spec.hostLink !== undefined) {
     env.LAB_IP = HOST_LINK_GUEST_IP;

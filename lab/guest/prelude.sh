@@ -1,5 +1,6 @@
 # Shared by the guest scripts (bash, run as root inside a lab VM): `. "$LAB_GUEST_DIR/prelude.sh"`.
-# vm.ts provides LAB_SHARE (results go there), LAB_RADIOS, and with Ethernet LAB_IP / LAB_PEER_IP.
+# vm.ts provides LAB_SHARE (results go there), LAB_RADIOS, and with Ethernet LAB_IP, LAB_PEER_IPS
+# (every other VM) and LAB_PEER_IP (the first of them).
 
 # LAB_XTRACE=1 traces every command into $LAB_SHARE/xtrace.log, for debugging a scenario.
 if [ "${LAB_XTRACE:-0}" = 1 ]; then
@@ -168,59 +169,91 @@ raise_flag() {
   touch "$FLAGS/$1"
   log "raised flag $1"
 }
+# peer_has_flag NAME [IP]: whether the VM at IP (default LAB_PEER_IP) has raised flag NAME.
 peer_has_flag() {
   local status
-  exec 3<>"/dev/tcp/$LAB_PEER_IP/8080" || return 1
+  exec 3<>"/dev/tcp/${2:-$LAB_PEER_IP}/8080" || return 1
   printf 'GET /%s HTTP/1.0\r\n\r\n' "$1" >&3
   read -r -t 5 _ status _ <&3
   exec 3<&-
   [ "$status" = 200 ]
 }
 
-# wait_for_peer_flag NAME [TIMEOUT]
+# wait_for_peer_flag NAME [TIMEOUT [IP]]
 wait_for_peer_flag() {
-  wait_until "${2:-300}" peer_has_flag "$1" || fail "peer never raised flag $1"
-  log "peer raised flag $1"
+  wait_until "${2:-300}" peer_has_flag "$1" "${3:-$LAB_PEER_IP}" || fail "peer ${3:-$LAB_PEER_IP} never raised flag $1"
+  log "peer ${3:-$LAB_PEER_IP} raised flag $1"
 }
+
+# peer_flag_or_gone NAME IP: the VM at IP raised flag NAME, or no longer answers on eth0.
+# Ping first: asking a powered-off VM over TCP hangs for the 2-minute connect timeout (measured).
+peer_flag_or_gone() { ! ping -q -c 2 -W 1 "$2" || peer_has_flag "$1" "$2"; }
+
+# wlan_ip_of ETH_IP: the lab gives VM 10.0.0.N the Wi-Fi address 192.168.77.N (the AP is VM 1).
+wlan_ip_of() { echo "192.168.77.${1##*.}"; }
 
 # wait_until_peer_saw_flag NAME [TIMEOUT]: returns false (without failing) if it never did.
 wait_until_peer_saw_flag() {
   wait_until "${2:-60}" test -e "$FLAGS/$1.seen" || { log "peer never saw flag $1"; return 1; }
 }
 
-# wait_for_peer [TIMEOUT]: until the peer's eth0 answers ping.
+# wait_for_peer [TIMEOUT [IP]]: until the peer's eth0 answers ping.
 wait_for_peer() {
-  wait_until "${1:-120}" ping -c 1 -W 1 "$LAB_PEER_IP" || fail "peer $LAB_PEER_IP never answered ping"
-  log "peer $LAB_PEER_IP answers on eth0"
+  local ip=${2:-$LAB_PEER_IP}
+  wait_until "${1:-120}" ping -c 1 -W 1 "$ip" || fail "peer $ip never answered ping"
+  log "peer $ip answers on eth0"
 }
+
+# count_in FILE PATTERN: lines of FILE matching PATTERN (0 when there is no file).
+count_in() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 
-# start_agent: runs "$WIFI_TUNNEL_CMD --peer $AGENT_PEER --iface hwsim0" (AGENT_PEER defaults to
-# LAB_PEER_IP, the agent's default port) plus $AGENT_ARGS in the background with
-# its output in $LAB_SHARE/agent.log, sets AGENT_PID, then waits until it is ready: until its log
-# matches AGENT_READY_PATTERN (an extended regexp) if that is set, else AGENT_SETTLE_SECONDS
-# (default 5). Returns false if the agent is not running by then.
-start_agent() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js}
-  local peer=${AGENT_PEER:-$LAB_PEER_IP}
-  log "starting agent: $cmd --peer $peer --iface hwsim0"
-  # shellcheck disable=SC2086 # the command string is split into words on purpose
-  # shellcheck disable=SC2086 # AGENT_ARGS too
-  $cmd --peer "$peer" --iface hwsim0 ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
+# launch_agent: starts the agent in the background and returns at once, as systemd starts a unit
+# next to hostapd and wpa_supplicant: "$WIFI_TUNNEL_CMD --iface hwsim0", one --peer per address in
+# AGENT_PEER (default: every other VM, LAB_PEER_IPS), plus $AGENT_ARGS; output in
+# $LAB_SHARE/agent.log; sets AGENT_PID and AGENT_LAUNCHED (a `now` reading).
+launch_agent() {
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js} peer peers=()
+  for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
+  log "starting agent: $cmd ${peers[*]} --iface hwsim0 ${AGENT_ARGS:-}"
+  AGENT_LAUNCHED=$(now)
+  # shellcheck disable=SC2086 # the command string and AGENT_ARGS are split into words on purpose
+  $cmd "${peers[@]}" --iface hwsim0 ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
+}
+
+# start_agent: launch_agent, then waits until the agent is ready: until its log matches
+# AGENT_READY_PATTERN (an extended regexp) if that is set, else AGENT_SETTLE_SECONDS (default 5).
+# Returns false if the agent is not running by then. Only the paced bench row and scenarios that
+# need the agent first (--unique-macs before wlan0 goes up) wait like this.
+start_agent() {
+  launch_agent
   if [ -n "${AGENT_READY_PATTERN:-}" ]; then
     wait_until 120 agent_says_ready || log "agent log never matched /$AGENT_READY_PATTERN/"
   else
     sleep "${AGENT_SETTLE_SECONDS:-5}"
   fi
+  agent_alive
+}
+agent_says_ready() { grep -Eq "$AGENT_READY_PATTERN" "$LAB_SHARE/agent.log" || ! kill -0 "$AGENT_PID"; }
+
+# agent_alive: true if the agent still runs (logs it either way).
+agent_alive() {
   if ! kill -0 "$AGENT_PID" 2>/dev/null; then
     log "agent is not running (see agent.log)"
     return 1
   fi
   log "agent running, pid $AGENT_PID"
 }
-agent_says_ready() { grep -Eq "$AGENT_READY_PATTERN" "$LAB_SHARE/agent.log" || ! kill -0 "$AGENT_PID"; }
+
+# agent_ready_seconds: from launch_agent to the agent's "listening on UDP" line (null if never).
+agent_ready_seconds() {
+  local stamp
+  stamp=$(grep -m1 'listening on UDP' "$LAB_SHARE/agent.log" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$stamp" ] || { echo null; return; }
+  awk -v start="$AGENT_LAUNCHED" -v end="$(date -d "$stamp" +%s.%N)" 'BEGIN { printf "%.3f", end - start }'
+}
 
 # stop_agent: SIGTERM, up to 10 s to exit (then SIGKILL); sets AGENT_EXIT_CODE (137 = killed).
 stop_agent() {

@@ -1,42 +1,75 @@
 #!/bin/bash
-# Two-VM tunnel scenario, access point side (pair with tunnel-sta.sh; one hwsim radio per VM, so
-# the only way the station can hear this AP is through the wifi-tunnel agents over eth0).
-# Runs hostapd (WPA2-PSK) on wlan0 with $AP_WLAN_IP and an iperf3 server, the agent alongside,
-# and stays up until the station raises flag "station-done", stops answering on eth0, or
-# STATION_TIMEOUT seconds (default 480) pass.
+# Tunnel lab, access point side (VM 10.0.0.1, with tunnel-sta.sh in every other VM; one hwsim radio
+# per VM, so the only way a station can hear this AP is through the wifi-tunnel agents over eth0).
+# Runs hostapd (WPA2-PSK, or SAE with SECURITY=sae) on wlan0 with 192.168.77.1 and an iperf3 server,
+# and the agent alongside, one --peer per other VM. By default hostapd and the agent start at the
+# same moment, as a booting VM starts its services; START_ORDER=paced starts the agent first and
+# waits for it (the labelled bench row). Stays up until every station (STATION_PEERS, their eth0
+# addresses; default every other VM) has raised flag "station-done" or stopped answering on eth0,
+# or STATION_TIMEOUT seconds (default 600) pass.
 # Writes radios-before.txt / radios-after.txt (around the agent's life; they should be equal),
 # agent.log, hostapd.log and results.json to $LAB_SHARE. Exit status 0 = results recorded.
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 
+START_ORDER=${START_ORDER:-together}
+STATION_PEERS=${STATION_PEERS:-$LAB_PEER_IPS}
+AP_WLAN_IP=$(wlan_ip_of "$LAB_IP")
+
 load_hwsim 1
 serve_flags
-start_ap wlan0
-ip addr add "$AP_WLAN_IP/24" dev wlan0
-iperf3 -s -B "$AP_WLAN_IP" -D -I /run/iperf3.pid
-
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
-start_agent && agent_started=true
+if [ "$START_ORDER" = paced ]; then
+  AGENT_READY_PATTERN='listening on UDP' start_agent && agent_started=true
+  start_ap wlan0
+else
+  launch_agent
+  start_ap wlan0
+fi
+ip addr add "$AP_WLAN_IP/24" dev wlan0
+iperf3 -s -B "$AP_WLAN_IP" -D -I /run/iperf3.pid
 raise_flag ap-ready
 
-# Wait for the station to finish, or to vanish (its script failed and the VM powered off).
-wait_for_peer
-station_done=false
-station_finished_or_gone() {
-  peer_has_flag station-done && station_done=true
-  $station_done || ! ping -q -c 3 -W 2 "$LAB_PEER_IP"
+# Wait for every station to finish, or to vanish (its script failed and the VM powered off). Once
+# a station is seen done or gone it is not asked again: asking a powered-off VM over TCP hangs for
+# the kernel's 2-minute connect timeout (measured), so ping comes first.
+declare -A finished=()
+all_finished_or_gone() {
+  local peer pending=0
+  for peer in $STATION_PEERS; do
+    [ -n "${finished[$peer]:-}" ] && continue
+    if ! ping -q -c 2 -W 1 "$peer" >/dev/null 2>&1; then
+      finished[$peer]=gone
+    elif peer_has_flag station-done "$peer"; then
+      finished[$peer]=done
+    else
+      pending=1
+    fi
+  done
+  [ "$pending" = 0 ]
 }
-wait_until "${STATION_TIMEOUT:-480}" station_finished_or_gone
-log "station done: $station_done"
+# The stations boot at the same time as we do: "gone" only counts once they have been there.
+for peer in $STATION_PEERS; do wait_for_peer 180 "$peer"; done
+wait_until "${STATION_TIMEOUT:-600}" all_finished_or_gone
+stations_done=0
+for peer in $STATION_PEERS; do [ "${finished[$peer]:-}" = done ] && stations_done=$((stations_done + 1)); done
+log "stations done: $stations_done of $(echo $STATION_PEERS | wc -w)"
+agent_alive && agent_started=true
+AGENT_READY_SECONDS=$(agent_ready_seconds)
+AUTHENTICATED=$(count_in "$LAB_SHARE/hostapd.log" ' authenticated')
 
 stop_agent
 radio_snapshot >"$LAB_SHARE/radios-after.txt"
 
 cat >"$LAB_SHARE/results.json" <<JSON
 {
+  "start_order": "$START_ORDER",
   "agent_started": $agent_started,
-  "station_done": $station_done,
+  "agent_ready_seconds": $AGENT_READY_SECONDS,
+  "stations_done": $stations_done,
+  "station_done": $([ "$stations_done" -ge 1 ] && echo true || echo false),
+  "authentications": $AUTHENTICATED,
   "agent_exit_code": $AGENT_EXIT_CODE
 }
 JSON

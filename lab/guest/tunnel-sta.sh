@@ -1,26 +1,41 @@
 #!/bin/bash
-# Two-VM tunnel scenario, station side (pair with tunnel-ap.sh). Gives its radio a MAC of its own
-# (every VM's first hwsim radio is 02:00:00:00:00:00; with STA_UNIQUE_MACS=1 the agent's --unique-macs
-# does it, else STA_RADIO_MAC by hand), starts the agent, waits for the AP's
-# "ap-ready" flag, then times wpa_supplicant to wpa_state=COMPLETED, checks the 4-way handshake,
-# pings the AP 20 times and runs iperf3 against it, all over the tunnelled air.
-# Writes radios-before.txt / radios-after.txt (around the agent's life; they should be equal),
-# wlan0-address.txt, agent.log, wpa_supplicant.log, wpa-status.txt, ping.txt, iperf3.json, acks.json and
-# results.json to $LAB_SHARE. SECURITY=sae (for both VMs) makes the network WPA3-SAE.
+# Tunnel lab, station side (with tunnel-ap.sh in VM 10.0.0.1 and any number of other stations; one
+# hwsim radio per VM, so stations hear the AP only through the wifi-tunnel agents over eth0).
+#
+# By default everything starts at once, as a booting VM starts its services: the agent (one --peer
+# per other VM) and wpa_supplicant are launched together and nobody waits for the agent.
+# START_ORDER=paced is the old order, kept as a labelled bench row: wait for the agent's
+# "listening on UDP" and for the AP's "ap-ready" flag, then start wpa_supplicant.
+#
+# The station's address is set by hand before anything starts (02:00:00:77:00:NN for VM 10.0.0.NN,
+# or STA_RADIO_MAC), as a lab does; with STA_UNIQUE_MACS=1 the agent's --unique-macs sets it, which
+# must happen before wpa_supplicant brings wlan0 up, so the station then waits for that one line
+# (what the unit's Before=wpa_supplicant.service ordering does under systemd).
+#
+# Then: time wpa_supplicant start to wpa_state=COMPLETED, check the 4-way handshake, ping the AP 20
+# times, ping every other station 10 times through the AP (STATION_PEERS: their eth0 addresses),
+# iperf3 against the AP, stay associated IDLE_SECONDS, and count CTRL-EVENT-BEACON-LOSS throughout.
+# Writes radios-before.txt / radios-after.txt, wlan0-address.txt, agent.log, wpa_supplicant.log,
+# wpa-status.txt, ping.txt, ping-<ip>.txt, iperf3.json, acks.json and results.json to $LAB_SHARE.
+# SECURITY=sae (for every VM) makes the network WPA3-SAE.
 # Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 
+AP_ETH_IP=${AP_ETH_IP:-10.0.0.1}
+AP_WLAN_IP=$(wlan_ip_of "$AP_ETH_IP")
+STA_WLAN_IP=$(wlan_ip_of "$LAB_IP")
+START_ORDER=${START_ORDER:-together}
+# The other stations: every other VM but the AP.
+STATION_PEERS=${STATION_PEERS:-$(for ip in $LAB_PEER_IPS; do [ "$ip" = "$AP_ETH_IP" ] || echo "$ip"; done)}
+
 load_hwsim 1
 ip link set wlan0 down
 if [ "${STA_UNIQUE_MACS:-0}" = 1 ]; then
-  # The agent gives wlan0 an address of its own (it is down until wpa_supplicant starts). It does so
-  # during start-up, which can outlast start_agent's fixed settle time under TCG (measured: 0.5 s
-  # late), so wait for the line it logs once started.
   AGENT_ARGS="${AGENT_ARGS:-} --unique-macs"
-  AGENT_READY_PATTERN=${AGENT_READY_PATTERN:-listening on UDP}
 else
-  ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:00:aa:01}" || fail "cannot change wlan0's MAC"
+  ip link set wlan0 address "${STA_RADIO_MAC:-02:00:00:77:00:$(printf %02x "${LAB_IP##*.}")}" ||
+    fail "cannot change wlan0's MAC"
 fi
 ip addr add "$STA_WLAN_IP/24" dev wlan0
 serve_flags
@@ -41,24 +56,65 @@ probe_acks() {
   log "ack probe: $(cat "$LAB_SHARE/acks.json")"
 }
 
+# ping_stations: 10 pings to every other station's Wi-Fi address, once it says it is associated.
+# Sets STATION_PINGS_SENT / STATION_PINGS_RECEIVED (summed over the stations).
+ping_stations() {
+  local peer wlan sent received
+  STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
+  for peer in ${STATION_PEERS:-}; do
+    wait_until 300 peer_has_flag associated "$peer" || { log "station $peer never associated"; continue; }
+    wlan=$(wlan_ip_of "$peer")
+    ping -c 10 -i 0.2 -W 2 "$wlan" >"$LAB_SHARE/ping-$wlan.txt"
+    read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping-$wlan.txt")
+    log "ping station $wlan: ${received:-0} of ${sent:-0} answered"
+    STATION_PINGS_SENT=$((STATION_PINGS_SENT + ${sent:-0}))
+    STATION_PINGS_RECEIVED=$((STATION_PINGS_RECEIVED + ${received:-0}))
+  done
+}
+
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
-start_agent && agent_started=true
+if [ "$START_ORDER" = paced ]; then
+  AGENT_READY_PATTERN='listening on UDP' start_agent && agent_started=true
+  wait_for_peer 120 "$AP_ETH_IP"
+  wait_for_peer_flag ap-ready 300 "$AP_ETH_IP"
+elif [ "${STA_UNIQUE_MACS:-0}" = 1 ]; then
+  AGENT_READY_PATTERN='unique-macs: wlan0 now uses|listening on UDP' start_agent && agent_started=true
+else
+  launch_agent
+fi
 cat /sys/class/net/wlan0/address >"$LAB_SHARE/wlan0-address.txt"
-wait_for_peer
-wait_for_peer_flag ap-ready 300
 
 associated=false
 handshake_completed=false
 ASSOC_SECONDS=null PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
-if $agent_started && start_station wlan0; then
+STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
+ASSOC_TIMEOUT=${ASSOC_TIMEOUT:-240}
+if start_station wlan0; then
   associated=true
+  raise_flag associated
   wpa_cli -p /run/wpa_supplicant -i wlan0 status >"$LAB_SHARE/wpa-status.txt"
   grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && handshake_completed=true
   ping_peer "$AP_WLAN_IP" 20
+  ping_stations
+  raise_flag pings-done
   iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
+    log "staying associated and idle for $IDLE_SECONDS s"
+    sleep "$IDLE_SECONDS"
+  fi
   probe_acks
 fi
+agent_alive && agent_started=true
+AGENT_READY_SECONDS=$(agent_ready_seconds)
+BEACON_LOSS=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
+raise_flag pings-done # also when association failed: nobody should wait for us then
+# Other stations may still be pinging us: stay associated until each is done (or gone).
+for peer in ${STATION_PEERS:-}; do
+  wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither finished nor vanished"
+done
+still_associated=false
+station_completed wlan0 && still_associated=true
 wpa_cli -p /run/wpa_supplicant -i wlan0 terminate >/dev/null 2>&1
 wait_until 10 test ! -e /run/wpa_supplicant.pid
 
@@ -68,13 +124,19 @@ radio_snapshot >"$LAB_SHARE/radios-after.txt"
 
 cat >"$LAB_SHARE/results.json" <<JSON
 {
+  "start_order": "$START_ORDER",
   "agent_started": $agent_started,
+  "agent_ready_seconds": $AGENT_READY_SECONDS,
   "associated": $associated,
   "assoc_seconds": $ASSOC_SECONDS,
   "handshake_completed": $handshake_completed,
   "ping_transmitted": $PING_TRANSMITTED,
   "ping_received": $PING_RECEIVED,
+  "station_pings_sent": $STATION_PINGS_SENT,
+  "station_pings_received": $STATION_PINGS_RECEIVED,
   "bits_per_second": $BITS_PER_SECOND,
+  "beacon_loss": $BEACON_LOSS,
+  "still_associated": $still_associated,
   "agent_exit_code": $AGENT_EXIT_CODE
 }
 JSON

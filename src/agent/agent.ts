@@ -16,6 +16,7 @@ import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import { TunnelReceiver } from "../tunnel/receiver.js";
 import { TunnelSender } from "../tunnel/sender.js";
+import { LoopDelay } from "./loop-delay.js";
 import { type Peer, PeerTable } from "./peer.js";
 import { ReceivePath } from "./receive.js";
 import { SendPath } from "./send.js";
@@ -53,6 +54,7 @@ export class Agent {
   private transport: (DatagramTransport & { readonly local: UdpEndpoint }) | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly silent = new Set<Peer>();
+  private readonly loopDelay = new LoopDelay();
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -69,6 +71,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.loopDelay.start();
     const bind = this.options.bindTransport ?? TunnelSocket.bind;
     const transport = await bind(
       this.options.listen,
@@ -182,7 +185,7 @@ export class Agent {
 
   /** Every counter, one line per component, for SIGUSR1 and exit. */
   report(mediaCounters: ReadonlyMap<string, Record<string, number>>): string[] {
-    const lines: string[] = [];
+    const lines: string[] = [`agent: ${formatCounters(this.loopDelay.counters(), true)}`];
     if (this.send) lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}`);
     if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
     for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);
@@ -208,6 +211,7 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.loopDelay.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.keepaliveTimer = null;
     for (const medium of this.options.media) {

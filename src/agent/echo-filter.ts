@@ -1,14 +1,28 @@
 // Every frame the agent injects is transmitted by a local radio, so hwsim0 shows it again a moment
 // later. Without this filter it would be captured and sent back into the tunnel, forever.
-// The filter remembers a fingerprint of each injected frame for a short while and swallows the
-// first identical frame captured within that time.
+//
+// Two tests, either suffices:
+// - The transmitter address. Frames the agent injects carry remote transmitters; the guest's own
+//   frames carry the guest's addresses. A captured frame whose transmitter is a remote address we
+//   injected for recently is an echo, however late it is read. That lateness is what broke three
+//   VMs: an agent busy creating radios read its echoes more than the fingerprint window after
+//   injecting them, sent them on, and the third VM put the station's own frames back on its air
+//   (measured: hostapd authenticated each station ~20 times; agents logged their own station as a
+//   remote transmitter).
+// - A fingerprint of each injected frame, remembered for a short while: the safety net for frames
+//   whose transmitter the guest also uses (a MAC collision the agent reports separately).
 
 import { ManagementFc0 } from "../ieee80211/constants.js";
+import type { MacAddress } from "../ieee80211/mac.js";
 
 /** How long an injected frame may take to reappear on hwsim0 (it is synchronous in practice). */
 const ECHO_WINDOW_MS = 2000;
 /** Upper bound on remembered frames, so a burst cannot grow the table without limit. */
 const MAX_REMEMBERED = 8192;
+/** A remote transmitter stays known this long after its last injection (echoes come within ms). */
+const TRANSMITTER_TTL_MS = 600_000;
+/** Most remote transmitters remembered (randomised probe-request addresses come and go). */
+const MAX_TRANSMITTERS = 4096;
 
 /** Bytes of an injected frame the kernel rewrites on its way to hwsim0 (measured in a VM). */
 const DURATION = { start: 2, end: 4 };
@@ -47,9 +61,19 @@ export class EchoFilter {
   /** fingerprint → expiry times (ms) of injected copies not yet seen again, oldest first. */
   private readonly pending = new Map<number, number[]>();
   private size = 0;
+  /** Remote transmitter → when we last injected a frame of theirs; least recent first. */
+  private readonly transmitters = new Map<MacAddress, number>();
 
-  /** Note a frame about to be injected. */
-  remember(frame: Buffer, nowMs: number): void {
+  /** Note a frame about to be injected, and its transmitter (address 2) when it has one. */
+  remember(frame: Buffer, transmitter: MacAddress | null, nowMs: number): void {
+    if (transmitter !== null) {
+      this.transmitters.delete(transmitter);
+      this.transmitters.set(transmitter, nowMs);
+      if (this.transmitters.size > MAX_TRANSMITTERS) {
+        const oldest = this.transmitters.keys().next().value as MacAddress;
+        this.transmitters.delete(oldest);
+      }
+    }
     if (this.size >= MAX_REMEMBERED) this.expire(nowMs, true);
     const key = frameFingerprint(frame);
     const expiries = this.pending.get(key);
@@ -58,8 +82,23 @@ export class EchoFilter {
     this.size++;
   }
 
-  /** True (and forgotten) when a captured frame is the echo of one we injected. */
-  isEcho(frame: Buffer, nowMs: number): boolean {
+  /**
+   * True when a captured frame is the echo of one we injected: its transmitter is one we inject for
+   * (pass null when the guest owns that address), or its fingerprint is pending (then forgotten).
+   */
+  isEcho(frame: Buffer, transmitter: MacAddress | null, nowMs: number): boolean {
+    if (transmitter !== null) {
+      const injected = this.transmitters.get(transmitter);
+      if (injected !== undefined && nowMs - injected <= TRANSMITTER_TTL_MS) {
+        this.forget(frame, nowMs);
+        return true;
+      }
+    }
+    return this.forget(frame, nowMs);
+  }
+
+  /** Takes one pending copy of `frame` off the fingerprint table; true if there was one. */
+  private forget(frame: Buffer, nowMs: number): boolean {
     if (this.size === 0) return false;
     const key = frameFingerprint(frame);
     const expiries = this.pending.get(key);

@@ -1,11 +1,11 @@
 // What the guest's own radios are doing, kept current: their interfaces (read through the backend
 // every GUEST_POLL_MS, and at once when nl80211 says something changed) and their scans (nl80211
-// scan notifications). From that, which channels they can hear (audible-channels.ts) and which
-// addresses are theirs (for spotting MAC collisions).
+// scan notifications). From that, what they can use of remote frames (listeners.ts) and which
+// addresses are theirs (for spotting MAC collisions and frames that come back).
 
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
-import { AudibleChannels } from "./audible-channels.js";
+import { Listeners } from "./listeners.js";
 import type { GuestEvent, GuestInterface, RadioBackend } from "./radio-backend.js";
 
 /** How often the guest's interfaces are re-read for channel changes (events make most polls moot). */
@@ -26,13 +26,20 @@ export interface GuestWatchOptions {
 }
 
 export class GuestWatch {
-  private audibleNow = AudibleChannels.NONE;
+  private listenersNow = Listeners.NONE;
   private addresses = new Map<MacAddress, string>();
   private interfaces: readonly GuestInterface[] = [];
   /** ifindex → when nl80211 announced its scan. */
   private readonly scans = new Map<number, number>();
   private stopEvents: (() => void) | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  /**
+   * One read of the interfaces at a time, and at most one more asked for meanwhile: nl80211 sends a
+   * burst of notifications when an interface comes up, and each read is a netlink dump the library
+   * parses in JavaScript (tens of ms in a TCG guest).
+   */
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
 
   constructor(private readonly options: GuestWatchOptions) {}
 
@@ -82,9 +89,9 @@ export class GuestWatch {
     if (event.kind === "scan-started") this.options.onScanStarted?.();
   }
 
-  /** The channels local radios can hear now. */
-  get audible(): AudibleChannels {
-    return this.audibleNow;
+  /** What local radios can use of remote frames, now. */
+  get listeners(): Listeners {
+    return this.listenersNow;
   }
 
   /** Whether a local scan is under way. A scan whose end was missed expires here, on the next read. */
@@ -110,8 +117,22 @@ export class GuestWatch {
     this.stopEvents = null;
   }
 
-  private async refresh(): Promise<void> {
-    this.setInterfaces(await this.options.backend.guestInterfaces());
+  /** Reads the interfaces; a read asked for while one runs is folded into one more after it. */
+  private refresh(): Promise<void> {
+    if (this.reading) {
+      this.readAgain = true;
+      return this.reading;
+    }
+    const read = async (): Promise<void> => {
+      do {
+        this.readAgain = false;
+        this.setInterfaces(await this.options.backend.guestInterfaces());
+      } while (this.readAgain);
+    };
+    this.reading = read().finally(() => {
+      this.reading = null;
+    });
+    return this.reading;
   }
 
   /** Forgets scans running longer than SCAN_TIMEOUT_MS; true if any was. */
@@ -128,13 +149,14 @@ export class GuestWatch {
 
   private update(): void {
     this.expireScans();
-    const audible = AudibleChannels.fromInterfaces(
+    const listeners = Listeners.fromInterfaces(
       this.scans.size === 0
         ? this.interfaces
         : this.interfaces.map((iface) => ({ ...iface, scanning: this.scans.has(iface.ifindex) })),
+      new Set(this.addresses.keys()),
     );
-    if (!audible.equals(this.audibleNow))
-      this.options.log.info(`${this.options.name}: local radios hear ${audible}`);
-    this.audibleNow = audible;
+    if (!listeners.equals(this.listenersNow))
+      this.options.log.info(`${this.options.name}: local radios hear ${listeners}`);
+    this.listenersNow = listeners;
   }
 }

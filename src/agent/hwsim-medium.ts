@@ -5,7 +5,7 @@
 // hears comes from guest-watch.ts; its scans are answered with remote APs' beacons (scan-answer.ts).
 
 import { HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
-import { readAddress2 } from "../ieee80211/frame.js";
+import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
 import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
@@ -39,13 +39,14 @@ export const HWSIM_COUNTERS = [
   "injected",
   "inject-error",
   "wrong-channel",
+  "unused",
+  "own-frame",
   "radio-pending-overflow",
   "radios-created",
   "radio-error",
   "ack-proxy-added",
   "ack-proxy-removed",
   "ack-proxy-error",
-  "mac-collision",
   "beacons-replayed",
   "scans-seen",
 ] as const;
@@ -124,7 +125,10 @@ export class HwsimMedium implements LocalMedium {
       return;
     }
     const { header, frame } = decoded.value;
-    if (this.echoes.isEcho(frame, this.now())) {
+    const transmitter = readAddress2(frame);
+    // A transmitter the guest owns is the guest's own frame, whatever the echo filter remembers.
+    const remote = transmitter !== null && this.guest.ownerOf(transmitter) === undefined ? transmitter : null;
+    if (this.echoes.isEcho(frame, remote, this.now())) {
       this.counts.add("echo-suppressed");
       return;
     }
@@ -142,7 +146,10 @@ export class HwsimMedium implements LocalMedium {
 
   deliver(air: AirFrame): DeliverOutcome {
     const transmitter = readAddress2(air.frame);
-    const isBeacon = air.frame[0] === ManagementFc0.beacon && air.frame.length >= HeaderLength.threeAddress;
+    if (transmitter !== null && this.guest.ownerOf(transmitter) !== undefined)
+      return this.ownFrame(transmitter);
+    const fc0 = air.frame[0];
+    const isBeacon = fc0 === ManagementFc0.beacon && air.frame.length >= HeaderLength.threeAddress;
     // Built here only for beacons, which are kept for answering local scans (scan-answer.ts) whether
     // or not anyone hears the channel now; other frames pay for it only once they are delivered.
     let packet: Buffer | null = null;
@@ -150,15 +157,22 @@ export class HwsimMedium implements LocalMedium {
       packet = this.injectionPacket(air);
       this.remoteBeacons.heard(air.freqMhz, transmitter, packet, this.now());
     }
-    if (!this.guest.audible.hears(air.freqMhz)) {
+    const listeners = this.guest.listeners;
+    const use = listeners.use({
+      freqMhz: air.freqMhz,
+      announcesNetwork: isBeacon || fc0 === ManagementFc0.probeResponse,
+      receiver: readAddress1(air.frame),
+    });
+    if (!use.deliver) {
       // A beacon says an AP lives on this channel: have its radio ready before a local station
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
       // (measured: 25 s to associate with radios created on demand, radio creation ~1 s under TCG).
       if (isBeacon) this.channelRadio(air.freqMhz);
-      this.counts.add("wrong-channel");
-      return { delivered: false, drop: "wrong-channel" };
+      const drop = listeners.hears(air.freqMhz) ? "unused" : "wrong-channel";
+      this.counts.add(drop);
+      return { delivered: false, drop };
     }
-    if (transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
+    if (use.ackProxy && transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
     const channel = this.channelRadio(air.freqMhz);
     if (!channel) return { delivered: false, drop: "not-ready" };
     packet ??= this.injectionPacket(air);
@@ -174,6 +188,23 @@ export class HwsimMedium implements LocalMedium {
     if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
     this.counts.add("delivered");
     return { delivered: true };
+  }
+
+  /**
+   * A remote frame whose transmitter is a local radio: it left this air and came back (something
+   * forwarded it twice), or another VM's radio has our address (hwsim's default MACs). Either way
+   * injecting it would make a local radio hear itself.
+   */
+  private ownFrame(mac: MacAddress): DeliverOutcome {
+    this.counts.add("own-frame");
+    if (!this.reportedCollisions.has(mac)) {
+      this.reportedCollisions.add(mac);
+      const local = this.guest.ownerOf(mac) ?? "?";
+      this.options.log.error(
+        `a remote frame carries the address of local ${local} (${formatMac(mac)}) as its transmitter: either another VM's radio has the same address (every VM's hwsim radios start with the same MACs; restart one agent with --unique-macs, or give ${local} another address), or a frame came back to the air it left from (a bug: please report it)`,
+      );
+    }
+    return { delivered: false, drop: "own-frame" };
   }
 
   /** Until the last local scan ends, replay every remote beacon every SCAN_REPLAY_INTERVAL_MS. */
@@ -206,7 +237,7 @@ export class HwsimMedium implements LocalMedium {
 
   private inject(radio: InjectionRadio, packet: Buffer): boolean {
     const frame = packet.subarray(packet.readUInt16LE(2));
-    this.echoes.remember(frame, this.now());
+    this.echoes.remember(frame, readAddress2(frame), this.now());
     try {
       radio.inject(packet);
       this.counts.add("injected");
@@ -287,17 +318,6 @@ export class HwsimMedium implements LocalMedium {
   }
 
   private noteRemoteTransmitter(freqMhz: number, mac: MacAddress): void {
-    const local = this.guest.ownerOf(mac);
-    if (local !== undefined) {
-      this.counts.add("mac-collision");
-      if (!this.reportedCollisions.has(mac)) {
-        this.reportedCollisions.add(mac);
-        this.options.log.error(
-          `a remote radio transmits as ${formatMac(mac)}, the address of local ${local}: every VM's hwsim radios start with the same MACs; restart one agent with --unique-macs, or give ${local} another address`,
-        );
-      }
-      return;
-    }
     if (isGroupAddress(mac)) return;
     const channel = this.channelRadio(freqMhz);
     if (!channel) return;

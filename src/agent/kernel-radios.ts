@@ -109,7 +109,14 @@ export class KernelRadios implements RadioBackend {
 
   async watchGuest(onEvent: (event: GuestEvent) => void): Promise<() => void> {
     const events = await WirelessEvents.open((event) => {
-      onEvent(event.kind === "changed" ? { kind: "changed" } : { kind: event.kind, ifindex: event.ifindex });
+      if (event.kind !== "changed") {
+        onEvent({ kind: event.kind, ifindex: event.ifindex });
+        return;
+      }
+      // Our own radios' interfaces come and go by the dozen (a monitor per channel, an ACK proxy per
+      // remote transmitter): none of that is the guest's business, and each would cost a re-read.
+      if (event.wiphy !== null && this.ownWiphys.has(event.wiphy)) return;
+      onEvent({ kind: "changed" });
     });
     return () => events.close();
   }

@@ -3,7 +3,7 @@
 // implements it with hwsim generic netlink, nl80211 and libpcap; tests implement it with files.
 
 import type { MacAddress } from "../ieee80211/mac.js";
-import type { GuestInterfaceState } from "./audible-channels.js";
+import type { GuestInterfaceState } from "./listeners.js";
 
 export interface GuestInterface extends GuestInterfaceState {
   readonly ifindex: number;

@@ -24,6 +24,8 @@ export const RECEIVE_COUNTERS = [
   "frames-in",
   "injected",
   "dropped-wrong-channel",
+  "dropped-unused",
+  "dropped-own-frame",
   "dropped-too-short",
   "dropped-too-long",
   "dropped-inject-error",
@@ -66,6 +68,8 @@ const REJECT_COUNTERS: Record<TunnelReject, { agent: ReceiveCounter; peer: PeerC
 
 const DELIVER_COUNTERS: Record<DeliverDrop, ReceiveCounter> = {
   "wrong-channel": "dropped-wrong-channel",
+  unused: "dropped-unused",
+  "own-frame": "dropped-own-frame",
   "too-short": "dropped-too-short",
   "too-long": "dropped-too-long",
   "inject-error": "dropped-inject-error",

@@ -113,6 +113,11 @@ export function readAddress2(frame: Buffer): MacAddress | null {
   return frame.length >= OFFSET_ADDRESS2 + MAC_LENGTH ? readMac(frame, OFFSET_ADDRESS2) : null;
 }
 
+/** Address 1 (the receiver) of any frame, at its fixed offset; null when the frame is too short. */
+export function readAddress1(frame: Buffer): MacAddress | null {
+  return frame.length >= OFFSET_ADDRESS1 + MAC_LENGTH ? readMac(frame, OFFSET_ADDRESS1) : null;
+}
+
 function tooShort(name: FrameSubtypeName, type: FrameType, needed: number, got: number) {
   return reject("too-short", `${type} ${name} frame needs ${needed} header bytes, got ${got}`);
 }

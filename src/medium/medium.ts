@@ -23,8 +23,20 @@ export const AirFrameFlags = {
   shortPreamble: 0x02,
 } as const;
 
-/** Why a medium refused to deliver a frame; the agent counts these per reason. */
-export type DeliverDrop = "wrong-channel" | "too-short" | "too-long" | "inject-error" | "not-ready";
+/**
+ * Why a medium refused to deliver a frame; the agent counts these per reason. wrong-channel: no
+ * local radio listens on its channel; unused: one does, but has no use for it (another station's
+ * probe request while a local station scans); own-frame: its transmitter is a local radio, so it
+ * left this air and came back (must stay 0: exactly once).
+ */
+export type DeliverDrop =
+  | "wrong-channel"
+  | "unused"
+  | "own-frame"
+  | "too-short"
+  | "too-long"
+  | "inject-error"
+  | "not-ready";
 
 export type DeliverOutcome =
   | { readonly delivered: true }

@@ -23,6 +23,17 @@ function station(freqMhz: number | null): GuestInterface[] {
   return [{ ifindex: 2, ifname: "wlan0", iftype: "STATION", up: true, freqMhz, mac: 0x02_00_00_00_aa_01 }];
 }
 
+/**
+ * A guest monitor interface without a channel (tcpdump on every channel) has a use for every
+ * frame, so every frame of the fixture is delivered: a scanning station would take only beacons,
+ * probe responses and frames to itself (listeners.ts).
+ */
+function everyFrameListener(): GuestInterface[] {
+  return [
+    { ifindex: 4, ifname: "mon0", iftype: "MONITOR", up: true, freqMhz: null, mac: 0x02_00_00_00_aa_01 },
+  ];
+}
+
 function capturedFrames(path: string): { frame: Buffer; freqMhz: number }[] {
   const file = readCaptureFile(readFileSync(path));
   if (!file.ok) throw new Error(file.error.detail);
@@ -126,7 +137,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
       const { a, b, receiverRadios } = await replayFixture({
         pskA: psk,
         pskB: psk,
-        receiverGuest: station(null),
+        receiverGuest: everyFrameListener(),
       });
       await until(() => receiverRadios.injected.length >= expected.length);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -162,7 +173,8 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
       iftype: "AP",
       up: true,
       freqMhz: 5180,
-      mac: 0x02_00_00_00_00_00,
+      // Not the fixture AP's address: a frame from a local address would be dropped as our own.
+      mac: 0x02_00_00_00_55_00,
     };
     const { a, b, receiverRadios } = await replayFixture({ receiverGuest: [ap5GHz] });
     const sent = () => a.sendCounters?.get("sent") ?? 0;
@@ -172,6 +184,21 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
     // Only the channel the remote AP beacons on gets a radio (ready before a station scans); none
     // for the channels the remote station probed on.
     expect([...receiverRadios.radios.keys()]).toEqual([2437]);
+  });
+
+  it("a scanning station gets beacons and probe responses on every channel, not the other station's probes or data; radios only where APs are", async () => {
+    const { a, b, receiverRadios } = await replayFixture({ receiverGuest: station(null) });
+    const sent = () => a.sendCounters?.get("sent") ?? 0;
+    await until(() => (b.receiveCounters?.get("frames-in") ?? 0) === sent() && sent() > 0);
+    const frames = capturedFrames(FIXTURE);
+    const announcing = frames.filter(({ frame }) => frame[0] === 0x80 || frame[0] === 0x50).length;
+    expect(announcing).toBeGreaterThan(0);
+    expect(b.receiveCounters?.get("injected")).toBe(announcing);
+    expect(b.receiveCounters?.get("dropped-unused")).toBe(sent() - announcing);
+    // The fixture's station probed on all eleven channels; only the AP's channel gets a radio.
+    expect([...receiverRadios.radios.keys()]).toEqual([2437]);
+    // And an ACK proxy for the AP alone, not for the probing station.
+    expect([...(receiverRadios.radios.get(2437)?.ackAddresses ?? [])]).toEqual([0x02_00_00_00_00_00]);
   });
 
   it("a datagram sealed with another key is counted as an authentication failure, never injected", async () => {

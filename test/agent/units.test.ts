@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import { AckProxyTable } from "../../src/agent/ack-proxy.js";
-import { AudibleChannels } from "../../src/agent/audible-channels.js";
 import { EchoFilter, frameFingerprint } from "../../src/agent/echo-filter.js";
+import { Listeners } from "../../src/agent/listeners.js";
 import { uniqueMacFor } from "../../src/agent/unique-macs.js";
 import { parseHostPort, parseListen } from "../../src/cli/config.js";
 
@@ -39,14 +39,27 @@ describe("echo filter", () => {
   it("suppresses each injected frame once, within the window only", () => {
     const filter = new EchoFilter();
     const sent = frame(0x08, 60);
-    filter.remember(sent, 1000);
-    filter.remember(sent, 1000);
-    expect(filter.isEcho(sent, 1001)).toBe(true);
-    expect(filter.isEcho(sent, 1002)).toBe(true);
-    expect(filter.isEcho(sent, 1003)).toBe(false);
-    filter.remember(sent, 1000);
-    expect(filter.isEcho(sent, 1000 + 60_000)).toBe(false);
-    expect(filter.isEcho(frame(0x08, 61), 1001)).toBe(false);
+    filter.remember(sent, null, 1000);
+    filter.remember(sent, null, 1000);
+    expect(filter.isEcho(sent, null, 1001)).toBe(true);
+    expect(filter.isEcho(sent, null, 1002)).toBe(true);
+    expect(filter.isEcho(sent, null, 1003)).toBe(false);
+    filter.remember(sent, null, 1000);
+    expect(filter.isEcho(sent, null, 1000 + 60_000)).toBe(false);
+    expect(filter.isEcho(frame(0x08, 61), null, 1001)).toBe(false);
+  });
+
+  it("knows an echo by its remote transmitter however late it is read (a busy agent read echoes seconds late)", () => {
+    const filter = new EchoFilter();
+    const remote = 0x02_00_00_77_00_02;
+    const sent = frame(0x08, 60);
+    filter.remember(sent, remote, 1000);
+    // 30 s later the fingerprint has long expired; the transmitter still says "ours".
+    expect(filter.isEcho(sent, remote, 31_000)).toBe(true);
+    expect(filter.isEcho(frame(0x08, 80), remote, 31_000)).toBe(true);
+    // The guest's own frames (the caller passes null for addresses the guest owns) are not echoes.
+    expect(filter.isEcho(frame(0x08, 80), null, 31_000)).toBe(false);
+    expect(filter.isEcho(frame(0x08, 80), 0x02_00_00_77_00_09, 31_000)).toBe(false);
   });
 
   it("stays bounded under a flood of injections", () => {
@@ -54,7 +67,7 @@ describe("echo filter", () => {
     for (let i = 0; i < 50_000; i++) {
       const f = frame(0x08, 40);
       f.writeUInt32BE(i, 30);
-      filter.remember(f, 0);
+      filter.remember(f, null, 0);
     }
     expect(filter.remembered).toBeLessThanOrEqual(8192);
   });
@@ -86,34 +99,68 @@ describe("ACK proxy table", () => {
   });
 });
 
-describe("audible channels", () => {
+describe("listeners: what local radios can use", () => {
   it("an AP or associated station hears its channel; a scanning station hears all; down interfaces nothing", () => {
-    const ap = AudibleChannels.fromInterfaces([{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: 2437 }]);
+    const ap = Listeners.fromInterfaces([{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: 2437 }]);
     expect(ap.hears(2437)).toBe(true);
     expect(ap.hears(2412)).toBe(false);
-    const scanning = AudibleChannels.fromInterfaces([
+    const scanning = Listeners.fromInterfaces([
       { ifname: "wlan0", iftype: "STATION", up: true, freqMhz: null },
     ]);
     expect(scanning.hears(5180)).toBe(true);
-    const down = AudibleChannels.fromInterfaces([
-      { ifname: "wlan0", iftype: "STATION", up: false, freqMhz: null },
-    ]);
+    const down = Listeners.fromInterfaces([{ ifname: "wlan0", iftype: "STATION", up: false, freqMhz: null }]);
     expect(down.hears(2437)).toBe(false);
-    const apStarting = AudibleChannels.fromInterfaces([
-      { ifname: "wlan0", iftype: "AP", up: true, freqMhz: null },
-    ]);
+    const apStarting = Listeners.fromInterfaces([{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: null }]);
     expect(apStarting.hears(2437)).toBe(false);
   });
 
   it("a scan nl80211 announced makes every channel audible, even before a poll shows the interface up", () => {
-    const associatedScanning = AudibleChannels.fromInterfaces([
+    const associatedScanning = Listeners.fromInterfaces([
       { ifname: "wlan0", iftype: "STATION", up: true, freqMhz: 2412, scanning: true },
     ]);
     expect(associatedScanning.hears(2437)).toBe(true);
-    const notYetUp = AudibleChannels.fromInterfaces([
+    const notYetUp = Listeners.fromInterfaces([
       { ifname: "wlan0", iftype: "STATION", up: false, freqMhz: null, scanning: true },
     ]);
     expect(notYetUp.hears(5180)).toBe(true);
+  });
+
+  const STA = 0x02_00_00_77_00_02;
+  const OTHER = 0x02_00_00_77_00_03;
+  const BROADCAST = 0xffff_ffff_ffff;
+  const beacon = (freqMhz: number) => ({ freqMhz, announcesNetwork: true, receiver: BROADCAST });
+  const probeRequest = (freqMhz: number) => ({ freqMhz, announcesNetwork: false, receiver: BROADCAST });
+  const unicast = (freqMhz: number, receiver: number) => ({ freqMhz, announcesNetwork: false, receiver });
+
+  it.each([
+    // [case, interfaces, frame, deliver, ackProxy]
+    ["scanning station: a beacon anywhere, answered", "sta-scan", beacon(2412), true, true],
+    [
+      "scanning station: another station's probe request is of no use",
+      "sta-scan",
+      probeRequest(2412),
+      false,
+      false,
+    ],
+    ["scanning station: data between others is of no use", "sta-scan", unicast(2437, OTHER), false, false],
+    ["scanning station: a frame to it (auth response), answered", "sta-scan", unicast(2437, STA), true, true],
+    ["associated station: everything on its channel is heard", "sta-2437", probeRequest(2437), true, false],
+    ["associated station: its AP's frames to it are answered", "sta-2437", unicast(2437, STA), true, true],
+    ["associated station: nothing elsewhere", "sta-2437", beacon(2412), false, false],
+    ["AP: every transmitter on its channel is answered", "ap-2437", probeRequest(2437), true, true],
+    ["AP: nothing elsewhere", "ap-2437", probeRequest(2412), false, false],
+    ["monitor: heard, never answered", "mon-2437", unicast(2437, OTHER), true, false],
+    ["mesh point still searching: everything, answered", "mesh-search", probeRequest(5180), true, true],
+  ] as const)("%s", (_, guest, heard, deliver, ackProxy) => {
+    const interfaces = {
+      "sta-scan": [{ ifname: "wlan0", iftype: "STATION", up: true, freqMhz: null }],
+      "sta-2437": [{ ifname: "wlan0", iftype: "STATION", up: true, freqMhz: 2437 }],
+      "ap-2437": [{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: 2437 }],
+      "mon-2437": [{ ifname: "mon0", iftype: "MONITOR", up: true, freqMhz: 2437 }],
+      "mesh-search": [{ ifname: "mesh0", iftype: "MESH_POINT", up: true, freqMhz: null }],
+    }[guest];
+    const listeners = Listeners.fromInterfaces(interfaces, new Set([STA]));
+    expect(listeners.use(heard)).toEqual({ deliver, ackProxy });
   });
 });
 

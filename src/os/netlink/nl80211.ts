@@ -163,7 +163,7 @@ export type WirelessEvent =
   /** Results are in, or the scan was aborted. */
   | { readonly kind: "scan-ended"; readonly ifindex: number }
   /** An interface appeared, vanished, changed type or channel, connected or disconnected. */
-  | { readonly kind: "changed"; readonly ifindex: number | null };
+  | { readonly kind: "changed"; readonly ifindex: number | null; readonly wiphy: number | null };
 
 /** nl80211 multicast groups that carry scans, interface changes and (dis)connections. */
 const EVENT_GROUPS: readonly string[] = ["scan", "config", "mlme"];
@@ -235,13 +235,15 @@ function toEvent(message: GenericNetlinkMessage): WirelessEvent | null {
   const isScanEnd = SCAN_ENDED_COMMANDS.has(message.cmd);
   if (!isScanStart && !isScanEnd && !CHANGE_COMMANDS.has(message.cmd)) return null;
   let ifindex: number | null = null;
+  let wiphy: number | null = null;
   try {
     const attrs = nl80211.parseMessage(message.data);
     if (attrs.ifindex !== undefined) ifindex = Number(attrs.ifindex);
+    if (attrs.wiphy !== undefined) wiphy = Number(attrs.wiphy);
   } catch {
     // A notification we cannot parse still means something changed.
   }
   if (ifindex !== null && isScanStart) return { kind: "scan-started", ifindex };
   if (ifindex !== null && isScanEnd) return { kind: "scan-ended", ifindex };
-  return { kind: "changed", ifindex };
+  return { kind: "changed", ifindex, wiphy };
 }
