@@ -47,3 +47,5 @@ fi
 
 echo "setup: building"
 npx tsc -p tsconfig.json
+# The single-file CLI that "bin", the systemd units and the lab run (scripts/bundle.mjs says why).
+node scripts/bundle.mjs

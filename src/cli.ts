@@ -19,4 +19,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: the bundle is CommonJS (scripts/bundle.mjs), where there is none.
+void main();

@@ -1,14 +1,16 @@
 // wifi-tunnel's command line: the agent (default command), `inspect` for capture files, and
 // `genkey` for a pre-shared key. Every wrong flag ends in one sentence on stderr and exit 2.
+// Each command's code is loaded with import() when the command runs, so `genkey` or `inspect`
+// never load the agent (netlink, libpcap), and the agent never loads the capture-file readers.
 
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { airportSocketPath, hubIdFromTermid } from "../airport/constants.js";
-import { runInspect } from "../inspect/command.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { Result } from "../result.js";
-import { generatePresharedKey } from "../tunnel/psk.js";
 import {
   type AgentConfig,
   type AirportConfig,
@@ -19,7 +21,6 @@ import {
   parseIntegerIn,
   parseListen,
 } from "./config.js";
-import { runAgent } from "./run.js";
 
 export const EXIT_USAGE = 2;
 
@@ -28,10 +29,15 @@ function unwrap<T>(result: Result<T>): T {
   throw new CommanderError(EXIT_USAGE, "wifi-tunnel.usage", result.error.detail);
 }
 
-function packageVersion(): string {
-  const url = new URL("../../../package.json", import.meta.url);
+/** Set by the bundler (scripts/bundle.mjs) so the bundle reads no package.json at start-up. */
+declare const WIFI_TUNNEL_VERSION: string | undefined;
+
+export function packageVersion(): string {
+  if (typeof WIFI_TUNNEL_VERSION === "string") return WIFI_TUNNEL_VERSION;
+  // tsc's build: dist/src/cli/program.js, three levels below the checkout.
   try {
-    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+    const path = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "package.json");
+    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
   }
@@ -146,11 +152,12 @@ Signals: SIGINT/SIGTERM stop the agent (exit 0); SIGUSR1 logs its counters.
 `;
 
 export function buildProgram(): Command {
+  const version = packageVersion();
   const program = new Command("wifi-tunnel")
     .description(
       "Let Wi-Fi radios in different VMs hear each other: tunnels mac80211_hwsim (and virtio-mac80211 airport) frames over UDP.",
     )
-    .version(packageVersion())
+    .version(version)
     .option(
       "--peer <host[:port]>",
       `a peer agent (repeat for several; port defaults to ${DEFAULT_PORT})`,
@@ -193,7 +200,9 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()
     .action(async (options: AgentOptions) => {
-      process.exitCode = await runAgent(agentConfig(options));
+      const config = agentConfig(options);
+      const { runAgent } = await import("./run.js");
+      process.exitCode = await runAgent(config, { version });
     });
 
   program
@@ -204,14 +213,16 @@ export function buildProgram(): Command {
     .argument("<file>", "capture file")
     .option("--json", "machine-readable output", false)
     .action(async (file: string, options: { json: boolean }) => {
+      const { runInspect } = await import("../inspect/command.js");
       process.exitCode = await runInspect(file, { json: options.json }, process.stdout, process.stderr);
     });
 
   program
     .command("genkey")
     .description("print a new random pre-shared key for --key-file")
-    .action(() => {
-      process.stdout.write(`${generatePresharedKey()}\n`);
+    .action(async () => {
+      const { generatePresharedKey } = await import("../tunnel/psk.js");
+      process.stdout.write(`${generatePresharedKey().trimEnd()}\n`);
     });
 
   return program;

@@ -1,32 +1,39 @@
 // Runs the agent for the command line: turns an AgentConfig into real media, a UDP socket and
-// peers, checks every prerequisite with one actionable sentence, and handles signals:
-// SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 logs the counters.
+// peers, checks every prerequisite with one actionable sentence, tells systemd when it is ready
+// (sd_notify), and handles signals: SIGINT/SIGTERM stop cleanly (exit 0), SIGUSR1 logs the counters.
+//
+// Start-up does only what the first frame needs: the hwsim and airport paths are loaded with
+// import() when configured (netlink and libpcap cost about a second of a TCG guest's start-up),
+// the sd_notify addon only under systemd, and radios for channels come later, when first heard.
 
 import { randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { Agent } from "../agent/agent.js";
-import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
-import { KernelRadios } from "../agent/kernel-radios.js";
-import { uniqueMacFor } from "../agent/unique-macs.js";
-import { hubIdFromTermid } from "../airport/constants.js";
-import { AirportHubPort } from "../airport/hub-client.js";
-import { AirportHubServer } from "../airport/hub-server.js";
-import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
-import { createLogger, type Logger } from "../log.js";
+import type { MacAddress } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
-import { WirelessControl } from "../os/netlink/nl80211.js";
-import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
-import type { UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
+import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { parsePresharedKey } from "../tunnel/psk.js";
 import type { AgentConfig } from "./config.js";
+import { PrerequisiteError } from "./prerequisite.js";
+import { createStartupLog } from "./startup-log.js";
 
 /** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */
 export const EXIT_FAILURE = 1;
 /** SIGTERM must end the agent within 2 s; stopping takes far less, this is the backstop. */
 const STOP_DEADLINE_MS = 1500;
 
-class PrerequisiteError extends Error {}
+export interface RunOptions {
+  /** The package version, for the first log line. */
+  readonly version: string;
+  /** Seconds since the process started (exec), for "ready in"; process.uptime() by default. */
+  readonly uptimeSeconds?: () => number;
+  /** Where to tell a service manager about readiness; $NOTIFY_SOCKET by default. */
+  readonly openNotifier?: (log: Logger) => Promise<ServiceNotifier>;
+}
 
 function readKey(path: string): Buffer {
   let text: string;
@@ -48,6 +55,11 @@ function readKey(path: string): Buffer {
 async function resolvePeers(config: AgentConfig): Promise<UdpEndpoint[]> {
   const endpoints: UdpEndpoint[] = [];
   for (const peer of config.peers) {
+    // An address needs no resolver round trip (getaddrinfo runs on libuv's thread pool).
+    if (isIP(peer.host) !== 0) {
+      endpoints.push({ address: peer.host, port: peer.port });
+      continue;
+    }
     try {
       const { address } = await lookup(peer.host);
       endpoints.push({ address, port: peer.port });
@@ -68,87 +80,64 @@ function newNodeId(): number {
   return randomBytes(4).readUInt32BE(0);
 }
 
-async function hwsimMedium(
-  config: AgentConfig,
-  iface: string,
-  log: Logger,
-): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
-  const control = await WirelessControl.open();
-  try {
-    const ifindex = await control.linkIndex(iface);
-    if (ifindex === null) {
-      throw new PrerequisiteError(
-        `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
-      );
-    }
-    // hwsim0 starts down and libpcap refuses a down interface.
-    await control.setLinkUp(ifindex);
-    if (config.uniqueMacs) await makeMacsUnique(control, log);
-  } finally {
-    control.close();
-  }
-  let backend: KernelRadios;
-  try {
-    backend = await KernelRadios.open(config.injectPhy);
-  } catch (error) {
-    throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
-  }
-  const medium = new HwsimMedium({
-    captureIface: iface,
-    source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
-    backend,
-    log,
-  });
-  return { medium, radioMacs: () => medium.guestMacs() };
-}
-
-/** --unique-macs: give each local radio interface an address derived from the machine identity. */
-async function makeMacsUnique(control: WirelessControl, log: Logger): Promise<void> {
-  for (const iface of await control.interfaces()) {
-    if (iface.iftype === "MONITOR") continue;
-    const wanted = uniqueMacFor(iface.ifname);
-    if (iface.mac.equals(wanted)) continue;
-    if (await control.linkIsUp(iface.ifindex)) {
-      log.warn(
-        `--unique-macs: ${iface.ifname} is up, its address stays ${formatMac(readMac(iface.mac, 0))}; start the agent before hostapd/wpa_supplicant bring it up`,
-      );
-      continue;
-    }
-    await control.setLinkAddress(iface.ifindex, wanted);
-    log.info(`--unique-macs: ${iface.ifname} now uses ${formatMac(readMac(wanted, 0))}`);
-  }
-}
-
-function airportMedium(config: NonNullable<AgentConfig["airport"]>, log: Logger): LocalMedium {
-  const options = {
-    hubId: hubIdFromTermid(config.hub),
-    socketPath: config.socketPath,
-    radio: { freqMhz: config.freqMhz, signalDbm: config.signalDbm, rate500kbps: config.rate500kbps },
-    log,
-  };
-  return config.mode === "listen" ? new AirportHubServer(options) : new AirportHubPort(options);
-}
-
 function mediaCounters(media: readonly LocalMedium[]): Map<string, Record<string, number>> {
   return new Map(media.map((medium) => [medium.name, medium.counters()]));
 }
 
-export async function runAgent(config: AgentConfig): Promise<number> {
-  const log = createLogger({ level: config.logLevel });
-  // libpcap's warnings (e.g. "no IPv4 address assigned" on monitor interfaces) are noise here.
-  routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
+/** "hwsim hwsim0", "airport listen 20", or both joined by " + ". */
+export function describeMode(config: AgentConfig): string {
+  const parts: string[] = [];
+  if (config.iface !== null) parts.push(`hwsim ${config.iface}`);
+  if (config.airport) parts.push(`airport ${config.airport.mode} ${config.airport.hub}`);
+  return parts.join(" + ");
+}
+
+/** The first log line: version, mode, peers, where it listens and how long it took to be ready. */
+export function readyLine(
+  version: string,
+  config: AgentConfig,
+  peers: readonly UdpEndpoint[],
+  local: UdpEndpoint,
+  seconds: number,
+): string {
+  const peerList = peers.length === 0 ? "none" : peers.map(formatEndpoint).join(", ");
+  return `wifi-tunnel ${version} ready in ${seconds.toFixed(2)} s: ${describeMode(config)}, UDP ${formatEndpoint(local)}, peers ${peerList}`;
+}
+
+/** A one-line summary for `systemctl status` (STATUS=): each medium's traffic and the peers heard. */
+export function statusLine(agent: Agent, media: readonly LocalMedium[]): string {
+  const traffic = media.map((medium) => {
+    const counters = medium.counters();
+    const sum = (...names: string[]): number =>
+      names.reduce((total, name) => total + (counters[name] ?? 0), 0);
+    return `${medium.name} in ${sum("captured", "frames-from-ports")}, out ${sum("delivered", "frames-from-tunnel")}`;
+  });
+  const peers = agent.peers.all();
+  const heard = peers.filter((peer) => peer.identity !== null).length;
+  return `${traffic.join("; ")}; peers heard ${heard}/${peers.length}`;
+}
+
+export async function runAgent(config: AgentConfig, options: RunOptions): Promise<number> {
+  const startup = createStartupLog(config.logLevel);
+  const log = startup.log;
+  const uptime = options.uptimeSeconds ?? (() => process.uptime());
   const media: LocalMedium[] = [];
   let agent: Agent | null = null;
+  let peers: UdpEndpoint[] = [];
   try {
     const psk = config.keyFile ? readKey(config.keyFile) : null;
-    const peers = await resolvePeers(config);
+    peers = await resolvePeers(config);
     let radioMacs: () => MacAddress[] = () => [];
     if (config.iface !== null) {
+      const { hwsimMedium } = await import("./hwsim-path.js");
       const hwsim = await hwsimMedium(config, config.iface, log);
       media.push(hwsim.medium);
       radioMacs = hwsim.radioMacs;
     }
-    if (config.airport) media.push(airportMedium(config.airport, log));
+    if (config.airport) {
+      const { airportMedium } = await import("./airport-path.js");
+      media.push(airportMedium(config.airport, log));
+    }
     agent = new Agent({
       nodeId: newNodeId(),
       nodeName: config.nodeName,
@@ -163,14 +152,41 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   } catch (error) {
     await agent?.stop().catch(() => {});
     for (const medium of media) await medium.close().catch(() => {});
+    startup.release();
     log.error(error instanceof Error ? error.message : String(error));
     return EXIT_FAILURE;
   }
 
   const running = agent;
+  const readySeconds = uptime();
+  startup.ready(
+    readyLine(
+      options.version,
+      config,
+      peers,
+      running.local ?? { address: config.listen.host, port: config.listen.port },
+      readySeconds,
+    ),
+  );
+  const openNotifier =
+    options.openNotifier ?? ((logger: Logger) => openServiceNotifier(process.env, (m) => logger.warn(m)));
+  let notifier = noNotifier;
+  try {
+    notifier = await openNotifier(log);
+  } catch (error) {
+    log.warn(
+      `cannot tell systemd that the agent is ready: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  notifier.notify({
+    READY: "1",
+    STATUS: `ready in ${readySeconds.toFixed(2)} s; ${statusLine(running, media)}`,
+  });
+
   const report = (why: string): void => {
     log.info(`counters (${why}):`);
     for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
+    notifier.notify({ STATUS: statusLine(running, media) });
   };
   process.on("SIGUSR1", () => report("SIGUSR1"));
   const statsTimer =
@@ -184,6 +200,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   });
   if (statsTimer) clearInterval(statsTimer);
   log.info(`${signal}: stopping`);
+  notifier.notify({ STOPPING: "1", STATUS: `stopping (${signal})` });
   const deadline = setTimeout(() => {
     log.error(
       "stopping took too long; exiting anyway (the kernel removes our radios with our netlink socket)",
@@ -193,6 +210,7 @@ export async function runAgent(config: AgentConfig): Promise<number> {
   await running.stop();
   clearTimeout(deadline);
   report("exit");
+  notifier.close();
   // libpcap's poll handle keeps the loop alive until one more packet arrives after close().
   process.exit(0);
 }

@@ -1,0 +1,65 @@
+// The agent's hwsim path: hwsim0 up, --unique-macs, the kernel radio backend and the medium.
+// Loaded by run.ts with import() only when the agent captures an interface, so `--iface none`
+// (host-side airport agents) never loads netlink or libpcap.
+
+import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
+import { KernelRadios } from "../agent/kernel-radios.js";
+import { uniqueMacFor } from "../agent/unique-macs.js";
+import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
+import { WirelessControl } from "../os/netlink/nl80211.js";
+import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
+import type { AgentConfig } from "./config.js";
+import { PrerequisiteError } from "./prerequisite.js";
+
+export async function hwsimMedium(
+  config: AgentConfig,
+  iface: string,
+  log: Logger,
+): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
+  routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
+  const control = await WirelessControl.open();
+  try {
+    const ifindex = await control.linkIndex(iface);
+    if (ifindex === null) {
+      throw new PrerequisiteError(
+        `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
+      );
+    }
+    // hwsim0 starts down and libpcap refuses a down interface.
+    await control.setLinkUp(ifindex);
+    if (config.uniqueMacs) await makeMacsUnique(control, log);
+  } finally {
+    control.close();
+  }
+  let backend: KernelRadios;
+  try {
+    backend = await KernelRadios.open(config.injectPhy);
+  } catch (error) {
+    throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
+  }
+  const medium = new HwsimMedium({
+    captureIface: iface,
+    source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
+    backend,
+    log,
+  });
+  return { medium, radioMacs: () => medium.guestMacs() };
+}
+
+/** --unique-macs: give each local radio interface an address derived from the machine identity. */
+async function makeMacsUnique(control: WirelessControl, log: Logger): Promise<void> {
+  for (const iface of await control.interfaces()) {
+    if (iface.iftype === "MONITOR") continue;
+    const wanted = uniqueMacFor(iface.ifname);
+    if (iface.mac.equals(wanted)) continue;
+    if (await control.linkIsUp(iface.ifindex)) {
+      log.warn(
+        `--unique-macs: ${iface.ifname} is up, its address stays ${formatMac(readMac(iface.mac, 0))}; start the agent before hostapd/wpa_supplicant bring it up`,
+      );
+      continue;
+    }
+    await control.setLinkAddress(iface.ifindex, wanted);
+    log.info(`--unique-macs: ${iface.ifname} now uses ${formatMac(readMac(wanted, 0))}`);
+  }
+}

@@ -1,0 +1,142 @@
+// The shipped CLI, as it runs: the single-file bundle (scripts/bundle.mjs) built into a scratch
+// directory of the checkout, run as a child process. Checks that each command loads only its own
+// code, the exit statuses, the first log line, and the sd_notify sequence a systemd unit sees
+// (READY=1, STATUS= on SIGUSR1, STOPPING=1 on SIGTERM) through a real AF_UNIX socket, with the
+// agent in airport-only mode so no root or hwsim is needed.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSocket } from "unix-dgram";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutDir } from "../../lab/paths.js";
+import { freeUdpPort } from "../../lab/vm.js";
+import { bundleCli } from "../../scripts/bundle.mjs";
+
+// Inside the checkout, so the bundle's require() of the native addons finds node_modules.
+const scratch = join(checkoutDir, "dist", `bundle-test-${process.pid}`);
+const bundle = join(scratch, "wifi-tunnel.cjs");
+const loadTrace = join(scratch, "trace-loads.cjs");
+let sockets: string;
+
+beforeAll(async () => {
+  mkdirSync(scratch, { recursive: true });
+  sockets = mkdtempSync(join(tmpdir(), "wt-bundle-"));
+  await bundleCli(bundle);
+  // Prints every module require() loads from a file, to see what a command pays for.
+  writeFileSync(
+    loadTrace,
+    `const M = require("node:module"); const load = M._load;
+M._load = function (request, ...rest) { if (!M.isBuiltin(request)) process.stderr.write("LOAD " + request + "\\n"); return load.call(this, request, ...rest); };`,
+  );
+}, 60_000);
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(sockets, { recursive: true, force: true });
+});
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["-r", loadTrace, bundle, ...args], { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function loadedModules(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("LOAD ") && !line.endsWith(".cjs"))
+    .map((line) => line.slice(5));
+}
+
+describe("the bundled CLI", () => {
+  it("genkey and --version load nothing but the bundle", () => {
+    const genkey = run(["genkey"]);
+    expect(genkey.status).toBe(0);
+    expect(genkey.stdout).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    expect(loadedModules(genkey.stderr)).toEqual([]);
+    const version = run(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("inspect reads a capture without loading netlink or libpcap", () => {
+    const inspect = run(["inspect", join(checkoutDir, "test", "fixtures", "hwsim0-wpa2.pcap")]);
+    expect(inspect.status).toBe(0);
+    expect(inspect.stdout).toMatch(/Beacon|beacon/);
+    expect(loadedModules(inspect.stderr)).toEqual([]);
+  });
+
+  it("a wrong flag is one sentence and exit 2", () => {
+    const wrong = run(["--stats-interval", "soon"]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--stats-interval: 'soon' is not a whole number/);
+  });
+});
+
+describe("the bundled agent under a service manager (sd_notify)", () => {
+  let agent: ChildProcess | undefined;
+  afterAll(() => agent?.kill("SIGKILL"));
+
+  it("says READY=1 once listening, STATUS= on SIGUSR1, STOPPING=1 on SIGTERM, and exits 0", async () => {
+    const notifyPath = join(sockets, "notify");
+    const server = createSocket("unix_dgram");
+    const messages: string[] = [];
+    let onMessage: () => void = () => {};
+    server.on("message", (message: Buffer) => {
+      messages.push(message.toString());
+      onMessage();
+    });
+    server.bind(notifyPath);
+    const nextMessage = (): Promise<string> =>
+      new Promise((resolve) => {
+        onMessage = () => resolve(messages.at(-1) ?? "");
+      });
+
+    const port = await freeUdpPort();
+    const ready = nextMessage();
+    let stderr = "";
+    const started = spawn(
+      process.execPath,
+      [
+        "-r",
+        loadTrace,
+        bundle,
+        ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(sockets, "hub.sock")],
+        ...["--listen", `127.0.0.1:${port}`, "--peer", "127.0.0.1:9"],
+      ],
+      { env: { ...process.env, NOTIFY_SOCKET: notifyPath }, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    agent = started;
+    started.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
+
+    expect(await ready).toMatch(
+      /^READY=1\nSTATUS=ready in \d+\.\d\d s; airport:20 in 0, out 0; peers heard 0\/1$/,
+    );
+    const logLines = stderr.split("\n").filter((line) => !line.startsWith("LOAD "));
+    expect(logLines[0]).toMatch(
+      new RegExp(
+        `info: wifi-tunnel \\d+\\.\\d+\\.\\d+ ready in \\d+\\.\\d\\d s: airport listen 20, UDP 127\\.0\\.0\\.1:${port}, peers 127\\.0\\.0\\.1:9$`,
+      ),
+    );
+    // Airport-only: the hwsim path's native addons stay unloaded; the sd_notify addon is loaded.
+    const loaded = loadedModules(stderr);
+    expect(loaded.some((module) => /netlink|pcap/.test(module))).toBe(false);
+    expect(loaded.some((module) => module.includes("unix-dgram") || module.includes("unix_dgram"))).toBe(
+      true,
+    );
+
+    const status = nextMessage();
+    started.kill("SIGUSR1");
+    expect(await status).toMatch(/^STATUS=airport:20 in 0, out 0; peers heard 0\/1$/);
+    expect(stderr).toMatch(/counters \(SIGUSR1\)/);
+
+    const stopping = nextMessage();
+    started.kill("SIGTERM");
+    expect(await stopping).toBe("STOPPING=1\nSTATUS=stopping (SIGTERM)");
+    expect(await exited).toBe(0);
+    server.close();
+  }, 30_000);
+});
