@@ -109,6 +109,38 @@ const LOCAL_BASELINE_FIELDS = {
   bits_per_second: "number",
 } as const;
 
+export interface LocalManyResults {
+  readonly stations: readonly {
+    readonly assoc_seconds: number | null;
+    readonly beacon_loss: number;
+    readonly ping_transmitted: number;
+    readonly ping_received: number;
+  }[];
+}
+
+/**
+ * One VM, an AP and `stations` stations on radios of one kernel, all started at once: the one-VM
+ * baseline of a tunnel lab with as many VMs (local-many.sh).
+ */
+export async function runLocalMany(
+  stations: number,
+  options: ScenarioOptions = {},
+): Promise<ScenarioVm<LocalManyResults>> {
+  const [vm] = await runVms(
+    [
+      {
+        name: `baseline${stations + 1}`,
+        script: join(guestDir, "local-many.sh"),
+        radios: stations + 1,
+        env: { ...options.env, STATIONS: `${stations}` },
+      },
+    ],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  const result = withResults<{ stations: unknown }>(vm, { stations: "object" });
+  return result as ScenarioVm<LocalManyResults>;
+}
+
 export interface TunnelApResults {
   readonly start_order: string;
   readonly agent_started: boolean;
@@ -142,6 +174,8 @@ export interface TunnelStationResults {
   readonly beacon_loss: number;
   /** Still wpa_state=COMPLETED at the end (after pings, iperf3 and the idle time). */
   readonly still_associated: boolean;
+  /** With env RESTART_AGENT: from the SIGKILL to associated and pinging the AP again. */
+  readonly restart_seconds: number | null;
   readonly agent_exit_code: number;
 }
 
@@ -222,6 +256,7 @@ const TUNNEL_STATION_FIELDS = {
   bits_per_second: "number|null",
   beacon_loss: "number",
   still_associated: "boolean",
+  restart_seconds: "number|null",
   agent_exit_code: "number",
 } as const;
 
@@ -376,7 +411,7 @@ export function consoleTail(vm: VmResult, lines = 40): string {
   return `${vm.name}: exit status ${vm.exitStatus ?? "none"}${vm.timedOut ? " (timed out)" : ""}\n${text}`;
 }
 
-type FieldType = "number" | "boolean" | "string" | "number|null";
+type FieldType = "number" | "boolean" | "string" | "object" | "number|null";
 
 /**
  * Reads results.json and checks every expected field has its type, so a script that wrote

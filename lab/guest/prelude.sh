@@ -139,6 +139,7 @@ iperf3_client() {
   $NETNS_EXEC iperf3 -c "$1" -t "$2" ${IPERF3_ARGS:-} -J >"$LAB_SHARE/iperf3.json" || { log "iperf3 client failed"; return 1; }
   BITS_PER_SECOND=$(awk '/"sum_received"/ { inside = 1 }
     inside && /"bits_per_second"/ { gsub(/[^0-9.e+]/, "", $2); print $2; exit }' "$LAB_SHARE/iperf3.json")
+  BITS_PER_SECOND=${BITS_PER_SECOND:-null}
   log "iperf3 to $1: $BITS_PER_SECOND bit/s"
 }
 
@@ -253,6 +254,16 @@ agent_ready_seconds() {
   stamp=$(grep -m1 'listening on UDP' "$LAB_SHARE/agent.log" 2>/dev/null | cut -d' ' -f1)
   [ -n "$stamp" ] || { echo null; return; }
   awk -v start="$AGENT_LAUNCHED" -v end="$(date -d "$stamp" +%s.%N)" 'BEGIN { printf "%.3f", end - start }'
+}
+
+# kill_and_relaunch_agent: SIGKILL the agent (as a crash or an OOM kill would), keep its log as
+# agent-killed.log, and launch a new one at once (as systemd's Restart= would).
+kill_and_relaunch_agent() {
+  kill -KILL "$AGENT_PID" 2>/dev/null
+  wait "$AGENT_PID" 2>/dev/null
+  mv "$LAB_SHARE/agent.log" "$LAB_SHARE/agent-killed.log"
+  log "agent killed (SIGKILL); launching it again"
+  launch_agent
 }
 
 # stop_agent: SIGTERM, up to 10 s to exit (then SIGKILL); sets AGENT_EXIT_CODE (137 = killed).

@@ -34,11 +34,16 @@ raise_flag ap-ready
 # Wait for every station to finish, or to vanish (its script failed and the VM powered off). Once
 # a station is seen done or gone it is not asked again: asking a powered-off VM over TCP hangs for
 # the kernel's 2-minute connect timeout (measured), so ping comes first.
-declare -A finished=()
+declare -A finished=() restarted=()
 all_finished_or_gone() {
   local peer pending=0
   for peer in $STATION_PEERS; do
     [ -n "${finished[$peer]:-}" ] && continue
+    # A station may ask for this agent to be killed and relaunched (the peer-restart test), once.
+    if [ -z "${restarted[$peer]:-}" ] && peer_has_flag restart-agent "$peer"; then
+      restarted[$peer]=1
+      kill_and_relaunch_agent
+    fi
     if ! ping -q -c 2 -W 1 "$peer" >/dev/null 2>&1; then
       finished[$peer]=gone
     elif peer_has_flag station-done "$peer"; then

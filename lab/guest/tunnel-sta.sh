@@ -17,7 +17,8 @@
 # iperf3 against the AP, stay associated IDLE_SECONDS, and count CTRL-EVENT-BEACON-LOSS throughout.
 # Writes radios-before.txt / radios-after.txt, wlan0-address.txt, agent.log, wpa_supplicant.log,
 # wpa-status.txt, ping.txt, ping-<ip>.txt, iperf3.json, acks.json and results.json to $LAB_SHARE.
-# SECURITY=sae (for every VM) makes the network WPA3-SAE.
+# SECURITY=sae (for every VM) makes the network WPA3-SAE. RESTART_AGENT=station (or ap) SIGKILLs
+# and relaunches this VM's agent (or the AP VM's) after the pings and times the recovery.
 # Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
@@ -72,6 +73,19 @@ ping_stations() {
   done
 }
 
+# restart_and_time WHO: SIGKILL and relaunch the agent of this VM (WHO=station) or of the AP's VM
+# (WHO=ap, asked for with flag restart-agent), then time until wlan0 is associated and pings the AP
+# again: sets RESTART_SECONDS (null if that never came within 90 s).
+restart_and_time() {
+  local start
+  start=$(now)
+  if [ "$1" = station ]; then kill_and_relaunch_agent; else raise_flag restart-agent; fi
+  RESTART_SECONDS=null
+  if wait_until 90 associated_and_pinging; then RESTART_SECONDS=$(seconds_since "$start"); fi
+  log "after restarting the $1's agent: associated and pinging again after $RESTART_SECONDS s"
+}
+associated_and_pinging() { station_completed wlan0 && ping -c 1 -W 1 "$AP_WLAN_IP"; }
+
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
 if [ "$START_ORDER" = paced ]; then
@@ -88,7 +102,7 @@ cat /sys/class/net/wlan0/address >"$LAB_SHARE/wlan0-address.txt"
 associated=false
 handshake_completed=false
 ASSOC_SECONDS=null PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
-STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
+STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 RESTART_SECONDS=null
 ASSOC_TIMEOUT=${ASSOC_TIMEOUT:-240}
 if start_station wlan0; then
   associated=true
@@ -98,6 +112,7 @@ if start_station wlan0; then
   ping_peer "$AP_WLAN_IP" 20
   ping_stations
   raise_flag pings-done
+  [ -n "${RESTART_AGENT:-}" ] && restart_and_time "$RESTART_AGENT"
   iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
   if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
     log "staying associated and idle for $IDLE_SECONDS s"
@@ -137,6 +152,7 @@ cat >"$LAB_SHARE/results.json" <<JSON
   "bits_per_second": $BITS_PER_SECOND,
   "beacon_loss": $BEACON_LOSS,
   "still_associated": $still_associated,
+  "restart_seconds": $RESTART_SECONDS,
   "agent_exit_code": $AGENT_EXIT_CODE
 }
 JSON

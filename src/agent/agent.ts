@@ -185,7 +185,10 @@ export class Agent {
 
   /** Every counter, one line per component, for SIGUSR1 and exit. */
   report(mediaCounters: ReadonlyMap<string, Record<string, number>>): string[] {
-    const lines: string[] = [`agent: ${formatCounters(this.loopDelay.counters(), true)}`];
+    // CPU the whole process used since it started: the bench compares agents by it.
+    const cpu = process.cpuUsage();
+    const agent = { "cpu-ms": Math.round((cpu.user + cpu.system) / 1000), ...this.loopDelay.counters() };
+    const lines: string[] = [`agent: ${formatCounters(agent, true)}`];
     if (this.send) lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}`);
     if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
     for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);

@@ -8,8 +8,15 @@ import type { Logger } from "../log.js";
 import { Listeners } from "./listeners.js";
 import type { GuestEvent, GuestInterface, RadioBackend } from "./radio-backend.js";
 
-/** How often the guest's interfaces are re-read for channel changes (events make most polls moot). */
-export const GUEST_POLL_MS = 500;
+/**
+ * How often the guest's interfaces are re-read. nl80211 events announce scans, (dis)connections and
+ * new interfaces as they happen, so with events the poll only catches what nl80211 does not
+ * multicast (a link going up or down): every read is a netlink dump parsed in JavaScript, which
+ * held a TCG guest's event loop for up to 2 s under load (measured, --cpu-prof), so it stays rare.
+ * Without events it is the only source and runs often.
+ */
+export const GUEST_POLL_MS = 2000;
+export const GUEST_POLL_WITHOUT_EVENTS_MS = 500;
 /** A scan whose end we never heard of stops counting after this long (scans take a few seconds). */
 const SCAN_TIMEOUT_MS = 15_000;
 
@@ -53,16 +60,17 @@ export class GuestWatch {
         this.stopEvents = await backend.watchGuest((event) => this.event(event));
       } catch (error) {
         log.warn(
-          `${name}: no nl80211 events (${String(error)}); noticing scans by polling every ${GUEST_POLL_MS} ms`,
+          `${name}: no nl80211 events (${String(error)}); noticing scans by polling every ${GUEST_POLL_WITHOUT_EVENTS_MS} ms`,
         );
       }
     }
+    const pollMs = this.stopEvents ? GUEST_POLL_MS : GUEST_POLL_WITHOUT_EVENTS_MS;
     this.pollTimer = setInterval(() => {
       this.options.onTick?.();
       this.refresh().catch((error: unknown) =>
         log.limited("warn", "guest-poll", `reading the guest's wireless interfaces failed: ${String(error)}`),
       );
-    }, GUEST_POLL_MS);
+    }, pollMs);
     this.pollTimer.unref();
   }
 

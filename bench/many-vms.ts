@@ -1,0 +1,122 @@
+// Many VMs on one air, everything started at once: for N = 2, 3, 4 VMs (an AP and N-1 stations),
+// the one-VM baseline of the same run (the same AP and stations on radios of one kernel), then the
+// tunnel lab. Per station: association time (wpa_supplicant start to COMPLETED) and its ratio to the
+// baseline's mean, CTRL-EVENT-BEACON-LOSS, ping loss; per agent: CPU seconds and the worst event-loop
+// delay. With --paced, also the old order (agents first, the labelled row) for comparison.
+//
+//   npx tsc -p tsconfig.json && node dist/bench/many-vms.js [--runs R] [--paced] [N ...]
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runLocalMany, runTunnelLab, type TunnelLab } from "../lab/scenarios.js";
+import { labUnavailableReason } from "../lab/vm.js";
+
+const unavailable = labUnavailableReason();
+if (unavailable !== undefined) {
+  console.error(`bench/many-vms: ${unavailable}`);
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+const runsAt = args.indexOf("--runs");
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+const paced = args.includes("--paced");
+const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== "--runs").map(Number);
+if (sizes.length === 0) sizes.push(2, 3, 4);
+
+interface Row {
+  readonly lab: string;
+  readonly vms: number;
+  readonly assoc: (number | null)[];
+  readonly baselineMean: number | null;
+  readonly beaconLoss: number[];
+  readonly pingLoss: string[];
+  readonly agentCpuS: number[];
+  readonly loopMaxMs: number[];
+  readonly readyS: (number | null)[];
+}
+
+const mean = (values: number[]): number | null =>
+  values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+const fmt = (value: number | null, digits = 1): string => (value === null ? "never" : value.toFixed(digits));
+
+/** From the agent's exit report: "agent: cpu-ms=N loop-delay-p99-ms=N loop-delay-max-ms=N". */
+function agentFigures(shareDir: string): { cpuS: number; loopMaxMs: number } {
+  let log = "";
+  try {
+    log = readFileSync(join(shareDir, "agent.log"), "utf8");
+  } catch {
+    return { cpuS: Number.NaN, loopMaxMs: Number.NaN };
+  }
+  const line =
+    log
+      .split("\n")
+      .filter((l) => l.includes("  agent: "))
+      .at(-1) ?? "";
+  const value = (name: string) => Number(line.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? Number.NaN);
+  return { cpuS: value("cpu-ms") / 1000, loopMaxMs: value("loop-delay-max-ms") };
+}
+
+function tunnelRow(label: string, vms: number, lab: TunnelLab, baselineMean: number | null): Row {
+  const all = [lab.ap, ...lab.stations];
+  return {
+    lab: label,
+    vms,
+    assoc: lab.stations.map((s) => s.results?.assoc_seconds ?? null),
+    baselineMean,
+    beaconLoss: lab.stations.map((s) => s.results?.beacon_loss ?? Number.NaN),
+    pingLoss: lab.stations.map((s) => `${s.results?.ping_received ?? 0}/${s.results?.ping_transmitted ?? 0}`),
+    agentCpuS: all.map((vm) => agentFigures(vm.vm.shareDir).cpuS),
+    loopMaxMs: all.map((vm) => agentFigures(vm.vm.shareDir).loopMaxMs),
+    readyS: all.map((vm) => vm.results?.agent_ready_seconds ?? null),
+  };
+}
+
+const rows: Row[] = [];
+for (let run = 1; run <= runs; run++) {
+  for (const vms of sizes) {
+    const stations = vms - 1;
+    console.error(`run ${run}/${runs}, ${vms} VMs: one-VM baseline`);
+    const baseline = await runLocalMany(stations);
+    const baseAssoc = (baseline.results?.stations ?? []).map((s) => s.assoc_seconds);
+    const baselineMean = mean(baseAssoc.filter((s): s is number => s !== null));
+    rows.push({
+      lab: "one-VM hwsim baseline",
+      vms,
+      assoc: baseAssoc,
+      baselineMean,
+      beaconLoss: (baseline.results?.stations ?? []).map((s) => s.beacon_loss),
+      pingLoss: (baseline.results?.stations ?? []).map((s) => `${s.ping_received}/${s.ping_transmitted}`),
+      agentCpuS: [],
+      loopMaxMs: [],
+      readyS: [],
+    });
+    console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, started together`);
+    const together = await runTunnelLab({ stations, env: { IPERF3_SECONDS: "3" }, timeoutMs: 900_000 });
+    rows.push(tunnelRow("wifi-tunnel, started together", vms, together, baselineMean));
+    if (paced) {
+      console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, paced (agents first)`);
+      const pacedLab = await runTunnelLab({
+        stations,
+        env: { IPERF3_SECONDS: "3", START_ORDER: "paced" },
+        timeoutMs: 900_000,
+      });
+      rows.push(tunnelRow("wifi-tunnel, paced (agents first; labelled row)", vms, pacedLab, baselineMean));
+    }
+  }
+}
+
+console.log(
+  "| VMs | lab | association per station (s) | vs baseline | beacon loss | ping AP | agent ready (s) | agent CPU (s) | worst loop delay (ms) |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const row of rows) {
+  const ratios = row.assoc.map((s) =>
+    s === null || row.baselineMean === null ? "-" : `${(s / row.baselineMean).toFixed(2)}x`,
+  );
+  console.log(
+    `| ${row.vms} | ${row.lab} | ${row.assoc.map((s) => fmt(s)).join(", ")} | ${row.agentCpuS.length ? ratios.join(", ") : "1"} | ` +
+      `${row.beaconLoss.join(", ")} | ${row.pingLoss.join(", ")} | ${row.readyS.map((s) => fmt(s)).join(", ") || "-"} | ` +
+      `${row.agentCpuS.map((s) => fmt(s)).join(", ") || "-"} | ${row.loopMaxMs.join(", ") || "-"} |`,
+  );
+}
