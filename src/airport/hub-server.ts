@@ -40,7 +40,8 @@ export interface AirportHubServerOptions {
   /** A connection that has not asked for a port by then is closed (default 5000 ms). */
   readonly handshakeTimeoutMs?: number;
   /**
-   * Messages queued for a port before further ones are dropped (default 1024). Senders are held at 32,
+   * Messages queued for a port before further ones are dropped (default 1024; past 512 the writer
+   * catches up at the input's pace, see AirportMessageWriter). Senders are held at 32,
    * but only between reads, and one read can carry a sender's whole socket buffer: ~280 tiny messages.
    */
   readonly maxQueuedPerPort?: number;

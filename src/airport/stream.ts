@@ -10,8 +10,8 @@
 // of reads is over ("settle").
 //
 // Writing: one message per write() syscall, never a writev() of several (Node batches queued writes
-// into writev), and at most one message per event-loop turn so a reader that keeps up sees each
-// message in a read of its own.
+// into writev), one per event-loop turn so a reader that keeps up sees each message in a read of
+// its own, and one more per send() once a backlog shows the input outruns that pace.
 
 import type { Socket } from "node:net";
 import { MAC_LENGTH, type MacAddress, readMac } from "../ieee80211/mac.js";
@@ -226,23 +226,41 @@ export class AirportStreamReader {
 export interface WriterOptions {
   /** Messages held for a slow reader before send() refuses more. */
   readonly maxQueued: number;
+  /**
+   * Beyond this many queued messages the writer stops pacing itself at one message per event-loop
+   * turn and also writes one per event that sends (default 512: above the ~312 a held relay sender
+   * can queue, so only a tunnel flood or a port that stopped reading gets there).
+   */
+  readonly catchUpAbove?: number;
   /** Called each time the last queued message has been handed to the kernel. */
   readonly onDrained?: () => void;
 }
 
 /**
- * Writes whole messages to a socket, one write() each, one per event-loop turn, in order.
- * Node's Writable would otherwise hand queued messages to libuv as one writev(), and a writev()
- * cut short by a full socket buffer leaves half a message for the next syscall.
+ * Writes whole messages to a socket, one write() each, in order. Node's Writable would otherwise hand
+ * queued messages to libuv as one writev(), and a writev() cut short by a full socket buffer leaves
+ * half a message for the next syscall.
+ *
+ * Pace: one message per event-loop turn, so a reader that keeps up (even one in this process) sees
+ * each message in a read of its own. A backlog beyond `catchUpAbove` means the input outruns that
+ * pace (a UDP read brings up to 32 tunnel datagrams per turn: paced alone, a flood reached the guest
+ * 1 frame in 32, docs/benchmarks.md "Hostile input"), so every send() then also writes one message
+ * at once, unless a write is in flight: the output keeps the input's pace. A reader that falls
+ * behind that pace gets glued messages, as from wifimedium.c (the protocol's limit).
  */
 export class AirportMessageWriter {
   private readonly queue: Buffer[] = [];
-  private busy = false;
+  /** A write() whose callback has not run yet. */
+  private writing = false;
+  private pumpScheduled = false;
+  /** A send() happened in the current stretch of JavaScript (cleared by a microtask after it). */
+  private sentInThisStretch = false;
   private endRequested = false;
   private ended = false;
   private written = 0;
 
   private readonly maxQueued: number;
+  private readonly catchUpAbove: number;
   private readonly onDrained: () => void;
 
   constructor(
@@ -250,6 +268,7 @@ export class AirportMessageWriter {
     options: WriterOptions,
   ) {
     this.maxQueued = options.maxQueued;
+    this.catchUpAbove = options.catchUpAbove ?? 512;
     this.onDrained = options.onDrained ?? (() => {});
   }
 
@@ -257,14 +276,23 @@ export class AirportMessageWriter {
   send(message: Buffer): boolean {
     if (this.endRequested || this.socket.destroyed || this.queue.length >= this.maxQueued) return false;
     this.queue.push(message);
-    this.pump();
+    // Only the first send() of a stretch of JavaScript: one event that queues many messages (a
+    // burst of deliver() calls, one read of many relayed frames) must not put two in one poll.
+    if (this.queue.length > this.catchUpAbove && !this.sentInThisStretch) this.writeNext();
+    else this.schedule();
+    if (!this.sentInThisStretch) {
+      this.sentInThisStretch = true;
+      queueMicrotask(() => {
+        this.sentInThisStretch = false;
+      });
+    }
     return true;
   }
 
   /** Closes the socket once every queued message has been written (a refusal answer, then close). */
   endWhenFlushed(): void {
     this.endRequested = true;
-    this.pump();
+    this.schedule();
   }
 
   get queuedMessages(): number {
@@ -276,33 +304,35 @@ export class AirportMessageWriter {
     return this.written;
   }
 
-  private pump(): void {
-    if (this.busy) return;
-    if (this.queue.length === 0) {
+  /** The next message on the next turn: setImmediate rather than the write callback's nextTick, so the loop polls for reads in between. */
+  private schedule(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.writeNext();
+    });
+  }
+
+  private writeNext(): void {
+    if (this.writing) return;
+    if (this.queue.length === 0 || this.socket.destroyed) {
+      this.queue.length = 0;
       // Close both directions once written, as close() would: the peer may never close its side.
-      if (this.endRequested && !this.ended) {
+      if (this.endRequested && !this.ended && !this.socket.destroyed) {
         this.ended = true;
         this.socket.end(() => this.socket.destroy());
       }
       return;
     }
-    this.busy = true;
-    // setImmediate rather than the write callback's nextTick: the event loop polls for reads
-    // between two messages, so a reader in this process sees them one by one too.
-    setImmediate(() => {
-      const message = this.queue.shift();
-      if (message === undefined || this.socket.destroyed) {
-        this.busy = false;
-        this.queue.length = 0;
-        return;
-      }
-      this.socket.write(message, (error) => {
-        // A failed write also emits 'error' on the socket; the owner handles it there.
-        this.busy = false;
-        if (!error) this.written++;
-        if (this.queue.length === 0) this.onDrained();
-        this.pump();
-      });
+    const message = this.queue.shift() as Buffer;
+    this.writing = true;
+    this.socket.write(message, (error) => {
+      // A failed write also emits 'error' on the socket; the owner handles it there.
+      this.writing = false;
+      if (!error) this.written++;
+      if (this.queue.length === 0) this.onDrained();
+      if (this.queue.length > 0 || this.endRequested) this.schedule();
     });
   }
 }
