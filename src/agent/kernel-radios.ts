@@ -101,7 +101,7 @@ export class KernelRadios implements RadioBackend {
         iftype: iface.iftype,
         mac: iface.mac.readUIntBE(0, 6),
         freqMhz: iface.freqMhz,
-        up: await this.control.linkIsUp(iface.ifindex),
+        up: await this.control.linkIsUp(iface.ifindex, iface.ifname),
       });
     }
     return guest;

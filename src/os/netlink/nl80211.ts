@@ -1,6 +1,7 @@
 // nl80211 and rtnetlink, reduced to what the agent does with the kernel's Wi-Fi stack: list radios
 // and interfaces, add monitor interfaces to its own radios, tune them, and bring links up.
 
+import { readFileSync } from "node:fs";
 import {
   createGenericNetlink,
   createNl80211,
@@ -60,28 +61,39 @@ export class WirelessControl {
     return new WirelessControl(nl, createRtNetlink());
   }
 
+  /**
+   * Every wireless interface. The dump's replies are decoded here for the six attributes the agent
+   * reads rather than by the library, which parses every attribute of every interface into objects:
+   * that parse held a TCG guest's event loop for up to 2 s under load (measured, --cpu-prof).
+   */
   interfaces(): Promise<WirelessInterface[]> {
     return this.serial(async () => {
-      const found = await this.nl.getInterfaces();
+      // The family id and version the library resolved at open (typed private, public at run time).
+      const family = this.nl as unknown as { readonly familyId: number; readonly version: number };
+      const [replies] = await this.nl.socket.request(
+        family.familyId,
+        nl80211.Commands.GET_INTERFACE,
+        family.version,
+        [],
+        { flags: FlagsGet.DUMP },
+      );
       const result: WirelessInterface[] = [];
-      for (const message of found.values()) {
-        if (message.ifindex === undefined || message.ifname === undefined || message.wiphy === undefined)
-          continue;
-        result.push({
-          ifindex: Number(message.ifindex),
-          ifname: message.ifname,
-          wiphy: message.wiphy,
-          iftype: String(message.iftype ?? "UNSPECIFIED"),
-          mac: message.mac ?? Buffer.alloc(6),
-          freqMhz: message.wiphyFreq ?? null,
-        });
+      for (const reply of replies) {
+        const decoded = decodeInterface(reply.data);
+        if (decoded !== null) result.push(decoded);
       }
       return result;
     });
   }
 
-  /** wiphy index by wiphy name ("phy0", or the name hwsim gave a radio we created). */
+  /**
+   * wiphy index by wiphy name ("phy0", or the name hwsim gave a radio we created): from sysfs, which
+   * costs microseconds, else from a wiphy dump (every band and channel of every radio, parsed in
+   * JavaScript: the costliest netlink call the agent makes).
+   */
   wiphyByName(name: string): Promise<number | null> {
+    const index = readSysfsNumber(`/sys/class/ieee80211/${name}/index`);
+    if (index !== null) return Promise.resolve(index);
     return this.serial(async () => {
       const phys = await this.nl.getPhys();
       for (const [index, phy] of phys) if (phy.wiphyName === name) return index;
@@ -144,7 +156,10 @@ export class WirelessControl {
     });
   }
 
-  linkIsUp(ifindex: number): Promise<boolean> {
+  /** Whether a link is up: from sysfs by name when it is there (cheap), else from rtnetlink. */
+  linkIsUp(ifindex: number, ifname?: string): Promise<boolean> {
+    const flags = ifname === undefined ? null : readSysfsNumber(`/sys/class/net/${ifname}/flags`);
+    if (flags !== null) return Promise.resolve((flags & IFF_UP) !== 0);
     return this.serial(async () => {
       const [link] = await this.rt.getLink({ index: ifindex });
       return Boolean(link?.data.flags?.up);
@@ -155,6 +170,64 @@ export class WirelessControl {
     this.nl.socket.socket.close();
     this.rt.socket.close();
   }
+}
+
+const IFF_UP = 0x1;
+
+/** A number sysfs prints (decimal, or hex with 0x); null when the file is not there. */
+function readSysfsNumber(path: string): number | null {
+  try {
+    const value = Number(readFileSync(path, "utf8").trim());
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** nl80211 attribute types the agent reads of an interface (include/uapi/linux/nl80211.h). */
+const InterfaceAttribute = { wiphy: 1, ifindex: 3, ifname: 4, iftype: 5, mac: 6, wiphyFreq: 38 } as const;
+const NLA_HEADER = 4;
+const NLA_TYPE_MASK = 0x3fff;
+
+/** One GET_INTERFACE reply (attributes after the genl header) as a WirelessInterface. */
+export function decodeInterface(data: Buffer): WirelessInterface | null {
+  let ifindex: number | null = null;
+  let ifname: string | null = null;
+  let wiphy: number | null = null;
+  let iftype = 0;
+  let mac: Buffer = Buffer.alloc(6);
+  let freqMhz: number | null = null;
+  for (let offset = 0; offset + NLA_HEADER <= data.length; ) {
+    const length = data.readUInt16LE(offset);
+    if (length < NLA_HEADER || offset + length > data.length) break;
+    const type = data.readUInt16LE(offset + 2) & NLA_TYPE_MASK;
+    const start = offset + NLA_HEADER;
+    const u32 = (): number | null => (length >= NLA_HEADER + 4 ? data.readUInt32LE(start) : null);
+    switch (type) {
+      case InterfaceAttribute.wiphy:
+        wiphy = u32();
+        break;
+      case InterfaceAttribute.ifindex:
+        ifindex = u32();
+        break;
+      case InterfaceAttribute.ifname:
+        ifname = data.toString("utf8", start, offset + length).replace(/\0.*$/s, "");
+        break;
+      case InterfaceAttribute.iftype:
+        iftype = u32() ?? 0;
+        break;
+      case InterfaceAttribute.mac:
+        if (length >= NLA_HEADER + 6) mac = Buffer.from(data.subarray(start, start + 6));
+        break;
+      case InterfaceAttribute.wiphyFreq:
+        freqMhz = u32();
+        break;
+    }
+    offset += (length + 3) & ~3;
+  }
+  if (ifindex === null || ifname === null || wiphy === null) return null;
+  const typeName = (nl80211.InterfaceType as unknown as Record<number, string | undefined>)[iftype];
+  return { ifindex, ifname, wiphy, iftype: typeName ?? "UNSPECIFIED", mac, freqMhz };
 }
 
 /** What the kernel announces about the guest's wireless interfaces, as it happens. */
