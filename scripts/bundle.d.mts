@@ -1,2 +1,10 @@
-/** Bundles src/cli.ts into `outfile` (relative to the checkout, or absolute). */
-export function bundleCli(outfile?: string): Promise<void>;
+/**
+ * Bundles src/cli.ts into `outdir` (relative to the checkout, or absolute): cli.cjs, the
+ * wifi-tunnel.cjs loader and, unless `codeCache` is false, cli.cjs.cache. `addonJs: "external"`
+ * leaves the addons' JavaScript in node_modules (the form bench/startup.ts compares with).
+ */
+export function bundleCli(options?: {
+  outdir?: string;
+  codeCache?: boolean;
+  addonJs?: "bundled" | "external";
+}): Promise<void>;

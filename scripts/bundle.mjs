@@ -1,37 +1,147 @@
-// Builds the fast start-up form of the CLI: one CommonJS file, dist/bundle/wifi-tunnel.cjs, that
+// Builds the fast start-up form of the CLI into dist/bundle/: cli.cjs, one CommonJS file with all
+// of wifi-tunnel and the JavaScript of its dependencies, and wifi-tunnel.cjs, the command that
 // package.json's "bin", the systemd units and the lab run. Why: in a TCG guest reading the host
-// root over 9p, resolving and compiling ~90 separate ES modules cost seconds before the agent did
-// anything (docs/benchmarks.md, "Start-up"). CommonJS, not ESM, so each command's import() stays a
-// lazy, synchronous-cheap init inside the one file and external require()s (the native addons
-// pcap, netlink, unix-dgram, which cannot be bundled) run only when their command needs them.
+// root over 9p, resolving and compiling ~90 ES modules and netlink's and pcap's ~45 files cost
+// seconds before the agent did anything (docs/benchmarks.md, "Start-up").
+//
+// - CommonJS, not ESM: each command's import() becomes a lazy init inside the one file, and the
+//   native addons (pcap, netlink, unix-dgram: their .node files cannot be bundled) are require()d
+//   from ../../node_modules only when their command runs.
+// - wifi-tunnel.cjs compiles cli.cjs with V8's code cache (cli.cjs.cache), made here by running
+//   the bundled agent once (--iface none, airport on a scratch socket): functions compiled in that
+//   run are deserialized instead of parsed and compiled at start-up. A cache V8 rejects (another
+//   Node) is ignored and the source compiled as usual.
 //
 //   node scripts/bundle.mjs        (after tsc; `npm run build` runs both)
 
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const checkout = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Bundles src/cli.ts into `outfile` (relative to the checkout, or absolute). */
-export async function bundleCli(outfile = "dist/bundle/wifi-tunnel.cjs") {
+/** The addons' .node files stay outside the bundle: require them relative to it, by their real path. */
+function nativeAddons(outdir) {
+  const fromBundle = (path) => relative(outdir, join(checkout, "node_modules", path));
+  return {
+    name: "native-addons",
+    setup(builder) {
+      // pcap.js: require("./build/Release/pcap_binding")
+      builder.onResolve({ filter: /\/pcap_binding$/ }, () => ({
+        path: `./${fromBundle("pcap/build/Release/pcap_binding.node")}`,
+        external: true,
+      }));
+      // The paths written below are relative to the bundle already: keep them as they are.
+      builder.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, external: true }));
+      // netlink's raw.js finds its prebuilt addon from its own directory.
+      builder.onLoad({ filter: /netlink[/\\]dist[/\\]raw\.js$/ }, (args) => ({
+        contents: readFileSync(args.path, "utf8").replace(
+          "__dirname + '/..'",
+          `require("node:path").join(__dirname, ${JSON.stringify(fromBundle("netlink"))})`,
+        ),
+        loader: "js",
+      }));
+      // unix-dgram finds its addon through 'bindings', which walks the caller's stack and tries a
+      // dozen paths; name the one node-gyp builds instead.
+      builder.onLoad({ filter: /unix-dgram[/\\]lib[/\\]unix_dgram\.js$/ }, (args) => ({
+        contents: readFileSync(args.path, "utf8").replace(
+          "require('bindings')('unix_dgram.node')",
+          `require(${JSON.stringify(`./${fromBundle("unix-dgram/build/Release/unix_dgram.node")}`)})`,
+        ),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+const LOADER = `#!/usr/bin/env node
+// wifi-tunnel's command: runs cli.cjs (the bundled CLI) from V8's code cache when it has one.
+// Made by scripts/bundle.mjs; WIFI_TUNNEL_WRITE_CODE_CACHE=1 rewrites the cache at exit.
+"use strict";
+const { readFileSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
+
+const file = join(__dirname, "cli.cjs");
+const cacheFile = join(__dirname, "cli.cjs.cache");
+let cachedData;
+if (process.env.WIFI_TUNNEL_CODE_CACHE !== "0" && process.env.WIFI_TUNNEL_WRITE_CODE_CACHE !== "1") {
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {}
+}
+const wrapper = "(function (exports, require, module, __filename, __dirname) {" + readFileSync(file, "utf8").replace(/^#!/, "//") + "\\n})";
+const script = new Script(wrapper, { filename: file, cachedData });
+if (process.env.WIFI_TUNNEL_WRITE_CODE_CACHE === "1") {
+  process.once("exit", () => writeFileSync(cacheFile, script.createCachedData()));
+}
+const module_ = { exports: {}, filename: file, id: file, loaded: false };
+script.runInThisContext()(module_.exports, createRequire(file), module_, file, __dirname);
+`;
+
+/**
+ * Bundles src/cli.ts into `outdir` (relative to the checkout, or absolute): cli.cjs, the
+ * wifi-tunnel.cjs loader and, unless `codeCache` is false, cli.cjs.cache. `addonJs: "external"`
+ * leaves the addons' JavaScript in node_modules (the form bench/startup.ts compares with).
+ */
+export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addonJs = "bundled" } = {}) {
+  const out = resolve(checkout, outdir);
   const { version } = JSON.parse(readFileSync(join(checkout, "package.json"), "utf8"));
   await build({
     absWorkingDir: checkout,
     entryPoints: ["src/cli.ts"],
-    outfile,
+    outfile: join(out, "cli.cjs"),
     bundle: true,
     platform: "node",
     target: "node20.19",
     format: "cjs",
-    external: ["pcap", "netlink", "unix-dgram"],
+    // addonJs "external" (for bench/startup.ts): the addons' JavaScript loads from node_modules.
+    ...(addonJs === "external"
+      ? { external: ["pcap", "netlink", "unix-dgram"] }
+      : { plugins: [nativeAddons(out)] }),
     define: { WIFI_TUNNEL_VERSION: JSON.stringify(version) },
     // program.ts reads package.json through import.meta.url only when WIFI_TUNNEL_VERSION is unset.
     logOverride: { "empty-import-meta": "silent" },
     sourcemap: "linked",
     logLevel: "warning",
   });
+  writeFileSync(join(out, "wifi-tunnel.cjs"), LOADER, { mode: 0o755 });
+  rmSync(join(out, "cli.cjs.cache"), { force: true });
+  if (codeCache) await writeCodeCache(out);
+}
+
+/** Runs the bundled agent once, airport-only on loopback, so V8 caches what start-up compiles. */
+async function writeCodeCache(out) {
+  const scratch = mkdtempSync(join(tmpdir(), "wt-code-cache-"));
+  try {
+    const agent = spawn(
+      process.execPath,
+      [
+        join(out, "wifi-tunnel.cjs"),
+        ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(scratch, "hub.sock")],
+        ...["--listen", "127.0.0.1:18211", "--peer", "127.0.0.1:18212", "--log-level", "info"],
+      ],
+      { env: { ...process.env, WIFI_TUNNEL_WRITE_CODE_CACHE: "1" }, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    const exited = new Promise((done) => agent.once("exit", (code) => done(code)));
+    await new Promise((ready, fail) => {
+      agent.stderr.on("data", (chunk) => {
+        log += chunk;
+        if (log.includes(" ready in ")) ready();
+      });
+      exited.then(() => fail(new Error(`bundle: the code-cache run exited before it was ready:\n${log}`)));
+    });
+    agent.kill("SIGTERM");
+    const code = await exited;
+    if (code !== 0) throw new Error(`bundle: the code-cache run exited with ${code}:\n${log}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli();

@@ -2,7 +2,7 @@
 // Loaded by run.ts with import() only when the agent captures an interface, so `--iface none`
 // (host-side airport agents) never loads netlink or libpcap.
 
-import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
+import { HWSIM_CAPTURE_FILTER, HwsimMedium, LATE_DATA_MS } from "../agent/hwsim-medium.js";
 import { KernelRadios } from "../agent/kernel-radios.js";
 import { uniqueMacFor } from "../agent/unique-macs.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
@@ -18,7 +18,14 @@ export async function hwsimMedium(
   log: Logger,
 ): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
   routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
-  const control = await WirelessControl.open();
+  let control: WirelessControl;
+  try {
+    control = await WirelessControl.open();
+  } catch (error) {
+    throw new PrerequisiteError(
+      `this kernel has no nl80211 (${error instanceof Error ? error.message : String(error)}): run the agent where cfg80211 and mac80211_hwsim are loaded ('modprobe mac80211_hwsim radios=1'), or pass --iface none`,
+    );
+  }
   try {
     const ifindex = await control.linkIndex(iface);
     if (ifindex === null) {
@@ -43,6 +50,7 @@ export async function hwsimMedium(
     source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
     backend,
     log,
+    maxDataAgeMs: LATE_DATA_MS,
   });
   return { medium, radioMacs: () => medium.guestMacs() };
 }

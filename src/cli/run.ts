@@ -118,8 +118,17 @@ export function statusLine(agent: Agent, media: readonly LocalMedium[]): string 
 }
 
 export async function runAgent(config: AgentConfig, options: RunOptions): Promise<number> {
+  // Installed first: a SIGTERM during start-up (systemctl stop right after start) must still stop
+  // cleanly once the agent is up, not kill it with the default action.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
   const startup = createStartupLog(config.logLevel);
   const log = startup.log;
+  // Also before READY=1: SIGUSR1's default action would kill the agent (systemctl reload at once).
+  let report = (_why: string): void => log.info("SIGUSR1 during start-up: no counters yet");
+  process.on("SIGUSR1", () => report("SIGUSR1"));
   const uptime = options.uptimeSeconds ?? (() => process.uptime());
   const media: LocalMedium[] = [];
   let agent: Agent | null = null;
@@ -178,26 +187,22 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       `cannot tell systemd that the agent is ready: ${error instanceof Error ? error.message : error}`,
     );
   }
+  report = (why: string): void => {
+    log.info(`counters (${why}):`);
+    for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
+    notifier.notify({ STATUS: statusLine(running, media) });
+  };
   notifier.notify({
     READY: "1",
     STATUS: `ready in ${readySeconds.toFixed(2)} s; ${statusLine(running, media)}`,
   });
 
-  const report = (why: string): void => {
-    log.info(`counters (${why}):`);
-    for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
-    notifier.notify({ STATUS: statusLine(running, media) });
-  };
-  process.on("SIGUSR1", () => report("SIGUSR1"));
   const statsTimer =
     config.statsIntervalSeconds > 0
       ? setInterval(() => report("periodic"), config.statsIntervalSeconds * 1000)
       : null;
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await stopSignal;
   if (statsTimer) clearInterval(statsTimer);
   log.info(`${signal}: stopping`);
   notifier.notify({ STOPPING: "1", STATUS: `stopping (${signal})` });
