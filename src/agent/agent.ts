@@ -15,6 +15,7 @@ import {
 import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import { TunnelReceiver } from "../tunnel/receiver.js";
+import { ReplyBudget } from "../tunnel/reply-budget.js";
 import { TunnelSender } from "../tunnel/sender.js";
 import { LoopDelay } from "./loop-delay.js";
 import { type Peer, PeerTable } from "./peer.js";
@@ -54,6 +55,8 @@ export class Agent {
   private transport: (DatagramTransport & { readonly local: UdpEndpoint }) | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly silent = new Set<Peer>();
+  /** HELLOs a peer asked for, per peer: a few at once, then one a second (src/tunnel/reply-budget.ts). */
+  private readonly replies = new ReplyBudget<Peer>();
   private readonly loopDelay = new LoopDelay();
   private readonly now: () => number;
   private readonly log: Logger;
@@ -87,7 +90,9 @@ export class Agent {
       {
         ownNodeId: this.options.nodeId,
         hello: (peer, hello) => this.heardHello(peer, hello),
-        newSession: (peer) => this.sayHello(false, peer),
+        newSession: (peer) => {
+          if (this.replies.allow(peer)) this.sayHello(false, peer);
+        },
       },
       this.log,
     );
@@ -147,21 +152,26 @@ export class Agent {
       },
       this.now(),
     );
-    if (this.silent.delete(peer)) this.log.info(`peer ${peer.label} is back`);
+    if (this.silent.delete(peer)) this.log.limited("info", "peer-back", `peer ${peer.label} is back`);
     if (change !== "same") {
-      this.log.info(
+      // Limited: without a key anyone can forge a "restart" per datagram.
+      this.log.limited(
+        "info",
+        "peer-change",
         `peer ${peer.label} is ${change === "new" ? "up" : "restarted"}: node ${origin.nodeId.toString(16).padStart(8, "0")}, radios ${peer.describeRadios()}`,
       );
       this.checkCollisions(peer, hello.radioMacs);
     }
-    if (hello.replyRequested) this.sayHello(false, peer);
+    if (hello.replyRequested && this.replies.allow(peer)) this.sayHello(false, peer);
   }
 
   private checkCollisions(peer: Peer, remote: readonly MacAddress[]): void {
     const local = new Set(this.options.localRadioMacs());
     const shared = remote.filter((mac) => local.has(mac));
     if (shared.length === 0) return;
-    this.log.error(
+    this.log.limited(
+      "error",
+      "mac-collision",
       `peer ${peer.label} has radios with the same address as ours (${shared.map(formatMac).join(", ")}): hwsim gives every VM the same default MACs, and frames between equal addresses never arrive; restart the agents with --unique-macs (or set distinct addresses with 'ip link set wlan0 address ...')`,
     );
   }

@@ -149,7 +149,9 @@ export class AirportHubPort implements LocalMedium {
       clearTimeout(cutWait);
       if (!settleScheduled) for (const message of reader.end()) handle(message);
     });
-    socket.on("error", (error) => this.log.warn(`${this.name}: ${error.message}`));
+    socket.on("error", (error) =>
+      this.log.limited("warn", `${this.name}:error`, `${this.name}: ${error.message}`),
+    );
     socket.on("close", () => {
       clearTimeout(cutWait);
       if (this.socket === socket) {
@@ -285,7 +287,9 @@ export class AirportHubPort implements LocalMedium {
     try {
       onTransmit(airFrameFromAirport(message.value.frame, this.radio));
     } catch (error) {
-      this.log.warn(
+      this.log.limited(
+        "warn",
+        `${this.name}:handler-failed`,
         `${this.name}: frame handler failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
@@ -293,6 +297,6 @@ export class AirportHubPort implements LocalMedium {
 
   private drop(reason: AirportPortDrop, detail: string): void {
     this.counts.add(`dropped-${reason}`);
-    this.log.warn(`${this.name}: dropped (${reason}): ${detail}`);
+    this.log.limited("warn", `${this.name}:drop-${reason}`, `${this.name}: dropped (${reason}): ${detail}`);
   }
 }

@@ -250,7 +250,9 @@ export class AirportHubServer implements LocalMedium {
 
     connection.handshakeTimer = setTimeout(() => {
       this.counts.add("handshake-timeouts");
-      this.log.warn(
+      this.log.limited(
+        "warn",
+        `${this.name}:handshake-timeout`,
         `${this.describe(connection)}: no port request within ${this.handshakeTimeoutMs} ms, closing`,
       );
       socket.destroy();
@@ -270,7 +272,11 @@ export class AirportHubServer implements LocalMedium {
     });
     socket.on("error", (error) => {
       this.counts.add("connection-errors");
-      this.log.warn(`${this.describe(connection)}: ${error.message}`);
+      this.log.limited(
+        "warn",
+        `${this.name}:connection-error`,
+        `${this.describe(connection)}: ${error.message}`,
+      );
     });
     socket.on("close", () => this.forget(connection));
   }
@@ -300,7 +306,7 @@ export class AirportHubServer implements LocalMedium {
       if (port.stalledAtMessage !== undefined) {
         if (port.writer.writtenMessages === port.stalledAtMessage) continue;
         port.stalledAtMessage = undefined;
-        this.log.info(`${this.describe(port)}: reading again`);
+        this.log.limited("info", `${this.name}:port-reading-again`, `${this.describe(port)}: reading again`);
       }
       port.heldSenders.add(sender);
       sender.socket.pause();
@@ -320,7 +326,9 @@ export class AirportHubServer implements LocalMedium {
         return;
       }
       port.stalledAtMessage = writtenBefore;
-      this.log.warn(
+      this.log.limited(
+        "warn",
+        `${this.name}:port-stalled`,
         `${this.describe(port)}: took no message for ${this.stalledPortMs} ms; dropping its frames instead of holding up the hub`,
       );
       this.releaseSenders(port);
@@ -381,7 +389,9 @@ export class AirportHubServer implements LocalMedium {
     try {
       this.onTransmit(airFrameFromAirport(message.value.frame, this.radio));
     } catch (error) {
-      this.log.warn(
+      this.log.limited(
+        "warn",
+        `${this.name}:handler-failed`,
         `${this.name}: frame handler failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
@@ -398,17 +408,29 @@ export class AirportHubServer implements LocalMedium {
         connection.handshaken = true;
         clearTimeout(connection.handshakeTimer);
         this.counts.add("ports-assigned");
-        this.log.info(`${this.name}: guest connected as port ${connection.portId}`);
+        this.log.limited(
+          "info",
+          `${this.name}:port-joined`,
+          `${this.name}: guest connected as port ${connection.portId}`,
+        );
       }
       return;
     }
     // Refused: answer port -1, then close. (The reference server closes a 9th connection without a word.)
     if (connection.portId === undefined) {
       this.counts.add("refused-hub-full");
-      this.log.warn(`${this.name}: refused a port: all ${AIRPORT_MAX_PORTS} ports are taken`);
+      this.log.limited(
+        "warn",
+        `${this.name}:refused`,
+        `${this.name}: refused a port: all ${AIRPORT_MAX_PORTS} ports are taken`,
+      );
     } else {
       this.counts.add("refused-wrong-hub");
-      this.log.warn(`${this.name}: refused a port request for hub ${request.hubId}`);
+      this.log.limited(
+        "warn",
+        `${this.name}:refused`,
+        `${this.name}: refused a port request for hub ${request.hubId}`,
+      );
     }
     connection.refused = true;
     clearTimeout(connection.handshakeTimer);
@@ -432,7 +454,11 @@ export class AirportHubServer implements LocalMedium {
 
   private drop(connection: Connection, reason: AirportHubDrop, detail: string): void {
     this.counts.add(`dropped-${reason}`);
-    this.log.warn(`${this.describe(connection)}: dropped (${reason}): ${detail}`);
+    this.log.limited(
+      "warn",
+      `${this.name}:drop-${reason}`,
+      `${this.describe(connection)}: dropped (${reason}): ${detail}`,
+    );
   }
 
   private forget(connection: Connection): void {
@@ -443,7 +469,8 @@ export class AirportHubServer implements LocalMedium {
     this.releaseSenders(connection);
     if (connection.portId !== undefined && this.slots[connection.portId] === connection) {
       this.slots[connection.portId] = undefined;
-      if (connection.handshaken) this.log.info(`${this.name}: port ${connection.portId} left`);
+      if (connection.handshaken)
+        this.log.limited("info", `${this.name}:port-left`, `${this.name}: port ${connection.portId} left`);
     }
   }
 

@@ -18,6 +18,7 @@ import {
   MAX_NODE_NAME_BYTES,
   TAG_LENGTH,
 } from "./constants.js";
+import { printable } from "./printable.js";
 
 export interface Hello {
   /** How often the sender repeats its HELLO, 1..65535 ms; a peer silent for a few intervals is gone. */
@@ -26,7 +27,7 @@ export interface Hello {
   readonly capabilities: number;
   /** Set at start-up and on meeting an unknown peer session, clear on periodic HELLOs (no ping-pong). */
   readonly replyRequested: boolean;
-  /** Short UTF-8 name for logs, at most 64 bytes; "" leaves the TLV out. */
+  /** Short UTF-8 name for logs, at most 64 bytes; "" leaves the TLV out. Decoded names are printable(): control characters escaped. */
   readonly nodeName: string;
   /** The sender's local radio addresses, so peers can spot the identical default hwsim MACs of two VMs. */
   readonly radioMacs: readonly MacAddress[];
@@ -117,7 +118,8 @@ const TLV_READERS: ReadonlyMap<number, TlvReader> = new Map<number, TlvReader>([
         return `node name of ${value.length} bytes, want 1..${MAX_NODE_NAME_BYTES}`;
       }
       if (!isUtf8(value)) return "node name is not UTF-8";
-      draft.nodeName = value.toString("utf8");
+      // Only ever shown in logs and labels: made printable here, once, for every use.
+      draft.nodeName = printable(value.toString("utf8"));
       return null;
     },
   ],

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import type { GuestInterface } from "../../src/agent/radio-backend.js";
@@ -76,6 +77,8 @@ interface ReplayOptions {
 
 /** B listens with recording radios; A replays the fixture to B. Both stop after each test. */
 async function replayFixture(options: ReplayOptions) {
+  // A peer is its address and port: B must be told the port A will send from.
+  const portA = await freeUdpPort();
   const receiverRadios = new RecordingRadios(options.receiverGuest);
   const sink = new HwsimMedium({
     captureIface: "sink",
@@ -89,8 +92,7 @@ async function replayFixture(options: ReplayOptions) {
     nodeName: "b",
     psk: options.pskB ?? null,
     listen: { address: "127.0.0.1", port: 0 },
-    // PeerTable matches A by address alone when only one peer has it, whatever A's port.
-    peers: [{ address: options.bKnowsA === false ? "127.0.0.2" : "127.0.0.1", port: 1 }],
+    peers: [{ address: options.bKnowsA === false ? "127.0.0.2" : "127.0.0.1", port: portA }],
     media: [sink],
     localRadioMacs: () => [],
     log: quiet,
@@ -110,7 +112,7 @@ async function replayFixture(options: ReplayOptions) {
     nodeId: 1,
     nodeName: "a",
     psk: options.pskA ?? null,
-    listen: { address: "127.0.0.1", port: 0 },
+    listen: { address: "127.0.0.1", port: portA },
     peers: [b.local!],
     media: [replay],
     localRadioMacs: () => [],

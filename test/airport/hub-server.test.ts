@@ -38,7 +38,13 @@ async function startHub(options: Partial<AirportHubServerOptions> = {}): Promise
   const hub = new AirportHubServer({
     hubId: HUB,
     socketPath,
-    log: { info: () => {}, warn: (message) => warnings.push(message) },
+    log: {
+      info: () => {},
+      warn: (message) => warnings.push(message),
+      limited: (level, _key, message) => {
+        if (level === "warn") warnings.push(message);
+      },
+    },
     ...options,
   });
   const transmitted: AirFrame[] = [];
