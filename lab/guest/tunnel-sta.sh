@@ -112,6 +112,10 @@ if start_station wlan0; then
   ping_peer "$AP_WLAN_IP" 20
   ping_stations
   raise_flag pings-done
+  # iperf3 fills the air: pings of other stations would drop behind it, so wait for them first.
+  for peer in ${STATION_PEERS:-}; do
+    wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither pinged nor vanished"
+  done
   [ -n "${RESTART_AGENT:-}" ] && restart_and_time "$RESTART_AGENT"
   iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
   if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
