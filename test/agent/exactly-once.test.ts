@@ -98,12 +98,17 @@ describe("exactly once, with any number of VMs", () => {
 
 describe("a capture backlog is bounded", () => {
   it("a data frame that waited longer than maxDataAgeMs is dropped and counted; management frames always go", async () => {
-    let capture: ((packet: Buffer, timestampNs: bigint) => void) | null = null;
+    const source: { capture?: (packet: Buffer, timestampNs: bigint) => void } = {};
     const sent: Buffer[] = [];
     const nowMs = 5_000_000;
     const hwsim = new HwsimMedium({
       captureIface: "hwsim0",
-      source: { start: (onPacket) => (capture = onPacket), close: () => {} },
+      source: {
+        start: (onPacket) => {
+          source.capture = onPacket;
+        },
+        close: () => {},
+      },
       backend: new RecordingRadios([wlan0]),
       log: quiet,
       pollGuest: false,
@@ -113,13 +118,13 @@ describe("a capture backlog is bounded", () => {
     await hwsim.start((frame) => sent.push(Buffer.from(frame.frame)));
     hwsim.setGuestInterfaces([wlan0]);
     const at = (ms: number) => BigInt(ms) * 1_000_000n;
-    capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 1), 2437), at(nowMs - 50)); // fresh: sent
-    capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 2), 2437), at(nowMs - 900)); // late: dropped
+    source.capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 1), 2437), at(nowMs - 50)); // fresh: sent
+    source.capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 2), 2437), at(nowMs - 900)); // late: dropped
     const lateBeacon = encodeThreeAddressHeader(
       { frameControl: 0x80, addr1: 0xffff_ffff_ffff, addr2: LOCAL_STATION, addr3: LOCAL_STATION },
       40,
     );
-    capture?.(hwsim0Packet(lateBeacon, 2437), at(nowMs - 900)); // management: sent however late
+    source.capture?.(hwsim0Packet(lateBeacon, 2437), at(nowMs - 900)); // management: sent however late
     expect(sent.map((frame) => frame[0])).toEqual([0x08, 0x80]);
     expect(hwsim.counters()["late-data-dropped"]).toBe(1);
     await hwsim.close();
