@@ -26,8 +26,6 @@ export interface GuestWatchOptions {
   readonly backend: RadioBackend;
   readonly log: Logger;
   readonly now: () => number;
-  /** Called on every poll tick, for housekeeping that wants the same rhythm. */
-  readonly onTick?: () => void;
   /** Called when nl80211 announces a scan. */
   readonly onScanStarted?: () => void;
 }
@@ -66,7 +64,6 @@ export class GuestWatch {
     }
     const pollMs = this.stopEvents ? GUEST_POLL_MS : GUEST_POLL_WITHOUT_EVENTS_MS;
     this.pollTimer = setInterval(() => {
-      this.options.onTick?.();
       this.refresh().catch((error: unknown) =>
         log.limited("warn", "guest-poll", `reading the guest's wireless interfaces failed: ${String(error)}`),
       );

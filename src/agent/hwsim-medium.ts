@@ -2,17 +2,22 @@
 // the tunnel are injected through radios of our own, one parked on each channel a guest radio can
 // hear, so a scanning station never makes us retune. hwsim0 cannot be injected into (the driver
 // drops it) and shows our own injections again, hence the echo filter. Which channels the guest
-// hears comes from guest-watch.ts; its scans are answered with remote APs' beacons (scan-answer.ts).
+// hears comes from guest-watch.ts and listeners.ts; the radios and their ACK proxies are kept by
+// channel-radios.ts; scans are answered with remote APs' beacons (scan-answer.ts).
+//
+// Timers: the scan replay (expiredScanReplay, every SCAN_REPLAY_INTERVAL_MS while a local scan
+// runs); GuestWatch and ChannelRadios keep their own (the guest poll, the ACK-proxy sweep).
 
 import { FrameTypeCode, HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
 import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
-import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
+import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
 import type { PacketSource } from "../os/pcap/live.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
-import { type AckProxyPolicy, AckProxyTable, DEFAULT_ACK_PROXY_POLICY } from "./ack-proxy.js";
+import type { AckProxyPolicy } from "./ack-proxy.js";
+import { type ChannelRadioCounter, ChannelRadios } from "./channel-radios.js";
 import { EchoFilter } from "./echo-filter.js";
 import { GuestWatch } from "./guest-watch.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
@@ -26,16 +31,6 @@ export const HWSIM_CAPTURE_FILTER = "type mgt or type data";
 
 /** hwsim0 does not report a signal; receivers see this one. */
 const CAPTURED_SIGNAL_DBM = -30;
-/**
- * Frames held while the radio for their channel is being created (~1 s under TCG), and how old one
- * may be when the radio is ready. Flushing 256 held frames at once kept a TCG guest's event loop
- * busy for 0.8 s (measured), and a management frame a second old only confuses a handshake.
- */
-const MAX_PENDING_PER_CHANNEL = 32;
-const MAX_PENDING_AGE_MS = 1000;
-/** Most injecting radios at once (one per active channel). */
-const MAX_RADIOS = 16;
-
 /**
  * When the agent falls behind (a TCG guest busy with iperf3 traffic), frames queue in the capture
  * buffer and everything behind them waits, beacons included: with a backlog of 0.9 s both stations
@@ -56,13 +51,6 @@ export const HWSIM_COUNTERS = [
   "wrong-channel",
   "unused",
   "own-frame",
-  "radio-pending-overflow",
-  "radio-pending-stale",
-  "radios-created",
-  "radio-error",
-  "ack-proxy-added",
-  "ack-proxy-removed",
-  "ack-proxy-error",
   "beacons-replayed",
   "scans-seen",
 ] as const;
@@ -84,18 +72,12 @@ export interface HwsimMediumOptions {
   readonly maxDataAgeMs?: number;
 }
 
-interface ChannelRadio {
-  radio: InjectionRadio | null;
-  pending: { readonly packet: Buffer; readonly heldMs: number }[];
-  readonly ackProxies: AckProxyTable;
-}
-
 export class HwsimMedium implements LocalMedium {
   readonly name: string;
   private readonly counts = new Counters<HwsimCounter>(HWSIM_COUNTERS);
   private readonly echoes = new EchoFilter();
   private readonly remoteBeacons = new RemoteBeacons();
-  private readonly channels = new Map<number, ChannelRadio>();
+  private readonly radios: ChannelRadios;
   private readonly injectionHeaders = new Map<number, Buffer>();
   private readonly guest: GuestWatch;
   /** Replays remote beacons while a local scan runs (scan-answer.ts). */
@@ -111,16 +93,21 @@ export class HwsimMedium implements LocalMedium {
       backend: options.backend,
       log: options.log,
       now: this.now,
-      onTick: () => this.expireAckProxies(),
-      onScanStarted: () => {
-        this.counts.add("scans-seen");
-        this.replayDuringScans();
-      },
+      onScanStarted: () => this.timersScanStarted(),
+    });
+    this.radios = new ChannelRadios({
+      name: this.name,
+      backend: options.backend,
+      log: options.log,
+      now: this.now,
+      ...(options.ackProxy ? { ackProxy: options.ackProxy } : {}),
+      inject: (radio, packet) => this.inject(radio, packet),
     });
   }
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
     await this.guest.start(this.options.pollGuest !== false);
+    this.radios.timersStart();
     this.options.source.start((packet, timestampNs) => this.captured(packet, timestampNs, onTransmit));
   }
 
@@ -195,25 +182,15 @@ export class HwsimMedium implements LocalMedium {
       // A beacon says an AP lives on this channel: have its radio ready before a local station
       // starts scanning, or the station's first scan misses the AP and waits seconds for the next
       // (measured: 25 s to associate with radios created on demand, radio creation ~1 s under TCG).
-      if (isBeacon) this.channelRadio(air.freqMhz);
+      if (isBeacon) this.radios.ready(air.freqMhz);
       const drop = listeners.hears(air.freqMhz) ? "unused" : "wrong-channel";
       this.counts.add(drop);
       return { delivered: false, drop };
     }
-    if (use.ackProxy && transmitter !== null) this.noteRemoteTransmitter(air.freqMhz, transmitter);
-    const channel = this.channelRadio(air.freqMhz);
-    if (!channel) return { delivered: false, drop: "not-ready" };
-    packet ??= this.injectionPacket(air);
-    if (!channel.radio) {
-      if (channel.pending.length >= MAX_PENDING_PER_CHANNEL) {
-        this.counts.add("radio-pending-overflow");
-        return { delivered: false, drop: "not-ready" };
-      }
-      channel.pending.push({ packet, heldMs: this.now() });
-      this.counts.add("delivered");
-      return { delivered: true };
-    }
-    if (!this.inject(channel.radio, packet)) return { delivered: false, drop: "inject-error" };
+    if (use.ackProxy && transmitter !== null) this.radios.heardRemote(air.freqMhz, transmitter);
+    const outcome = this.radios.send(air.freqMhz, packet ?? this.injectionPacket(air));
+    if (outcome === "no-radio") return { delivered: false, drop: "not-ready" };
+    if (outcome === "inject-error") return { delivered: false, drop: "inject-error" };
     this.counts.add("delivered");
     return { delivered: true };
   }
@@ -235,28 +212,31 @@ export class HwsimMedium implements LocalMedium {
     return { delivered: false, drop: "own-frame" };
   }
 
-  /** Until the last local scan ends, replay every remote beacon every SCAN_REPLAY_INTERVAL_MS. */
-  private replayDuringScans(): void {
+  /** nl80211 announced a local scan: until the last one ends, replay remote beacons (scan-answer.ts). */
+  private timersScanStarted(): void {
+    this.counts.add("scans-seen");
     if (this.scanReplayTimer) return;
-    const tick = (): void => {
-      if (!this.guest.scanning) {
-        if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
-        this.scanReplayTimer = null;
-        return;
-      }
-      for (const { freqMhz, packet } of this.remoteBeacons.replayBatch(this.now(), SCAN_REPLAYS_PER_TICK)) {
-        const radio = this.channels.get(freqMhz)?.radio;
-        if (radio && this.inject(radio, packet)) this.counts.add("beacons-replayed");
-      }
-    };
-    this.scanReplayTimer = setInterval(tick, SCAN_REPLAY_INTERVAL_MS);
+    this.scanReplayTimer = setInterval(() => this.expiredScanReplay(), SCAN_REPLAY_INTERVAL_MS);
     this.scanReplayTimer.unref();
-    tick();
+    this.expiredScanReplay();
+  }
+
+  /** Every SCAN_REPLAY_INTERVAL_MS while a scan runs: the next batch of remote beacons goes out. */
+  private expiredScanReplay(): void {
+    if (!this.guest.scanning) {
+      if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
+      this.scanReplayTimer = null;
+      return;
+    }
+    for (const { freqMhz, packet } of this.remoteBeacons.replayBatch(this.now(), SCAN_REPLAYS_PER_TICK)) {
+      const radio = this.radios.radioOn(freqMhz);
+      if (radio && this.inject(radio, packet)) this.counts.add("beacons-replayed");
+    }
   }
 
   /** A local radio probes `freqMhz`, so it listens there now: replay what remote APs beacon there. */
   private answerScan(freqMhz: number): void {
-    const radio = this.channels.get(freqMhz)?.radio;
+    const radio = this.radios.radioOn(freqMhz);
     if (!radio) return;
     for (const beacon of this.remoteBeacons.answerProbe(freqMhz, this.now())) {
       if (this.inject(radio, beacon)) this.counts.add("beacons-replayed");
@@ -302,104 +282,6 @@ export class HwsimMedium implements LocalMedium {
     return header;
   }
 
-  /** The radio parked on `freqMhz`, created on first use; null when the radio budget is spent. */
-  private channelRadio(freqMhz: number): ChannelRadio | null {
-    const existing = this.channels.get(freqMhz);
-    if (existing) return existing;
-    if (this.channels.size >= MAX_RADIOS) {
-      this.counts.add("radio-error");
-      this.options.log.limited(
-        "warn",
-        "radio-budget",
-        `${this.name}: no radio for ${freqMhz} MHz: ${MAX_RADIOS} channels already in use`,
-      );
-      return null;
-    }
-    const channel: ChannelRadio = {
-      radio: null,
-      pending: [],
-      ackProxies: new AckProxyTable(this.options.ackProxy ?? DEFAULT_ACK_PROXY_POLICY),
-    };
-    this.channels.set(freqMhz, channel);
-    this.options.backend.createRadio(freqMhz).then(
-      (radio) => {
-        this.counts.add("radios-created");
-        this.options.log.info(`${this.name}: injecting radio ready on ${freqMhz} MHz`);
-        channel.radio = radio;
-        // Addresses heard while the radio was being created get their proxies now.
-        for (const mac of channel.ackProxies.addresses())
-          this.applyAckChange(channel, freqMhz, { add: mac, remove: [] });
-        const pending = channel.pending;
-        channel.pending = [];
-        const oldest = this.now() - MAX_PENDING_AGE_MS;
-        for (const { packet, heldMs } of pending) {
-          if (heldMs >= oldest) this.inject(radio, packet);
-          else this.counts.add("radio-pending-stale");
-        }
-      },
-      (error: unknown) => {
-        this.counts.add("radio-error");
-        this.counts.add("inject-error", channel.pending.length);
-        this.options.log.error(
-          `${this.name}: could not create an injecting radio on ${freqMhz} MHz: ${String(error)}`,
-        );
-        this.channels.delete(freqMhz);
-      },
-    );
-    return channel;
-  }
-
-  private noteRemoteTransmitter(freqMhz: number, mac: MacAddress): void {
-    if (isGroupAddress(mac)) return;
-    const channel = this.channelRadio(freqMhz);
-    if (!channel) return;
-    const change = channel.ackProxies.heard(mac, this.now());
-    this.applyAckChange(channel, freqMhz, change);
-  }
-
-  private applyAckChange(
-    channel: ChannelRadio,
-    freqMhz: number,
-    change: { add: MacAddress | null; remove: readonly MacAddress[] },
-  ): void {
-    const radio = channel.radio;
-    if (!radio) return;
-    for (const mac of change.remove) {
-      radio.removeAckAddress(mac).then(
-        () => this.counts.add("ack-proxy-removed"),
-        (error: unknown) => this.ackProxyFailed("remove", mac, freqMhz, error),
-      );
-    }
-    if (change.add !== null) {
-      const mac = change.add;
-      radio.addAckAddress(mac).then(
-        () => {
-          this.counts.add("ack-proxy-added");
-          this.options.log.info(`${this.name}: acknowledging for remote ${formatMac(mac)} on ${freqMhz} MHz`);
-        },
-        (error: unknown) => this.ackProxyFailed("add", mac, freqMhz, error),
-      );
-    }
-  }
-
-  private ackProxyFailed(action: string, mac: MacAddress, freqMhz: number, error: unknown): void {
-    this.counts.add("ack-proxy-error");
-    this.options.log.limited(
-      "warn",
-      "ack-proxy",
-      `${this.name}: could not ${action} the ACK proxy for ${formatMac(mac)} on ${freqMhz} MHz: ${String(error)}`,
-    );
-  }
-
-  /** Retire proxies for remote addresses that have gone quiet. */
-  expireAckProxies(): void {
-    const now = this.now();
-    for (const [freqMhz, channel] of this.channels) {
-      const remove = channel.ackProxies.sweep(now);
-      if (remove.length > 0) this.applyAckChange(channel, freqMhz, { add: null, remove });
-    }
-  }
-
   /** Addresses of the guest's own radio interfaces, as last read. */
   guestMacs(): MacAddress[] {
     return this.guest.macs();
@@ -407,18 +289,17 @@ export class HwsimMedium implements LocalMedium {
 
   /** Current number of proxied addresses over all channels. */
   get ackProxyCount(): number {
-    let total = 0;
-    for (const channel of this.channels.values()) total += channel.ackProxies.size;
-    return total;
+    return this.radios.ackProxyCount;
   }
 
   /** Every counter of this medium, zeros included, and the current number of ACK proxies. */
-  counters(): Record<HwsimCounter | "ack-proxies", number> {
-    return { ...this.counts.snapshot(), "ack-proxies": this.ackProxyCount };
+  counters(): Record<HwsimCounter | ChannelRadioCounter | "ack-proxies", number> {
+    return { ...this.counts.snapshot(), ...this.radios.counts.snapshot(), "ack-proxies": this.ackProxyCount };
   }
 
   async close(): Promise<void> {
     this.guest.close();
+    this.radios.timersStop();
     if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
     this.scanReplayTimer = null;
     this.options.source.close();

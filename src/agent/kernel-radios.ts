@@ -3,7 +3,7 @@
 // through libpcap. Interface names: wt<freq> injects, wt<freq>a<n> proxies acknowledgements.
 
 import { randomBytes } from "node:crypto";
-import { formatMac, MAC_LENGTH, type MacAddress, writeMac } from "../ieee80211/mac.js";
+import { MAC_LENGTH, type MacAddress, writeMac } from "../ieee80211/mac.js";
 import { HwsimRadios } from "../os/netlink/hwsim.js";
 import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../os/netlink/nl80211.js";
 import { LiveInjector } from "../os/pcap/live.js";
@@ -50,10 +50,6 @@ class KernelRadio implements InjectionRadio {
     if (ifindex === undefined) return;
     this.ackInterfaces.delete(mac);
     await this.control.deleteInterface(ifindex);
-  }
-
-  ackAddresses(): string[] {
-    return [...this.ackInterfaces.keys()].map(formatMac);
   }
 
   close(): void {
@@ -154,10 +150,6 @@ export class KernelRadios implements RadioBackend {
     });
     this.radios.set(freqMhz, radio);
     return radio;
-  }
-
-  async setGuestAddress(ifindex: number, mac: MacAddress): Promise<void> {
-    await this.control.setLinkAddress(ifindex, macBuffer(mac));
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,10 @@ const REJECT_COUNTERS: Record<TunnelReject, { agent: ReceiveCounter; peer: PeerC
   "too-old": { agent: "dropped-replay", peer: "replay" },
   // A datagram of a peer's previous run, arriving after its restart: late, not an attack.
   "stale-session": { agent: "dropped-replay", peer: "replay" },
+  // Frames of a session no HELLO started, unsealed jumps past the window, HELLO checks over budget.
+  "unknown-session": { agent: "dropped-auth-failure", peer: "auth-failure" },
+  "too-far-ahead": { agent: "dropped-replay", peer: "replay" },
+  busy: { agent: "dropped-auth-failure", peer: "auth-failure" },
 };
 
 const DELIVER_COUNTERS: Record<DeliverDrop, ReceiveCounter> = {
