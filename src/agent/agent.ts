@@ -14,6 +14,7 @@ import {
 } from "../os/udp/tunnel-socket.js";
 import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
+import { PairSealingTransport } from "../tunnel/pair-transport.js";
 import { TunnelReceiver } from "../tunnel/receiver.js";
 import { ReplyBudget } from "../tunnel/reply-budget.js";
 import { TunnelSender } from "../tunnel/sender.js";
@@ -64,7 +65,10 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     this.peers = new PeerTable(options.peers);
     this.sender = new TunnelSender({ nodeId: options.nodeId, psk: options.psk });
-    this.receiver = new TunnelReceiver({ psk: options.psk });
+    this.receiver = new TunnelReceiver({
+      psk: options.psk,
+      own: { nodeId: options.nodeId, sessionId: this.sender.sessionId },
+    });
     this.now = options.now ?? Date.now;
     this.log = options.log;
   }
@@ -82,7 +86,13 @@ export class Agent {
       (error, to) => this.sendFailed(error, to),
     );
     this.transport = transport;
-    this.send = new SendPath(this.peers, this.sender, transport, this.options.media, this.log);
+    // With a key each peer gets the frame sealed under its own pair key (src/tunnel/pair-transport.ts).
+    const sealing = new PairSealingTransport(
+      transport,
+      this.sender,
+      (to) => this.peers.find(to)?.identity ?? null,
+    );
+    this.send = new SendPath(this.peers, this.sender, sealing, this.options.media, this.log);
     this.receive = new ReceivePath(
       this.peers,
       this.receiver,
@@ -90,9 +100,11 @@ export class Agent {
       {
         ownNodeId: this.options.nodeId,
         hello: (peer, hello) => this.heardHello(peer, hello),
-        newSession: (peer) => {
-          if (this.replies.allow(peer)) this.sayHello(false, peer);
-        },
+        // After the HELLO itself is handled (next turn), so ours names the session just heard.
+        newSession: (peer) =>
+          setImmediate(() => {
+            if (this.replies.allow(peer)) this.sayHello(false, peer);
+          }),
       },
       this.log,
     );
@@ -136,13 +148,21 @@ export class Agent {
   private sayHello(replyRequested: boolean, only?: Peer): void {
     if (!this.transport) return;
     for (const peer of only ? [only] : this.peers.all()) {
-      this.transport.send(this.sender.hello(this.hello(replyRequested)), peer.endpoint);
+      const hello = { ...this.hello(replyRequested), heardSession: peer.heardSession };
+      this.transport.send(this.sender.hello(hello), peer.endpoint);
       peer.counters.add("datagrams-sent");
     }
   }
 
   private heardHello(peer: Peer, message: Extract<TunnelMessage, { type: "hello" }>): void {
     const { origin, hello } = message;
+    peer.heardSession = { nodeId: origin.nodeId, sessionId: origin.sessionId };
+    // With a key, a HELLO that does not name our current session (a first contact, or a recording
+    // of an earlier run) is only answered: it names no peer (src/tunnel/receiver.ts).
+    if (!this.receiver.isConfirmed(origin.nodeId, origin.sessionId)) {
+      if (this.replies.allow(peer)) this.sayHello(false, peer);
+      return;
+    }
     const change = peer.learn(
       {
         nodeId: origin.nodeId,

@@ -17,6 +17,7 @@ import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } f
 import type { PacketSource } from "../os/pcap/live.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
 import type { AckProxyPolicy } from "./ack-proxy.js";
+import { CaptureQueue } from "./capture-queue.js";
 import { type ChannelRadioCounter, ChannelRadios } from "./channel-radios.js";
 import { EchoFilter } from "./echo-filter.js";
 import { GuestWatch } from "./guest-watch.js";
@@ -31,14 +32,6 @@ export const HWSIM_CAPTURE_FILTER = "type mgt or type data";
 
 /** hwsim0 does not report a signal; receivers see this one. */
 const CAPTURED_SIGNAL_DBM = -30;
-/**
- * When the agent falls behind (a TCG guest busy with iperf3 traffic), frames queue in the capture
- * buffer and everything behind them waits, beacons included: with a backlog of 0.9 s both stations
- * of a 3-VM lab logged a beacon loss at the same moment (measured). Dropping data frames that
- * waited longer than this bounds the queue the way a router's queue management does: TCP sees the
- * loss and slows down, management frames (beacons, handshakes) always go.
- */
-export const LATE_DATA_MS = 200;
 
 export const HWSIM_COUNTERS = [
   "captured",
@@ -66,10 +59,10 @@ export interface HwsimMediumOptions {
   /** Poll the guest's interfaces; tests that drive channels themselves turn it off. */
   readonly pollGuest?: boolean;
   /**
-   * A captured data frame that waited longer than this (capture timestamp to now) is dropped, not
-   * sent: see LATE_DATA_MS. Off when unset (capture files replay old timestamps).
+   * Drop data frames while the capture queue stays long (capture-queue.ts). Off by default: capture
+   * files replay old timestamps.
    */
-  readonly maxDataAgeMs?: number;
+  readonly boundCaptureQueue?: boolean;
 }
 
 export class HwsimMedium implements LocalMedium {
@@ -78,6 +71,7 @@ export class HwsimMedium implements LocalMedium {
   private readonly echoes = new EchoFilter();
   private readonly remoteBeacons = new RemoteBeacons();
   private readonly radios: ChannelRadios;
+  private readonly queue: CaptureQueue | null;
   private readonly injectionHeaders = new Map<number, Buffer>();
   private readonly guest: GuestWatch;
   /** Replays remote beacons while a local scan runs (scan-answer.ts). */
@@ -88,6 +82,7 @@ export class HwsimMedium implements LocalMedium {
   constructor(private readonly options: HwsimMediumOptions) {
     this.name = options.captureIface;
     this.now = options.now ?? Date.now;
+    this.queue = options.boundCaptureQueue ? new CaptureQueue() : null;
     this.guest = new GuestWatch({
       name: this.name,
       backend: options.backend,
@@ -140,9 +135,8 @@ export class HwsimMedium implements LocalMedium {
       this.counts.add("echo-suppressed");
       return;
     }
-    const maxAge = this.options.maxDataAgeMs;
-    if (maxAge !== undefined && ((frame[0] >> 2) & 0x3) === FrameTypeCode.data) {
-      if (this.now() - Number(timestampNs / 1_000_000n) > maxAge) {
+    if (this.queue !== null && ((frame[0] >> 2) & 0x3) === FrameTypeCode.data) {
+      if (this.queue.dropData(Number(timestampNs / 1_000_000n), this.now())) {
         this.counts.add("late-data-dropped");
         return;
       }

@@ -4,6 +4,7 @@
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import { Counters } from "../medium/counters.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import type { SessionRef } from "../tunnel/hello.js";
 
 export const PEER_COUNTERS = [
   "datagrams-sent",
@@ -28,6 +29,8 @@ export interface PeerIdentity {
 export class Peer {
   readonly counters = new Counters<PeerCounter>(PEER_COUNTERS);
   identity: PeerIdentity | null = null;
+  /** The session of the last authenticated HELLO, named in ours (handshake extension). */
+  heardSession: SessionRef | null = null;
   lastHeardMs: number | null = null;
 
   constructor(readonly endpoint: UdpEndpoint) {}

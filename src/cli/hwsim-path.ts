@@ -2,7 +2,7 @@
 // Loaded by run.ts with import() only when the agent captures an interface, so `--iface none`
 // (host-side airport agents) never loads netlink or libpcap.
 
-import { HWSIM_CAPTURE_FILTER, HwsimMedium, LATE_DATA_MS } from "../agent/hwsim-medium.js";
+import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
 import { KernelRadios } from "../agent/kernel-radios.js";
 import { uniqueMacFor } from "../agent/unique-macs.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
@@ -50,7 +50,7 @@ export async function hwsimMedium(
     source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
     backend,
     log,
-    maxDataAgeMs: LATE_DATA_MS,
+    boundCaptureQueue: true,
   });
   return { medium, radioMacs: () => medium.guestMacs() };
 }

@@ -4,6 +4,7 @@
 // fingerprint window, forwarded them, and the third VM's station heard its own frames.
 
 import { describe, expect, it } from "vitest";
+import { CaptureQueue } from "../../src/agent/capture-queue.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
@@ -97,10 +98,25 @@ describe("exactly once, with any number of VMs", () => {
 });
 
 describe("a capture backlog is bounded", () => {
-  it("a data frame that waited longer than maxDataAgeMs is dropped and counted; management frames always go", async () => {
+  it("drops data frames only while they stay late for a whole interval; a single stall's burst goes out", () => {
+    const queue = new CaptureQueue(200, 1000);
+    // A 900 ms stall: the burst behind it is late, but worked off in 20 ms: nothing dropped.
+    for (let i = 0; i < 20; i++) expect(queue.dropData(10_000 + i * 45, 10_900 + i)).toBe(false);
+    expect(queue.dropData(10_950, 11_000)).toBe(false); // on time again: the late run ends
+    // Sustained overload: every frame 300 ms late for over a second, then drops begin.
+    const late = (nowMs: number) => queue.dropData(nowMs - 300, nowMs);
+    expect(late(20_000)).toBe(false);
+    expect(late(20_500)).toBe(false);
+    expect(late(21_000)).toBe(true);
+    expect(late(21_200)).toBe(true);
+    expect(queue.dropData(21_250, 21_300)).toBe(false); // the queue drained: no more drops
+    expect(late(21_400)).toBe(false);
+  });
+
+  it("the medium drops late data frames under sustained overload and counts them; management frames always go", async () => {
     const source: { capture?: (packet: Buffer, timestampNs: bigint) => void } = {};
     const sent: Buffer[] = [];
-    const nowMs = 5_000_000;
+    let nowMs = 5_000_000;
     const hwsim = new HwsimMedium({
       captureIface: "hwsim0",
       source: {
@@ -113,20 +129,24 @@ describe("a capture backlog is bounded", () => {
       log: quiet,
       pollGuest: false,
       now: () => nowMs,
-      maxDataAgeMs: 200,
+      boundCaptureQueue: true,
     });
     await hwsim.start((frame) => sent.push(Buffer.from(frame.frame)));
     hwsim.setGuestInterfaces([wlan0]);
     const at = (ms: number) => BigInt(ms) * 1_000_000n;
-    source.capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 1), 2437), at(nowMs - 50)); // fresh: sent
-    source.capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, 2), 2437), at(nowMs - 900)); // late: dropped
     const lateBeacon = encodeThreeAddressHeader(
       { frameControl: 0x80, addr1: 0xffff_ffff_ffff, addr2: LOCAL_STATION, addr3: LOCAL_STATION },
       40,
     );
-    source.capture?.(hwsim0Packet(lateBeacon, 2437), at(nowMs - 900)); // management: sent however late
-    expect(sent.map((frame) => frame[0])).toEqual([0x08, 0x80]);
-    expect(hwsim.counters()["late-data-dropped"]).toBe(1);
+    for (let i = 0; i < 30; i++) {
+      nowMs += 100; // three seconds of frames that each waited 900 ms
+      source.capture?.(hwsim0Packet(dataFrame(LOCAL_STATION, AP, i), 2437), at(nowMs - 900));
+    }
+    source.capture?.(hwsim0Packet(lateBeacon, 2437), at(nowMs - 900));
+    const counters = hwsim.counters();
+    expect(counters["late-data-dropped"]).toBe(20); // the first second's frames went out
+    expect(sent.filter((frame) => frame[0] === 0x08)).toHaveLength(10);
+    expect(sent.at(-1)?.[0]).toBe(0x80);
     await hwsim.close();
   });
 });
