@@ -8,11 +8,11 @@
 
 import { Agent } from "../src/agent/agent.js";
 import { HwsimMedium } from "../src/agent/hwsim-medium.js";
-import type { GuestInterface, InjectionRadio, RadioBackend } from "../src/agent/radio-backend.js";
 import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
 import { createLogger } from "../src/log.js";
 import type { AirFrame } from "../src/medium/medium.js";
 import type { PacketSource } from "../src/os/pcap/live.js";
+import type { GuestInterface, InjectionRadio, RadioBackend } from "../src/os/radios/backend.js";
 import { encodeInjectionHeader } from "../src/radiotap/radiotap.js";
 import { TunnelReceiver } from "../src/tunnel/receiver.js";
 import { TunnelSender } from "../src/tunnel/sender.js";

@@ -9,6 +9,7 @@ bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 status=0
 npx biome check . || status=1
+node scripts/check-floors.mjs || status=1
 
 report=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report"

@@ -9,13 +9,13 @@
 import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
+import type { InjectionRadio, RadioBackend } from "../os/radios/backend.js";
 import {
   type AckProxyChange,
   type AckProxyPolicy,
   AckProxyTable,
   DEFAULT_ACK_PROXY_POLICY,
 } from "./ack-proxy.js";
-import type { InjectionRadio, RadioBackend } from "./radio-backend.js";
 
 /**
  * Frames held while the radio for their channel is being created, and how old one may be when the

@@ -5,8 +5,8 @@
 
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import type { GuestEvent, GuestInterface, RadioBackend } from "../os/radios/backend.js";
 import { Listeners } from "./listeners.js";
-import type { GuestEvent, GuestInterface, RadioBackend } from "./radio-backend.js";
 
 /**
  * How often the guest's interfaces are re-read. nl80211 events announce scans, (dis)connections and

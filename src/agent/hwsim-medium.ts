@@ -15,13 +15,13 @@ import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
 import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
 import type { PacketSource } from "../os/pcap/live.js";
+import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "../os/radios/backend.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
 import type { AckProxyPolicy } from "./ack-proxy.js";
 import { CaptureQueue } from "./capture-queue.js";
 import { type ChannelRadioCounter, ChannelRadios } from "./channel-radios.js";
 import { EchoFilter } from "./echo-filter.js";
 import { GuestWatch } from "./guest-watch.js";
-import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
 import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
 
 /**

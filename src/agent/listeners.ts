@@ -22,17 +22,9 @@
 // - A down interface hears nothing.
 
 import { isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
+import type { GuestInterfaceState } from "../os/radios/backend.js";
 
-export interface GuestInterfaceState {
-  readonly ifname: string;
-  /** nl80211 interface type name, e.g. "STATION", "AP", "MONITOR". */
-  readonly iftype: string;
-  readonly up: boolean;
-  /** Operating frequency, when nl80211 reports one. */
-  readonly freqMhz: number | null;
-  /** A scan is under way (nl80211 said so): it visits every channel, whatever the rest says. */
-  readonly scanning?: boolean;
-}
+export type { GuestInterfaceState };
 
 /** What the rules need to know of a remote frame. */
 export interface HeardFrame {

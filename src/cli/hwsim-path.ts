@@ -3,12 +3,12 @@
 // (host-side airport agents) never loads netlink or libpcap.
 
 import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
-import { KernelRadios } from "../agent/kernel-radios.js";
 import { uniqueMacFor } from "../agent/unique-macs.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { WirelessControl } from "../os/netlink/nl80211.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
+import { KernelRadios } from "../os/radios/kernel.js";
 import type { AgentConfig } from "./config.js";
 import { PrerequisiteError } from "./prerequisite.js";
 

@@ -6,12 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { CaptureQueue } from "../../src/agent/capture-queue.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
-import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import type { AirFrame } from "../../src/medium/medium.js";
-import { RecordingRadios } from "../../src/os/pcap/file.js";
+import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
+import type { GuestInterface } from "../../src/os/radios/backend.js";
 import { encodeRadiotap } from "../../src/radiotap/radiotap.js";
 
 /** What hwsim0 shows of a transmission: the 22-byte radiotap header hwsim writes, then the frame. */

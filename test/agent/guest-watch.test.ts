@@ -4,10 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { GuestWatch } from "../../src/agent/guest-watch.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
-import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
-import { RecordingRadios } from "../../src/os/pcap/file.js";
+import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
+import type { GuestInterface } from "../../src/os/radios/backend.js";
 
 const quiet = createLogger({ level: "error", write: () => {} });
 const SHARED_DEFAULT = 0x02_00_00_00_00_00;

@@ -9,11 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
-import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { readCaptureFile } from "../../src/capture-file/capture-file.js";
 import { parseFrame } from "../../src/ieee80211/frame.js";
 import { createLogger } from "../../src/log.js";
-import { CaptureFileSource, RecordingRadios } from "../../src/os/pcap/file.js";
+import { CaptureFileSource } from "../../src/os/doubles/capture-file-source.js";
+import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
+import type { GuestInterface } from "../../src/os/radios/backend.js";
 import { decodeRadiotap } from "../../src/radiotap/radiotap.js";
 
 const FIXTURE = join(import.meta.dirname, "..", "fixtures", "hwsim0-wpa2.pcap");

@@ -3,14 +3,14 @@
 
 import { describe, expect, it } from "vitest";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
-import type { GuestInterface } from "../../src/agent/radio-backend.js";
 import { RemoteBeacons } from "../../src/agent/scan-answer.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import type { AirFrame } from "../../src/medium/medium.js";
-import { RecordingRadios } from "../../src/os/pcap/file.js";
+import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
 import type { PacketSource } from "../../src/os/pcap/live.js";
+import type { GuestInterface } from "../../src/os/radios/backend.js";
 import { decodeRadiotap, encodeInjectionHeader } from "../../src/radiotap/radiotap.js";
 
 const quiet = createLogger({ level: "error", write: () => {} });

@@ -3,11 +3,11 @@
 // through libpcap. Interface names: wt<freq> injects, wt<freq>a<n> proxies acknowledgements.
 
 import { randomBytes } from "node:crypto";
-import { MAC_LENGTH, type MacAddress, writeMac } from "../ieee80211/mac.js";
-import { HwsimRadios } from "../os/netlink/hwsim.js";
-import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../os/netlink/nl80211.js";
-import { LiveInjector } from "../os/pcap/live.js";
-import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./radio-backend.js";
+import { MAC_LENGTH, type MacAddress, writeMac } from "../../ieee80211/mac.js";
+import { HwsimRadios } from "../netlink/hwsim.js";
+import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../netlink/nl80211.js";
+import { LiveInjector } from "../pcap/live.js";
+import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./backend.js";
 
 function macBuffer(mac: MacAddress): Buffer {
   const out = Buffer.alloc(MAC_LENGTH);

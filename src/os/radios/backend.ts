@@ -1,9 +1,19 @@
 // What the hwsim medium needs from the kernel, as an interface: the guest's interfaces, and radios
-// of our own parked on a channel that inject frames and proxy acknowledgements. kernel-radios.ts
-// implements it with hwsim generic netlink, nl80211 and libpcap; tests implement it with files.
+// of our own parked on a channel that inject frames and proxy acknowledgements. kernel.ts
+// implements it with hwsim generic netlink, nl80211 and libpcap; src/os/doubles/ with files.
 
-import type { MacAddress } from "../ieee80211/mac.js";
-import type { GuestInterfaceState } from "./listeners.js";
+import type { MacAddress } from "../../ieee80211/mac.js";
+
+export interface GuestInterfaceState {
+  readonly ifname: string;
+  /** nl80211 interface type name, e.g. "STATION", "AP", "MONITOR". */
+  readonly iftype: string;
+  readonly up: boolean;
+  /** Operating frequency, when nl80211 reports one. */
+  readonly freqMhz: number | null;
+  /** A scan is under way (nl80211 said so): it visits every channel, whatever the rest says. */
+  readonly scanning?: boolean;
+}
 
 export interface GuestInterface extends GuestInterfaceState {
   readonly ifindex: number;
