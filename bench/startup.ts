@@ -43,7 +43,7 @@ if (!existsSync(bundle)) {
   console.error(`bench/startup: ${bundle} is missing; run 'node scripts/bundle.mjs' first`);
   process.exit(1);
 }
-// The bundle with netlink's, pcap's and unix-dgram's JavaScript left in node_modules, for comparison.
+// The bundle with netlink's and pcap's JavaScript left in node_modules, for comparison.
 const externalDir = join(workDir, "startup-external");
 // scripts/ is not compiled into dist/: load the bundler from the checkout.
 const { bundleCli }: typeof import("../scripts/bundle.mjs") = await import(
@@ -77,7 +77,10 @@ if (values.old !== undefined)
   variants.push([`tsc build of ${values.old}`, `node ${buildOld(values.old)} ${agentArgs}`]);
 variants.push(
   ["tsc build (dist/src/cli.js)", `node ${join(checkoutDir, "dist", "src", "cli.js")} ${agentArgs}`],
-  ["bundle, addons' JS external, code cache", `node ${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`],
+  [
+    "bundle + code cache, netlink/pcap JS from node_modules",
+    `node ${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`,
+  ],
   ["bundle, no code cache", `env WIFI_TUNNEL_CODE_CACHE=0 node ${bundle} ${agentArgs}`],
   ["bundle + code cache (the shipped bin)", `node ${bundle} ${agentArgs}`],
 );

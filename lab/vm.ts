@@ -72,6 +72,12 @@ export interface VmSpec {
   readonly ethernet?: VmEthernet;
   readonly hostLink?: VmHostLink;
   readonly memoryMb?: number;
+  /**
+   * What PID 1 is once the VM runs on the host's root: "script" (default) runs `script` and powers
+   * off; "systemd" first runs `script` chrooted into the new root, as an image build would (install
+   * units, enable them), then boots /lib/systemd/systemd, whose units must power the VM off.
+   */
+  readonly init?: "script" | "systemd";
 }
 
 export interface VmResult {
@@ -319,6 +325,15 @@ export class EthernetSwitch {
 
 function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir: string): string[] {
   const cmdline = ["console=ttyS0", "quiet", "panic=1", `lab_hostname=${spec.name}`];
+  // Classic names (eth0, wlan0: the lab configures eth0 before systemd runs), and only the units
+  // the guest script enabled, without the serial getty the console would otherwise get.
+  if (spec.init === "systemd")
+    cmdline.push(
+      "lab_init=systemd",
+      "net.ifnames=0",
+      "systemd.unit=multi-user.target",
+      "systemd.getty_auto=0",
+    );
   const args = [
     ...["-accel", "tcg", "-m", `${spec.memoryMb ?? 1024}`, "-smp", "1"],
     ...["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"],

@@ -1,7 +1,7 @@
 /**
  * Bundles src/cli.ts into `outdir` (relative to the checkout, or absolute): cli.cjs, the
  * wifi-tunnel.cjs loader and, unless `codeCache` is false, cli.cjs.cache. `addonJs: "external"`
- * leaves the addons' JavaScript in node_modules (the form bench/startup.ts compares with).
+ * leaves netlink's and pcap's JavaScript in node_modules (the form bench/startup.ts compares with).
  */
 export function bundleCli(options?: {
   outdir?: string;

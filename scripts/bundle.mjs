@@ -86,7 +86,7 @@ script.runInThisContext()(module_.exports, createRequire(file), module_, file, _
 /**
  * Bundles src/cli.ts into `outdir` (relative to the checkout, or absolute): cli.cjs, the
  * wifi-tunnel.cjs loader and, unless `codeCache` is false, cli.cjs.cache. `addonJs: "external"`
- * leaves the addons' JavaScript in node_modules (the form bench/startup.ts compares with).
+ * leaves netlink's and pcap's JavaScript in node_modules (the form bench/startup.ts compares with).
  */
 export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addonJs = "bundled" } = {}) {
   const out = resolve(checkout, outdir);
@@ -99,10 +99,9 @@ export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addo
     platform: "node",
     target: "node20.19",
     format: "cjs",
-    // addonJs "external" (for bench/startup.ts): the addons' JavaScript loads from node_modules.
-    ...(addonJs === "external"
-      ? { external: ["pcap", "netlink", "unix-dgram"] }
-      : { plugins: [nativeAddons(out)] }),
+    // addonJs "external" (for bench/startup.ts): netlink's and pcap's JavaScript loads from node_modules.
+    external: addonJs === "external" ? ["pcap", "netlink"] : [],
+    plugins: [nativeAddons(out)],
     define: { WIFI_TUNNEL_VERSION: JSON.stringify(version) },
     // program.ts reads package.json through import.meta.url only when WIFI_TUNNEL_VERSION is unset.
     logOverride: { "empty-import-meta": "silent" },

@@ -1,8 +1,9 @@
 #!/bin/busybox sh
 # PID 1 inside the lab VM's initramfs. It borrows the host's whole userland instead of shipping one:
 # the host root arrives read-only over virtio-9p, a tmpfs overlay makes it writable (changes die with
-# the VM), a second 9p share carries results back, then after-switch-root.sh runs the guest script.
-# Settings come from the kernel command line: lab_ip=<addr/len> lab_hostname=<name>.
+# the VM), a second 9p share carries results back, then after-switch-root.sh runs the guest script
+# (with lab_init=systemd the script prepares the new root instead, and systemd boots it).
+# Settings come from the kernel command line: lab_ip=<addr/len> lab_hostname=<name> lab_init=systemd.
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -65,6 +66,19 @@ fi
 
 # The host's machine-id would be every VM's: give each VM its own.
 tr -d "-" </newroot/proc/sys/kernel/random/uuid >/newroot/etc/machine-id
+
+if [ "$(cmdline_value lab_init)" = systemd ]; then
+  # The guest script prepares the new root as an image build would (vm.ts, VmSpec.init), then
+  # systemd boots it; the units the script enabled do the work and power the VM off.
+  echo "lab: guest script starting"
+  chroot /newroot /bin/bash -c 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root && . /share/lab.env && cd /share && exec /bin/bash /share/guest-script.sh' </newroot/dev/null || {
+    # die() cannot power off from here: /proc has moved into the new root.
+    echo "lab-init: the guest script failed to prepare the image"
+    echo o >/newroot/proc/sysrq-trigger
+    sleep 10
+  }
+  exec switch_root /newroot /lib/systemd/systemd
+fi
 
 cp /after-switch-root.sh /newroot/run/after-switch-root.sh
 exec switch_root /newroot /bin/sh /run/after-switch-root.sh

@@ -1,0 +1,112 @@
+#!/bin/bash
+# systemd lab, check step: run at boot by lab-check.service (After=multi-user.target, installed by
+# systemd-image.sh) once systemd has started wifi-tunnel and this VM's Wi-Fi daemon by itself.
+# Records what the units did, then, for SYSTEMD_ROLE=sta: association, the 4-way handshake and
+# ping to the AP; for both: `systemctl reload wifi-tunnel` logs the counters, `systemctl stop
+# wifi-tunnel` ends it cleanly and leaves the radios and interfaces as they were before it started.
+# Writes results.json, journal.txt, radios-after.txt and exit-status to $LAB_SHARE, then powers off.
+set -u
+. "$LAB_GUEST_DIR/prelude.sh"
+
+AP_WLAN_IP=192.168.77.1
+STA_WLAN_IP=192.168.77.2
+
+agent_log() { journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wifi-tunnel.service; }
+agent_logged() { agent_log | grep -q -- "$1"; }
+prop() { systemctl show -P "$2" "$1"; }
+# Radios and interfaces, the part of `iw` the agent adds to and must remove again.
+snapshot() {
+  iw phy | grep '^Wiphy'
+  iw dev | grep Interface
+}
+handshake_logged() {
+  journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wpa_supplicant@wlan0.service | grep -q "Key negotiation completed"
+}
+json_bool() { if "$@" >/dev/null 2>&1; then echo true; else echo false; fi; }
+json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+number_or_null() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && echo "$1" || echo null; }
+
+DAEMON=hostapd.service
+[ "$SYSTEMD_ROLE" = sta ] && DAEMON=wpa_supplicant@wlan0.service
+ASSOCIATED=false HANDSHAKE=false PING_TRANSMITTED=0 PING_RECEIVED=0 PEER_DONE=false
+RELOAD_LOGGED=false STOP_RESULT=none STOP_STATUS=null RADIOS_SAME=false
+
+finish() {
+  local status=$1
+  journalctl -b --no-pager >"$LAB_SHARE/journal.txt" 2>&1
+  cat >"$LAB_SHARE/results.json" <<JSON
+{
+  "agent_active": $AGENT_ACTIVE,
+  "agent_type": $(json_string "$AGENT_TYPE"),
+  "first_line": $(json_string "$FIRST_LINE"),
+  "ready_seconds": $(number_or_null "$READY_SECONDS"),
+  "status_text": $(json_string "$STATUS_TEXT"),
+  "daemon_active": $DAEMON_ACTIVE,
+  "daemon_started_after_agent_ready": $DAEMON_AFTER_AGENT,
+  "unique_mac_set": $UNIQUE_MAC_SET,
+  "associated": $ASSOCIATED,
+  "handshake_completed": $HANDSHAKE,
+  "ping_transmitted": $PING_TRANSMITTED,
+  "ping_received": $PING_RECEIVED,
+  "peer_done": $PEER_DONE,
+  "reload_logged_counters": $RELOAD_LOGGED,
+  "stop_result": $(json_string "$STOP_RESULT"),
+  "stop_exit_status": $STOP_STATUS,
+  "radios_same_after_stop": $RADIOS_SAME,
+  "uptime_seconds": $(cut -d' ' -f1 /proc/uptime)
+}
+JSON
+  echo "$status" >"$LAB_SHARE/exit-status"
+  log "checks done (status $status), powering off"
+  sync
+  echo o >/proc/sysrq-trigger
+  sleep 10
+}
+trap 'finish $?' EXIT
+
+# What systemd did by itself: the agent is a started Type=notify unit, its first line says how
+# long it took, and the daemon left "inactive" only after the agent sent READY=1.
+AGENT_ACTIVE=$(json_bool systemctl is-active --quiet wifi-tunnel.service)
+AGENT_TYPE=$(prop wifi-tunnel.service Type)
+FIRST_LINE=$(agent_log | head -n 1)
+READY_SECONDS=$(sed -n 's/.* ready in \([0-9.]*\) s.*/\1/p' <<<"$FIRST_LINE")
+STATUS_TEXT=$(prop wifi-tunnel.service StatusText)
+DAEMON_ACTIVE=$(json_bool systemctl is-active --quiet "$DAEMON")
+agent_ready=$(prop wifi-tunnel.service ActiveEnterTimestampMonotonic)
+daemon_start=$(prop "$DAEMON" InactiveExitTimestampMonotonic)
+DAEMON_AFTER_AGENT=$(json_bool test "$agent_ready" -gt 0 -a "$daemon_start" -ge "$agent_ready")
+UNIQUE_MAC_SET=$(json_bool agent_logged "--unique-macs: wlan0 now uses")
+log "agent active=$AGENT_ACTIVE type=$AGENT_TYPE; $FIRST_LINE; $DAEMON active=$DAEMON_ACTIVE, started after READY=1: $DAEMON_AFTER_AGENT"
+serve_flags
+
+case $SYSTEMD_ROLE in
+  ap)
+    ip addr add "$AP_WLAN_IP/24" dev wlan0
+    raise_flag ap-ready
+    wait_until 300 peer_has_flag sta-done && PEER_DONE=true
+    log "station done: $PEER_DONE"
+    ;;
+  sta)
+    if wait_until 180 station_completed wlan0; then
+      ASSOCIATED=true
+      log "associated at uptime $(cut -d' ' -f1 /proc/uptime) s"
+    fi
+    HANDSHAKE=$(json_bool handshake_logged)
+    ip addr add "$STA_WLAN_IP/24" dev wlan0
+    wait_for_peer_flag ap-ready 120
+    ping_peer "$AP_WLAN_IP" 10
+    PING_TRANSMITTED=${PING_TRANSMITTED:-0} PING_RECEIVED=${PING_RECEIVED:-0}
+    raise_flag sta-done
+    wait_until_peer_saw_flag sta-done 60 && PEER_DONE=true
+    ;;
+esac
+
+systemctl reload wifi-tunnel.service
+wait_until 15 agent_logged "counters (SIGUSR1)" && RELOAD_LOGGED=true
+systemctl stop wifi-tunnel.service
+STOP_RESULT=$(prop wifi-tunnel.service Result)
+STOP_STATUS=$(number_or_null "$(prop wifi-tunnel.service ExecMainStatus)")
+snapshot >"$LAB_SHARE/radios-after.txt"
+RADIOS_SAME=$(json_bool cmp -s "$LAB_SHARE/radios-before.txt" "$LAB_SHARE/radios-after.txt")
+log "reload logged counters: $RELOAD_LOGGED; stop: $STOP_RESULT, exit $STOP_STATUS; radios as before: $RADIOS_SAME"
+exit 0
