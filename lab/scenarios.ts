@@ -196,7 +196,7 @@ export interface TunnelLabOptions extends ScenarioOptions {
 
 /**
  * An AP and N stations, one VM each with one hwsim radio and an agent (WIFI_TUNNEL_CMD, default
- * `node <checkout>/dist/src/cli.js`, run with `--iface hwsim0` and one `--peer` per other VM): hostapd
+ * `node <checkout>/dist/bundle/wifi-tunnel.cjs`, run with `--iface hwsim0` and one `--peer` per other VM): hostapd
  * in VM 10.0.0.1 (tunnel-ap.sh), wpa_supplicant in each other VM (tunnel-sta.sh). Everything in a VM
  * starts at once unless env START_ORDER=paced. Two VMs share a point-to-point link; more share the
  * lab's Ethernet switch. Each share also holds radios-before.txt and radios-after.txt (see
@@ -298,7 +298,7 @@ const AGENT_PORT_IN_GUEST = 8211;
  *   AirportAccessPoint ⇄ hub socket ⇄ host agent (--iface none --airport-listen 20)
  *     ⇄ UDP over QEMU's user network ⇄ VM agent (--iface hwsim0) ⇄ hwsim ⇄ wlan0 scanning
  *
- * The host agent is the built CLI (dist/src/cli.js) run as a child process.
+ * The host agent is the shipped CLI (dist/bundle/wifi-tunnel.cjs) run as a child process.
  */
 export async function runAirportScan(options: ScenarioOptions = {}): Promise<AirportScan> {
   const runDir = newRunDir("airport-host");
@@ -311,7 +311,7 @@ export async function runAirportScan(options: ScenarioOptions = {}): Promise<Air
   const agent = spawn(
     process.execPath,
     [
-      join(checkoutDir, "dist", "src", "cli.js"),
+      join(checkoutDir, "dist", "bundle", "wifi-tunnel.cjs"),
       ...["--iface", "none", "--airport-listen", `${AIRPORT_HUB}`, "--airport-socket", socketPath],
       ...["--listen", `127.0.0.1:${hostAgentPort}`, "--peer", `127.0.0.1:${forwardedPort}`],
     ],

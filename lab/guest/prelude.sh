@@ -215,7 +215,7 @@ count_in() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 # AGENT_PEER (default: every other VM, LAB_PEER_IPS), plus $AGENT_ARGS; output in
 # $LAB_SHARE/agent.log; sets AGENT_PID and AGENT_LAUNCHED (a `now` reading).
 launch_agent() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/src/cli.js} peer peers=()
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} peer peers=()
   for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
   log "starting agent: $cmd ${peers[*]} --iface hwsim0 ${AGENT_ARGS:-}"
   AGENT_LAUNCHED=$(now)
