@@ -5,7 +5,7 @@
 import { parseFrame } from "../ieee80211/frame.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
-import type { AirFrame, LocalMedium } from "../medium/medium.js";
+import { type AirFrame, type LocalMedium, MAX_AIR_FRAME_BYTES } from "../medium/medium.js";
 import type { DatagramTransport } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { SendRefusal } from "../tunnel/sender.js";
@@ -20,9 +20,6 @@ export const SEND_COUNTERS = [
   "dropped-no-peer",
 ] as const;
 export type SendCounter = (typeof SEND_COUNTERS)[number];
-
-/** Largest 802.11 frame the tunnel carries (v1 limit; 2304-byte MSDU plus headers and MIC fit). */
-export const MAX_TUNNEL_FRAME = 2400;
 
 /** The sending half of the tunnel (TunnelSender): numbers and, with a key, seals each datagram. */
 export interface FrameSealer {
@@ -59,12 +56,12 @@ export class SendPath {
       this.counters.add("dropped-control");
       return;
     }
-    if (air.frame.length > MAX_TUNNEL_FRAME) {
+    if (air.frame.length > MAX_AIR_FRAME_BYTES) {
       this.counters.add("dropped-oversize");
       this.log.limited(
         "warn",
         "send-oversize",
-        `${from.name}: a ${air.frame.length}-byte frame exceeds the tunnel's ${MAX_TUNNEL_FRAME}`,
+        `${from.name}: a ${air.frame.length}-byte frame exceeds the tunnel's ${MAX_AIR_FRAME_BYTES}`,
       );
       return;
     }

@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { makeLocalUnicast } from "../ieee80211/mac.js";
 
 export function machineIdentity(): string {
   for (const path of ["/etc/machine-id", "/var/lib/dbus/machine-id", "/proc/sys/kernel/random/boot_id"]) {
@@ -20,6 +21,5 @@ export function machineIdentity(): string {
 /** A locally administered unicast address from (machine identity, interface name). */
 export function uniqueMacFor(ifname: string, identity: string = machineIdentity()): Buffer {
   const mac = createHash("sha256").update(`wifi-tunnel mac\0${identity}\0${ifname}`).digest().subarray(0, 6);
-  mac[0] = (mac[0] & 0xfc) | 0x02;
-  return Buffer.from(mac);
+  return makeLocalUnicast(Buffer.from(mac));
 }

@@ -33,6 +33,15 @@ export function isLocallyAdministered(mac: MacAddress): boolean {
   return (Math.floor(mac / FIRST_OCTET_DIVISOR) & 0x02) !== 0;
 }
 
+/**
+ * Marks the address in `bytes` (six bytes, in place) locally administered and unicast: an address of
+ * our own making that no vendor assigned and that is nobody's group. Returns `bytes`.
+ */
+export function makeLocalUnicast(bytes: Buffer): Buffer {
+  bytes[0] = (bytes[0] & 0xfc) | 0x02;
+  return bytes;
+}
+
 /** "02:00:00:00:01:00": lowercase, colon-separated, as iw and the kernel print them. */
 export function formatMac(mac: MacAddress): string {
   const hex = mac.toString(16).padStart(12, "0");

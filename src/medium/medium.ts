@@ -2,6 +2,13 @@
 // kernel (captured on hwsim0, injected through a radio of our own) or the ports of a virtio-mac80211
 // airport hub. The agent sees every medium through this interface, the way wireguard-go sees tun/.
 
+/**
+ * The largest 802.11 frame (MAC header onwards, no FCS) any medium carries: above virtio-mac80211's
+ * 2353-byte limit and a 2304-byte MSDU plus MAC header and security overhead. The tunnel's v1 limit,
+ * and the MTU the injecting monitor interfaces get (they start at 1500: EMSGSIZE, measured).
+ */
+export const MAX_AIR_FRAME_BYTES = 2400;
+
 /** One 802.11 frame on the air, with the radio metadata that travels beside it in the tunnel. */
 export interface AirFrame {
   /** The 802.11 frame (MAC header onwards), without FCS. */

@@ -1,6 +1,8 @@
 // Numbers of the wifi-tunnel UDP wire protocol v1 (docs/protocol.md, "# Tunnel protocol v1").
 // Everything on the wire is big-endian (network byte order).
 
+import { MAX_AIR_FRAME_BYTES } from "../medium/medium.js";
+
 /** "WT": the first two bytes of every datagram; anything else is not ours. */
 export const MAGIC = 0x5754;
 export const PROTOCOL_VERSION = 1;
@@ -26,9 +28,14 @@ export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
 export const HeaderFlags = {
   /** The body is ChaCha20-Poly1305 ciphertext followed by a 16-byte tag. */
   sealed: 0x01,
+  /**
+   * Handshake extension: a sealed FRAME under the pair key of its sender's and its receiver's
+   * sessions (docs/protocol.md, "Pair keys"). Always together with `sealed`, only on FRAMEs.
+   */
+  paired: 0x02,
 } as const;
 /** Header flags change how the body is read, so a receiver rejects bits it does not know. */
-export const KNOWN_HEADER_FLAGS = HeaderFlags.sealed;
+export const KNOWN_HEADER_FLAGS = HeaderFlags.sealed | HeaderFlags.paired;
 
 /** Byte offsets inside a HELLO body (after the header, before sealing). */
 export const HelloOffset = {
@@ -50,7 +57,10 @@ export const HelloTlvType = {
   nodeName: 0x01,
   /** The sender's local radio MAC addresses, 6 bytes each. */
   radioMacs: 0x02,
+  /** Handshake extension: the addressee's node id (u32) and session id (u64) as the sender last heard them. */
+  heardSession: 0x03,
 } as const;
+export const HEARD_SESSION_TLV_LENGTH = 12;
 export const HELLO_TLV_HEADER_LENGTH = 3;
 export const MAX_NODE_NAME_BYTES = 64;
 
@@ -63,8 +73,8 @@ export const FrameOffset = {
   frame: 5,
 } as const;
 export const FRAME_METADATA_LENGTH = 5;
-/** Above the 2353-byte limit of virtio-mac80211 and 2304-byte MSDUs plus MAC header and security overhead. */
-export const MAX_FRAME_BYTES = 2400;
+/** The largest frame a FRAME datagram carries: the medium's limit (src/medium/medium.ts). */
+export const MAX_FRAME_BYTES = MAX_AIR_FRAME_BYTES;
 
 /** Poly1305 tag appended to every sealed datagram. */
 export const TAG_LENGTH = 16;
@@ -86,5 +96,11 @@ export const TUNNEL_REJECT_REASONS = [
   "stale-session",
   "replayed",
   "too-old",
+  /** A FRAME of a session no HELLO started (opened without any key derivation). */
+  "unknown-session",
+  /** Unsealed and more than a replay window ahead, not (yet) confirmed by a second datagram. */
+  "too-far-ahead",
+  /** A HELLO of a session whose key is not cached, while the budget of key derivations is spent. */
+  "busy",
 ] as const;
 export type TunnelReject = (typeof TUNNEL_REJECT_REASONS)[number];

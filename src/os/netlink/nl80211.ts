@@ -13,6 +13,7 @@ import {
   nl80211,
   type RtNetlinkSocket,
 } from "netlink";
+import { MAX_AIR_FRAME_BYTES } from "../../medium/medium.js";
 
 /** One wireless interface as nl80211 reports it. */
 export interface WirelessInterface {
@@ -34,8 +35,8 @@ export interface MonitorRequest {
   readonly mac?: Buffer;
 }
 
-/** MTU for injecting monitor interfaces: the largest 802.11 MSDU (2304) plus headers fits. */
-export const INJECTION_MTU = 2400;
+/** MTU for injecting monitor interfaces: the largest frame any medium carries. */
+export const INJECTION_MTU = MAX_AIR_FRAME_BYTES;
 
 export class WirelessControl {
   /**

@@ -3,7 +3,7 @@
 // through libpcap. Interface names: wt<freq> injects, wt<freq>a<n> proxies acknowledgements.
 
 import { randomBytes } from "node:crypto";
-import { MAC_LENGTH, type MacAddress, writeMac } from "../../ieee80211/mac.js";
+import { MAC_LENGTH, type MacAddress, makeLocalUnicast, writeMac } from "../../ieee80211/mac.js";
 import { HwsimRadios } from "../netlink/hwsim.js";
 import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../netlink/nl80211.js";
 import { LiveInjector } from "../pcap/live.js";
@@ -128,8 +128,7 @@ export class KernelRadios implements RadioBackend {
     }
     const name = `wtphy${freqMhz}`;
     // Locally administered, random: the radio's own address never appears on the air.
-    const permAddr = randomBytes(6);
-    permAddr[0] = (permAddr[0] & 0xfc) | 0x02;
+    const permAddr = makeLocalUnicast(randomBytes(6));
     await this.hwsim.newRadio({ name, permAddr });
     return name;
   }
