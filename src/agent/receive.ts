@@ -22,7 +22,7 @@ export const RECEIVE_COUNTERS = [
   "dropped-auth-failure",
   "dropped-replay",
   "frames-in",
-  "injected",
+  "delivered",
   "dropped-wrong-channel",
   "dropped-unused",
   "dropped-own-frame",
@@ -79,6 +79,9 @@ const DELIVER_COUNTERS: Record<DeliverDrop, ReceiveCounter> = {
   "inject-error": "dropped-inject-error",
   "not-ready": "dropped-not-ready",
 };
+
+/** The counters of frames no medium took: frames-in = delivered + these. */
+export const RECEIVE_DELIVERY_DROPS: ReadonlySet<ReceiveCounter> = new Set(Object.values(DELIVER_COUNTERS));
 
 export class ReceivePath {
   readonly counters = new Counters<ReceiveCounter>(RECEIVE_COUNTERS);
@@ -149,7 +152,7 @@ export class ReceivePath {
       else lastDrop = outcome.drop;
     }
     if (delivered) {
-      this.counters.add("injected");
+      this.counters.add("delivered");
     } else if (lastDrop !== null) {
       this.counters.add(DELIVER_COUNTERS[lastDrop]);
       if (lastDrop === "inject-error") {

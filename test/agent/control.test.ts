@@ -85,7 +85,7 @@ async function fakePeer(port: number): Promise<{ socket: Socket; heard: TunnelMe
 }
 
 describe("agent control plane", () => {
-  it("a peer that starts a new session with a FRAME gets a HELLO back, once per session", async () => {
+  it("a peer's new session starts with its HELLO and gets a HELLO back, once per session; a FRAME cannot start one", async () => {
     const [agentPort, peerPort] = [await freeUdpPort(), await freeUdpPort()];
     const peer = await fakePeer(peerPort);
     const medium = new HandMedium();
@@ -100,9 +100,28 @@ describe("agent control plane", () => {
       if (!datagram.ok) throw new Error(datagram.error.detail);
       peer.socket.send(datagram.value, agentPort, "127.0.0.1");
     };
+    const hello = (sender: TunnelSender) =>
+      peer.socket.send(
+        sender.hello({
+          keepaliveIntervalMs: 1000,
+          capabilities: 0,
+          replyRequested: false,
+          nodeName: "p",
+          radioMacs: [],
+        }),
+        agentPort,
+        "127.0.0.1",
+      );
     const first = new TunnelSender({ nodeId: 0x2222, psk: null });
+    // Without a HELLO first, a forged or stray FRAME of a session nobody announced (issue 12).
     send(first, 1);
+    await until(
+      () => agent.receiveCounters?.get("dropped-auth-failure") === 1,
+      "the unknown session refused",
+    );
+    hello(first);
     send(first, 2);
+    send(first, 3);
     await until(() => medium.delivered.length === 2, "two frames delivered");
     await until(() => hellos().length === 2, "the HELLO answering the new session");
     const answer = hellos()[1];
@@ -110,11 +129,12 @@ describe("agent control plane", () => {
 
     // The peer restarts: a new session id, so another HELLO; the same session does not get one.
     const restarted = new TunnelSender({ nodeId: 0x2222, psk: null });
+    hello(restarted);
     send(restarted, 1);
     await until(() => hellos().length === 3, "the HELLO answering the restart");
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(hellos()).toHaveLength(3);
-    expect(agent.receiveCounters?.get("injected")).toBe(3);
+    expect(medium.delivered).toHaveLength(3);
   });
 
   it("an agent whose --peer is itself counts its own datagrams and delivers none of them", async () => {

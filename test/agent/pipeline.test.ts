@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
+import { RECEIVE_COUNTERS, RECEIVE_DELIVERY_DROPS } from "../../src/agent/receive.js";
 import { readCaptureFile } from "../../src/capture-file/capture-file.js";
 import { parseFrame } from "../../src/ieee80211/frame.js";
 import { createLogger } from "../../src/log.js";
@@ -160,7 +161,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
           send.get("dropped-malformed") +
           send.get("dropped-oversize"),
       );
-      expect(b.receiveCounters?.get("injected")).toBe(expected.length);
+      expect(b.receiveCounters?.get("delivered")).toBe(expected.length);
       expect(b.receiveCounters?.get("dropped-auth-failure")).toBe(0);
       // Every frame went out through the radio parked on the channel it was captured on.
       expect(receiverRadios.injected.map(({ freqMhz }) => freqMhz)).toEqual(
@@ -196,8 +197,14 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
     const frames = capturedFrames(FIXTURE);
     const announcing = frames.filter(({ frame }) => frame[0] === 0x80 || frame[0] === 0x50).length;
     expect(announcing).toBeGreaterThan(0);
-    expect(b.receiveCounters?.get("injected")).toBe(announcing);
+    expect(b.receiveCounters?.get("delivered")).toBe(announcing);
     expect(b.receiveCounters?.get("dropped-unused")).toBe(sent() - announcing);
+    // The receive invariant: every frame that came in was delivered or dropped for one reason.
+    const receive = b.receiveCounters!;
+    const drops = RECEIVE_COUNTERS.filter((name) => RECEIVE_DELIVERY_DROPS.has(name));
+    expect(receive.get("frames-in")).toBe(
+      receive.get("delivered") + drops.reduce((total, name) => total + receive.get(name), 0),
+    );
     // The fixture's station probed on all eleven channels; only the AP's channel gets a radio.
     expect([...receiverRadios.radios.keys()]).toEqual([2437]);
     // And an ACK proxy for the AP alone, not for the probing station.

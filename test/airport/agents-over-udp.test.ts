@@ -125,7 +125,7 @@ describe("two agents carry an airport hub's air over UDP", () => {
       expect(a.guest.frames.length).toBe(fromB.length);
       expect(b.guest.frames.length).toBe(fromA.length);
       expect(a.agent.sendCounters?.get("frames-in")).toBe(fromA.length);
-      expect(b.agent.receiveCounters?.get("injected")).toBe(fromA.length);
+      expect(b.agent.receiveCounters?.get("delivered")).toBe(fromA.length);
     });
   }
 
@@ -136,7 +136,7 @@ describe("two agents carry an airport hub's air over UDP", () => {
     );
     a.guest.sendFrame(testFrame({ transmitter: STATION_A, sequence: 1, length: 100 }));
     await until(() => (b.agent.receiveCounters?.get("dropped-wrong-channel") ?? 0) === 1, "the drop");
-    expect(b.agent.receiveCounters?.get("injected")).toBe(0);
+    expect(b.agent.receiveCounters?.get("delivered")).toBe(0);
     expect(b.guest.frames).toEqual([]);
   });
 

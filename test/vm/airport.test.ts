@@ -41,7 +41,7 @@ describe.skipIf(unavailable !== undefined)(
 
     it("the VM agent injects on channel 6; the host agent bridges the hub both ways", () => {
       const vmLog = readGuestFile(scan.station.vm, "agent.log");
-      expect(vmLog).toMatch(/receive: .*injected=[1-9]/);
+      expect(vmLog).toMatch(/receive: .*delivered=[1-9]/);
       // iw scan's trigger arrived as an nl80211 event; its probe was answered with the cached beacon.
       expect(vmLog).toMatch(/medium hwsim0: .*scans-seen=[1-9]/);
       expect(scan.host.agentLog).toMatch(/medium airport:20: .*frames-from-ports=[1-9]/);
