@@ -64,10 +64,14 @@ export class EchoFilter {
   /** Remote transmitter → when we last injected a frame of theirs; least recent first. */
   private readonly transmitters = new Map<MacAddress, number>();
 
-  /** Note a frame about to be injected, and its transmitter (address 2) when it has one. */
-  remember(frame: Buffer, transmitter: MacAddress | null, nowMs: number): void {
+  /**
+   * Note a frame about to be injected, and its transmitter (address 2) when it has one. True when
+   * that transmitter is new here (the capture filter may then exclude it, see HwsimMedium).
+   */
+  remember(frame: Buffer, transmitter: MacAddress | null, nowMs: number): boolean {
+    let isNew = false;
     if (transmitter !== null) {
-      this.transmitters.delete(transmitter);
+      isNew = !this.transmitters.delete(transmitter);
       this.transmitters.set(transmitter, nowMs);
       if (this.transmitters.size > MAX_TRANSMITTERS) {
         const oldest = this.transmitters.keys().next().value as MacAddress;
@@ -80,6 +84,7 @@ export class EchoFilter {
     if (expiries) expiries.push(nowMs + ECHO_WINDOW_MS);
     else this.pending.set(key, [nowMs + ECHO_WINDOW_MS]);
     this.size++;
+    return isNew;
   }
 
   /**
@@ -114,6 +119,11 @@ export class EchoFilter {
     }
     if (expiries.length === 0) this.pending.delete(key);
     return matched;
+  }
+
+  /** The remote transmitters injected for most recently, at most `max`, newest first. */
+  recentTransmitters(max: number): MacAddress[] {
+    return [...this.transmitters.keys()].reverse().slice(0, max);
   }
 
   get remembered(): number {

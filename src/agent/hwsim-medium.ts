@@ -30,6 +30,22 @@ import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from ".
  */
 export const HWSIM_CAPTURE_FILTER = "type mgt or type data";
 
+/**
+ * The capture filter once remote transmitters are known: their frames on hwsim0 are our own
+ * injections coming back, so the kernel drops them before they cost a wakeup, a copy and a parse.
+ * In a 3-VM lab a station's agent read 4 echoes for every frame it sent (1595 against 366,
+ * measured); the echo filter stays as the safety net for transmitters not (yet) in the filter.
+ */
+export function captureFilter(remoteTransmitters: readonly MacAddress[]): string {
+  if (remoteTransmitters.length === 0) return HWSIM_CAPTURE_FILTER;
+  const echoes = remoteTransmitters.map((mac) => `wlan addr2 ${formatMac(mac)}`).join(" or ");
+  return `(${HWSIM_CAPTURE_FILTER}) and not (${echoes})`;
+}
+/** Most transmitters the capture filter names (the BPF program grows with each). */
+const MAX_FILTERED_TRANSMITTERS = 32;
+/** A new remote transmitter makes the filter rebuild after this long (they come in bursts). */
+const CAPTURE_FILTER_SETTLE_MS = 1000;
+
 /** hwsim0 does not report a signal; receivers see this one. */
 const CAPTURED_SIGNAL_DBM = -30;
 
@@ -38,6 +54,7 @@ export const HWSIM_COUNTERS = [
   "capture-malformed",
   "late-data-dropped",
   "echo-suppressed",
+  "capture-filter-updates",
   "delivered",
   "injected",
   "inject-error",
@@ -76,6 +93,9 @@ export class HwsimMedium implements LocalMedium {
   private readonly guest: GuestWatch;
   /** Replays remote beacons while a local scan runs (scan-answer.ts). */
   private scanReplayTimer: NodeJS.Timeout | null = null;
+  /** Rebuilds the capture filter once new remote transmitters settle (expiredCaptureFilter). */
+  private captureFilterTimer: NodeJS.Timeout | null = null;
+  private captureFilterNow = HWSIM_CAPTURE_FILTER;
   private readonly reportedCollisions = new Set<MacAddress>();
   private readonly now: () => number;
 
@@ -228,6 +248,34 @@ export class HwsimMedium implements LocalMedium {
     }
   }
 
+  /** A remote transmitter was injected for the first time: the capture filter will name it. */
+  private timersNewTransmitter(): void {
+    if (this.options.source.setFilter === undefined || this.captureFilterTimer !== null) return;
+    this.captureFilterTimer = setTimeout(() => this.expiredCaptureFilter(), CAPTURE_FILTER_SETTLE_MS);
+    this.captureFilterTimer.unref();
+  }
+
+  private expiredCaptureFilter(): void {
+    this.captureFilterTimer = null;
+    const remote = this.echoes
+      .recentTransmitters(MAX_FILTERED_TRANSMITTERS)
+      .filter((mac) => this.guest.ownerOf(mac) === undefined);
+    const filter = captureFilter(remote);
+    if (filter === this.captureFilterNow) return;
+    try {
+      this.options.source.setFilter?.(filter);
+      this.captureFilterNow = filter;
+      this.counts.add("capture-filter-updates");
+      this.options.log.debug(`${this.name}: capture filter now ${filter}`);
+    } catch (error) {
+      this.options.log.limited(
+        "warn",
+        "capture-filter",
+        `${this.name}: could not set the capture filter: ${String(error)}`,
+      );
+    }
+  }
+
   /** A local radio probes `freqMhz`, so it listens there now: replay what remote APs beacon there. */
   private answerScan(freqMhz: number): void {
     const radio = this.radios.radioOn(freqMhz);
@@ -239,7 +287,7 @@ export class HwsimMedium implements LocalMedium {
 
   private inject(radio: InjectionRadio, packet: Buffer): boolean {
     const frame = packet.subarray(packet.readUInt16LE(2));
-    this.echoes.remember(frame, readAddress2(frame), this.now());
+    if (this.echoes.remember(frame, readAddress2(frame), this.now())) this.timersNewTransmitter();
     try {
       radio.inject(packet);
       this.counts.add("injected");
@@ -294,6 +342,8 @@ export class HwsimMedium implements LocalMedium {
   async close(): Promise<void> {
     this.guest.close();
     this.radios.timersStop();
+    if (this.captureFilterTimer) clearTimeout(this.captureFilterTimer);
+    this.captureFilterTimer = null;
     if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
     this.scanReplayTimer = null;
     this.options.source.close();

@@ -3,7 +3,7 @@
 // The first is what broke three VMs: an agent stalled by radio creation read its echoes after the
 // fingerprint window, forwarded them, and the third VM's station heard its own frames.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CaptureQueue } from "../../src/agent/capture-queue.js";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
@@ -148,5 +148,38 @@ describe("a capture backlog is bounded", () => {
     expect(sent.filter((frame) => frame[0] === 0x08)).toHaveLength(10);
     expect(sent.at(-1)?.[0]).toBe(0x80);
     await hwsim.close();
+  });
+});
+
+describe("echoes stay in the kernel", () => {
+  it("a second after a new remote transmitter is injected for, the capture filter names it", async () => {
+    vi.useFakeTimers();
+    try {
+      const filters: string[] = [];
+      const hwsim = new HwsimMedium({
+        captureIface: "hwsim0",
+        source: { start: () => {}, close: () => {}, setFilter: (filter) => filters.push(filter) },
+        backend: new RecordingRadios([wlan0]),
+        log: quiet,
+        pollGuest: false,
+      });
+      await hwsim.start(() => {});
+      hwsim.setGuestInterfaces([wlan0]);
+      hwsim.deliver(air(dataFrame(REMOTE_STATION, AP, 1)));
+      await vi.advanceTimersByTimeAsync(10); // the radio comes up, the frame is injected
+      hwsim.deliver(air(dataFrame(AP, LOCAL_STATION, 2)));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(filters).toEqual([
+        "(type mgt or type data) and not (wlan addr2 02:00:00:00:00:00 or wlan addr2 02:00:00:77:00:02)",
+      ]);
+      // Nothing new: no rebuild.
+      hwsim.deliver(air(dataFrame(AP, LOCAL_STATION, 3)));
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(filters).toHaveLength(1);
+      expect(hwsim.counters()["capture-filter-updates"]).toBe(1);
+      await hwsim.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -7,6 +7,8 @@ import pcap, { type PcapSession } from "pcap";
 export interface PacketSource {
   /** Start delivering packets (radiotap + 802.11) with their capture time in nanoseconds. */
   start(onPacket: (packet: Buffer, timestampNs: bigint) => void): void;
+  /** Replace the BPF filter without losing or repeating a packet (sources without one ignore it). */
+  setFilter?(filter: string): void;
   close(): void;
 }
 
@@ -30,29 +32,68 @@ export function routeLibpcapWarnings(handler: (text: string) => void): void {
   (pcap as unknown as { warningHandler: (text: string) => void }).warningHandler = handler;
 }
 
+/**
+ * After a filter swap, packets of the new session that equal one of the old session's last
+ * RECENT_PACKETS are the same packet seen twice (both sessions were open for a moment), as long as
+ * they come within SWAP_OVERLAP_MS; 802.11 frames carry sequence numbers, so two genuine
+ * transmissions are never byte-identical that close together.
+ */
+const RECENT_PACKETS = 64;
+const SWAP_OVERLAP_MS = 200;
+
 export class LiveCapture implements PacketSource {
   private session: PcapSession | null = null;
+  private onPacket: ((packet: Buffer, timestampNs: bigint) => void) | null = null;
+  private readonly recent: Buffer[] = [];
+  private recentNext = 0;
+  private swappedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: LiveCaptureOptions) {}
 
   start(onPacket: (packet: Buffer, timestampNs: bigint) => void): void {
+    this.onPacket = onPacket;
+    this.session = this.open(this.options.filter, false);
+  }
+
+  /**
+   * libpcap cannot change a live session's filter through this binding, so a new session opens with
+   * the new filter, the old one is drained (every packet it buffered is delivered) and closed, and
+   * whatever both saw in the overlap is delivered once.
+   */
+  setFilter(filter: string): void {
+    const old = this.session;
+    if (old === null) return;
+    const next = this.open(filter, true);
+    old.session.dispatch(old.buf, old.header);
+    old.close();
+    this.session = next;
+    this.swappedAtMs = Date.now();
+  }
+
+  private open(filter: string, afterSwap: boolean): PcapSession {
     // buffer_timeout 0 = immediate mode: a frame must not wait for a buffer to fill, handshakes are timed.
     const session = pcap.createSession(this.options.iface, {
-      filter: this.options.filter,
+      filter,
       snap_length: this.options.snapLength ?? DEFAULT_SNAP_LENGTH,
       buffer_timeout: 0,
       promiscuous: false,
     });
     session.on("packet", ({ buf, header }) => {
+      const captured = header.readUInt32LE(8);
+      const view = buf.subarray(0, captured);
+      if (afterSwap && Date.now() - this.swappedAtMs < SWAP_OVERLAP_MS && this.seenBeforeSwap(view)) return;
+      const packet = Buffer.from(view);
+      this.recent[this.recentNext] = packet;
+      this.recentNext = (this.recentNext + 1) % RECENT_PACKETS;
       const seconds = header.readUInt32LE(0);
       const micros = header.readUInt32LE(4);
-      const captured = header.readUInt32LE(8);
-      onPacket(
-        Buffer.from(buf.subarray(0, captured)),
-        BigInt(seconds) * 1_000_000_000n + BigInt(micros) * 1000n,
-      );
+      this.onPacket?.(packet, BigInt(seconds) * 1_000_000_000n + BigInt(micros) * 1000n);
     });
-    this.session = session;
+    return session;
+  }
+
+  private seenBeforeSwap(packet: Buffer): boolean {
+    return this.recent.some((seen) => seen.equals(packet));
   }
 
   close(): void {

@@ -22,6 +22,11 @@ declare module "pcap" {
 
   export interface PcapSession extends EventEmitter {
     readonly link_type: string;
+    /** The reused packet and header buffers dispatch() fills. */
+    readonly buf: Buffer;
+    readonly header: Buffer;
+    /** The binding: dispatch() hands every packet already buffered to the "packet" listeners. */
+    readonly session: { dispatch(buf: Buffer, header: Buffer): number };
     on(event: "packet", listener: (packet: PacketWithHeader) => void): this;
     on(event: "complete", listener: () => void): this;
     inject(data: Buffer): void;
