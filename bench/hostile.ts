@@ -31,7 +31,7 @@ for (const rate of [16_000, 24_000, 0]) {
   row(
     "1",
     `tunnel -> airport delivery, ${d.sent} frames ${rate === 0 ? "unpaced" : `at ${rate / 1000}k/s`}`,
-    `${d.percent.toFixed(1)}% of ${d.accepted} accepted delivered intact (${d.corrupt} corrupt reads, ${d.portBacklog} port-backlog drops, ${d.lost} lost before the agent, ${(d.accepted / d.seconds / 1000).toFixed(1)}k/s accepted)`,
+    `${d.percent.toFixed(1)}% of ${d.accepted} accepted written to the guest (${d.portBacklog} port-backlog drops); ${d.intactPercent.toFixed(1)}% read intact by a guest thread (${d.corrupt} glued reads); ${d.lost} lost before the agent; ${(d.accepted / d.seconds / 1000).toFixed(1)}k/s accepted`,
   );
 }
 const c = await campaign(n(1_000_000));

@@ -58,6 +58,7 @@ export class Agent {
   private readonly silent = new Set<Peer>();
   /** HELLOs a peer asked for, per peer: a few at once, then one a second (src/tunnel/reply-budget.ts). */
   private readonly replies = new ReplyBudget<Peer>();
+  private sealing: PairSealingTransport<UdpEndpoint> | null = null;
   private readonly loopDelay = new LoopDelay();
   private readonly now: () => number;
   private readonly log: Logger;
@@ -87,12 +88,13 @@ export class Agent {
     );
     this.transport = transport;
     // With a key each peer gets the frame sealed under its own pair key (src/tunnel/pair-transport.ts).
-    const sealing = new PairSealingTransport(
+    this.sealing = new PairSealingTransport(
       transport,
       this.sender,
       (to) => this.peers.find(to)?.identity ?? null,
+      formatEndpoint,
     );
-    this.send = new SendPath(this.peers, this.sender, sealing, this.options.media, this.log);
+    this.send = new SendPath(this.peers, this.sender, this.sealing, this.options.media, this.log);
     this.receive = new ReceivePath(
       this.peers,
       this.receiver,
@@ -182,6 +184,8 @@ export class Agent {
       );
       this.checkCollisions(peer, hello.radioMacs);
     }
+    // Frames held during the handshake go out now, sealed for this session.
+    this.sealing?.flush(peer.endpoint);
     if (hello.replyRequested && this.replies.allow(peer)) this.sayHello(false, peer);
   }
 

@@ -9,6 +9,7 @@ import { MAC_LENGTH, type MacAddress, readMac, writeMac } from "../ieee80211/mac
 import { ok, type Result, reject } from "../result.js";
 import {
   HEADER_LENGTH,
+  HEARD_SESSION_TLV_LENGTH,
   HELLO_FIXED_LENGTH,
   HELLO_TLV_HEADER_LENGTH,
   HelloFlags,
@@ -31,6 +32,17 @@ export interface Hello {
   readonly nodeName: string;
   /** The sender's local radio addresses, so peers can spot the identical default hwsim MACs of two VMs. */
   readonly radioMacs: readonly MacAddress[];
+  /**
+   * Handshake extension: the addressee's session as the sender last heard it, or null/absent before
+   * it heard any. A sealed HELLO that names the receiver's current session is "fresh" (receiver.ts).
+   */
+  readonly heardSession?: SessionRef | null;
+}
+
+/** One agent run: node id (u32) and session id (u64). */
+export interface SessionRef {
+  readonly nodeId: number;
+  readonly sessionId: bigint;
 }
 
 export type HelloReject = "truncated" | "bad-field";
@@ -48,7 +60,8 @@ export function helloEncodingLength(hello: Hello): number {
   const nameTlv = nameBytes === 0 ? 0 : HELLO_TLV_HEADER_LENGTH + nameBytes;
   const macsTlv =
     hello.radioMacs.length === 0 ? 0 : HELLO_TLV_HEADER_LENGTH + hello.radioMacs.length * MAC_LENGTH;
-  return HELLO_FIXED_LENGTH + nameTlv + macsTlv;
+  const heardTlv = hello.heardSession ? HELLO_TLV_HEADER_LENGTH + HEARD_SESSION_TLV_LENGTH : 0;
+  return HELLO_FIXED_LENGTH + nameTlv + macsTlv + heardTlv;
 }
 
 /** Why `hello` cannot be encoded, or null. HELLO content is our own configuration, so encode throws on it. */
@@ -98,11 +111,18 @@ export function encodeHello(hello: Hello, buf: Buffer, offset: number): void {
       cursor += MAC_LENGTH;
     }
   }
+  if (hello.heardSession) {
+    buf[cursor] = HelloTlvType.heardSession;
+    buf.writeUInt16BE(HEARD_SESSION_TLV_LENGTH, cursor + 1);
+    buf.writeUInt32BE(hello.heardSession.nodeId, cursor + HELLO_TLV_HEADER_LENGTH);
+    buf.writeBigUInt64BE(hello.heardSession.sessionId, cursor + HELLO_TLV_HEADER_LENGTH + 4);
+  }
 }
 
 interface HelloDraft {
   nodeName?: string;
   radioMacs?: MacAddress[];
+  heardSession?: SessionRef;
 }
 
 /** Reads one TLV value into the draft; returns what is wrong with it (a "bad-field" detail) or null. */
@@ -132,6 +152,16 @@ const TLV_READERS: ReadonlyMap<number, TlvReader> = new Map<number, TlvReader>([
       const macs: MacAddress[] = [];
       for (let at = 0; at < value.length; at += MAC_LENGTH) macs.push(readMac(value, at));
       draft.radioMacs = macs;
+      return null;
+    },
+  ],
+  [
+    HelloTlvType.heardSession,
+    (value, draft) => {
+      if (draft.heardSession !== undefined) return "heard-session TLV twice";
+      if (value.length !== HEARD_SESSION_TLV_LENGTH)
+        return `heard-session TLV of ${value.length} bytes, want ${HEARD_SESSION_TLV_LENGTH}`;
+      draft.heardSession = { nodeId: value.readUInt32BE(0), sessionId: value.readBigUInt64BE(4) };
       return null;
     },
   ],
@@ -176,5 +206,6 @@ export function decodeHello(body: Buffer): Result<Hello, HelloReject> {
     replyRequested: (body[HelloOffset.flags] & HelloFlags.replyRequested) !== 0,
     nodeName: draft.nodeName ?? "",
     radioMacs: draft.radioMacs ?? [],
+    ...(draft.heardSession ? { heardSession: draft.heardSession } : {}),
   });
 }

@@ -32,6 +32,8 @@ export interface MessageOrigin {
 export interface TunnelHeader extends MessageOrigin {
   readonly type: MessageTypeCode;
   readonly sealed: boolean;
+  /** Sealed under the pair key (handshake extension): sealed FRAMEs only. */
+  readonly paired?: boolean;
 }
 
 export type TunnelMessage =
@@ -51,7 +53,8 @@ export function encodeHeader(header: TunnelHeader, buf: Buffer): void {
   buf.writeUInt16BE(MAGIC, HeaderOffset.magic);
   buf[HeaderOffset.version] = PROTOCOL_VERSION;
   buf[HeaderOffset.type] = header.type;
-  buf[HeaderOffset.flags] = header.sealed ? HeaderFlags.sealed : 0;
+  buf[HeaderOffset.flags] =
+    (header.sealed ? HeaderFlags.sealed : 0) | (header.paired ? HeaderFlags.paired : 0);
   buf.writeUInt32BE(header.nodeId, HeaderOffset.nodeId);
   buf.writeBigUInt64BE(header.sessionId, HeaderOffset.sessionId);
   buf.writeBigUInt64BE(header.sequence, HeaderOffset.sequence);
@@ -86,9 +89,14 @@ export function decodeHeader(datagram: Buffer): Result<TunnelHeader, HeaderRejec
   if ((flags & ~KNOWN_HEADER_FLAGS) !== 0) {
     return reject("bad-field", `header flags 0x${flags.toString(16)} include bits v1 does not define`);
   }
+  const paired = (flags & HeaderFlags.paired) !== 0;
+  if (paired && ((flags & HeaderFlags.sealed) === 0 || type !== MessageType.frame)) {
+    return reject("bad-field", "the paired flag belongs on sealed FRAMEs only");
+  }
   return ok({
     type: type as MessageTypeCode,
     sealed: (flags & HeaderFlags.sealed) !== 0,
+    ...(paired ? { paired } : {}),
     nodeId: datagram.readUInt32BE(HeaderOffset.nodeId),
     sessionId: datagram.readBigUInt64BE(HeaderOffset.sessionId),
     sequence: datagram.readBigUInt64BE(HeaderOffset.sequence),

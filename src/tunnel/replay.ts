@@ -66,7 +66,25 @@ export class ReplayWindow {
 
 /** How an accepted datagram arrived, or why its sequence number was refused. */
 export type Arrival = "new-session" | "in-order" | "reordered";
-export type SequenceVerdict = Arrival | "duplicate" | "too-old" | "stale-session";
+export type SequenceVerdict =
+  | Arrival
+  | "duplicate"
+  | "too-old"
+  | "stale-session"
+  /** A FRAME of a session no HELLO has announced: only a HELLO starts a session. */
+  | "unknown-session"
+  /** Unauthenticated and more than a window ahead: held as a candidate until a second one confirms it. */
+  | "too-far-ahead";
+
+/** What the receiver knows about a datagram beyond its sequence number. */
+export interface DatagramKind {
+  /** A HELLO may start a session; a FRAME may not. */
+  readonly hello: boolean;
+  /** Sealed and authenticated: no bound on sequence jumps, one session per node id. */
+  readonly authenticated: boolean;
+}
+
+const SEALED_HELLO: DatagramKind = { hello: true, authenticated: true };
 
 export interface SenderSessionStats {
   readonly nodeId: number;
@@ -89,19 +107,28 @@ export interface SenderSessionStats {
 }
 
 class SenderSession {
-  readonly window = new ReplayWindow();
+  window = new ReplayWindow();
   received = 0;
   reordered = 0;
   duplicates = 0;
   tooOld = 0;
   /** Lowest sequence number accepted, null before the first. */
   lowest: bigint | null = null;
+  /** Losses before a confirmed jump, which moved `lowest` out of reach. */
+  lostBeforeJump = 0;
+  /** An unauthenticated sequence number far ahead of the window, waiting for a second to confirm it. */
+  jumpCandidate: bigint | null = null;
+  /** Tick of the last accepted datagram, for evicting the idlest session. */
+  lastActive = 0;
+  /** Sealed mode: the sender proved it knows this receiver's current session (see receiver.ts). */
+  confirmed = false;
 
   constructor(readonly sessionId: bigint) {}
 }
 
 interface SenderEntry {
-  session: SenderSession;
+  /** Authenticated: exactly one. Unauthenticated: up to `sessionsPerSender`, so a forged one displaces nothing. */
+  readonly sessions: Map<bigint, SenderSession>;
   /** Session ids this node id used before, most recent last: their datagrams are stale. */
   readonly retired: bigint[];
   /** Value of the accounting's tick at the last accepted datagram, for evicting the idlest sender. */
@@ -113,42 +140,96 @@ export interface ReceiveAccountingOptions {
   readonly maxSenders?: number;
   /** Earlier session ids remembered per node id, so their recorded datagrams cannot be replayed. */
   readonly retiredSessionsPerSender?: number;
+  /** Unauthenticated sessions of one node id kept at once (default 4). */
+  readonly sessionsPerSender?: number;
 }
 
 export class ReceiveAccounting {
   private readonly senders = new Map<number, SenderEntry>();
   private readonly maxSenders: number;
   private readonly retiredSessionsPerSender: number;
+  private readonly sessionsPerSender: number;
   private tick = 0;
 
   constructor(options: ReceiveAccountingOptions = {}) {
     this.maxSenders = options.maxSenders ?? 256;
     this.retiredSessionsPerSender = options.retiredSessionsPerSender ?? 8;
+    this.sessionsPerSender = options.sessionsPerSender ?? 4;
+  }
+
+  /** Whether a HELLO has started this session (a FRAME of any other is refused before opening it). */
+  knows(nodeId: number, sessionId: bigint): boolean {
+    return this.senders.get(nodeId)?.sessions.has(sessionId) ?? false;
+  }
+
+  /** Whether this node id has left the session (its datagrams are stale-session). */
+  retired(nodeId: number, sessionId: bigint): boolean {
+    return this.senders.get(nodeId)?.retired.includes(sessionId) ?? false;
+  }
+
+  /** Marks a session as one whose sender knows our current session (sealed mode's handshake). */
+  confirm(nodeId: number, sessionId: bigint): void {
+    const session = this.senders.get(nodeId)?.sessions.get(sessionId);
+    if (session) session.confirmed = true;
+  }
+
+  isConfirmed(nodeId: number, sessionId: bigint): boolean {
+    return this.senders.get(nodeId)?.sessions.get(sessionId)?.confirmed ?? false;
   }
 
   /**
-   * Judges and records one authenticated datagram. A session id the node has not used before
-   * starts a fresh window (the peer restarted); one it used before is "stale-session": without that
-   * rule, recorded datagrams of an earlier session could be replayed into a fresh window.
+   * Judges and records one datagram that authenticated (or, with no key, decoded).
+   *
+   * Only a HELLO starts a session. Authenticated, a new session id for a known node id replaces the
+   * old one (the peer restarted) and one it used before is "stale-session": without that rule,
+   * recorded datagrams of an earlier session could be replayed into a fresh window. Unauthenticated,
+   * sessions of one node id live side by side (the idlest goes past `sessionsPerSender`), and a
+   * sequence number more than a window ahead moves nothing until a second one confirms the jump:
+   * one forged datagram cannot make a genuine stream look replayed.
    */
-  accept(nodeId: number, sessionId: bigint, sequence: bigint): SequenceVerdict {
+  accept(
+    nodeId: number,
+    sessionId: bigint,
+    sequence: bigint,
+    kind: DatagramKind = SEALED_HELLO,
+  ): SequenceVerdict {
     let sender = this.senders.get(nodeId);
+    let session = sender?.sessions.get(sessionId);
     let newSession = false;
-    if (sender === undefined) {
-      this.makeRoom();
-      sender = { session: new SenderSession(sessionId), retired: [], lastActive: 0 };
-      this.senders.set(nodeId, sender);
-      newSession = true;
-    } else if (sender.session.sessionId !== sessionId) {
-      if (sender.retired.includes(sessionId)) return "stale-session";
-      sender.retired.push(sender.session.sessionId);
-      if (sender.retired.length > this.retiredSessionsPerSender) sender.retired.shift();
-      sender.session = new SenderSession(sessionId);
+    if (session === undefined) {
+      if (sender?.retired.includes(sessionId)) return "stale-session";
+      if (!kind.hello) return "unknown-session";
+      if (sender === undefined) {
+        this.makeRoom();
+        sender = { sessions: new Map(), retired: [], lastActive: 0 };
+        this.senders.set(nodeId, sender);
+      }
+      if (kind.authenticated) {
+        for (const old of sender.sessions.keys()) this.retire(sender, old);
+      } else if (sender.sessions.size >= this.sessionsPerSender) {
+        this.retire(sender, this.idlestSession(sender));
+      }
+      session = new SenderSession(sessionId);
+      sender.sessions.set(sessionId, session);
       newSession = true;
     }
 
-    const session = sender.session;
     const highestBefore = session.window.highest;
+    if (!kind.authenticated && highestBefore !== null && sequence > highestBefore + REPLAY_WINDOW_BIG) {
+      const candidate = session.jumpCandidate;
+      if (candidate === null || sequence <= candidate || sequence - candidate > REPLAY_WINDOW_BIG) {
+        session.jumpCandidate = sequence;
+        return "too-far-ahead";
+      }
+      // Two datagrams a window apart, far ahead: the sender really moved on (a long outage).
+      session.lostBeforeJump +=
+        Number(highestBefore - (session.lowest ?? highestBefore) + 1n) - session.received;
+      session.window = new ReplayWindow();
+      session.window.accept(candidate);
+      session.lowest = candidate;
+      session.received = 0;
+      session.jumpCandidate = null;
+    }
     const verdict = session.window.accept(sequence);
     if (verdict === "duplicate") {
       session.duplicates++;
@@ -160,7 +241,8 @@ export class ReceiveAccounting {
     }
     session.received++;
     if (session.lowest === null || sequence < session.lowest) session.lowest = sequence;
-    sender.lastActive = ++this.tick;
+    session.lastActive = ++this.tick;
+    if (sender) sender.lastActive = this.tick;
     if (newSession) return "new-session";
     if (highestBefore !== null && sequence < highestBefore) {
       session.reordered++;
@@ -169,24 +251,45 @@ export class ReceiveAccounting {
     return "in-order";
   }
 
-  /** A snapshot of every tracked sender's current session. */
+  /** A snapshot of every tracked session. */
   sessions(): SenderSessionStats[] {
-    return [...this.senders].map(([nodeId, { session }]) => {
-      const highestSequence = session.window.highest;
-      return {
-        nodeId,
-        sessionId: session.sessionId,
-        received: session.received,
-        reordered: session.reordered,
-        duplicates: session.duplicates,
-        tooOld: session.tooOld,
-        highestSequence,
-        lost:
-          highestSequence === null || session.lowest === null
-            ? 0
-            : Number(highestSequence - session.lowest + 1n) - session.received,
-      };
-    });
+    return [...this.senders].flatMap(([nodeId, { sessions }]) =>
+      [...sessions.values()].map((session) => {
+        const highestSequence = session.window.highest;
+        return {
+          nodeId,
+          sessionId: session.sessionId,
+          received: session.received,
+          reordered: session.reordered,
+          duplicates: session.duplicates,
+          tooOld: session.tooOld,
+          highestSequence,
+          lost:
+            session.lostBeforeJump +
+            (highestSequence === null || session.lowest === null
+              ? 0
+              : Number(highestSequence - session.lowest + 1n) - session.received),
+        };
+      }),
+    );
+  }
+
+  private retire(sender: SenderEntry, sessionId: bigint): void {
+    sender.sessions.delete(sessionId);
+    sender.retired.push(sessionId);
+    if (sender.retired.length > this.retiredSessionsPerSender) sender.retired.shift();
+  }
+
+  private idlestSession(sender: SenderEntry): bigint {
+    let idlest = 0n;
+    let idlestActive = Number.POSITIVE_INFINITY;
+    for (const [id, session] of sender.sessions) {
+      if (session.lastActive < idlestActive) {
+        idlest = id;
+        idlestActive = session.lastActive;
+      }
+    }
+    return idlest;
   }
 
   private makeRoom(): void {

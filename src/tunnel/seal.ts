@@ -13,6 +13,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from "node:crypto";
 import { ok, type Result, reject } from "../result.js";
 import { HEADER_LENGTH, HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
+import type { SessionRef } from "./hello.js";
 
 export const AEAD_ALGORITHM = "chacha20-poly1305";
 export const TRAFFIC_KEY_SALT = "wifi-tunnel v1";
@@ -57,18 +58,55 @@ export class TrafficKeyCache {
   ) {}
 
   get(nodeId: number, sessionId: bigint): KeyObject {
-    const id = `${nodeId}:${sessionId}`;
-    const cached = this.keys.get(id);
+    const cached = this.peek(nodeId, sessionId);
     if (cached !== undefined) return cached;
-    const key = deriveTrafficKey(this.psk, nodeId, sessionId);
-    if (this.keys.size >= this.capacity) this.keys.delete(this.keys.keys().next().value as string);
-    this.keys.set(id, key);
+    const key = this.derive(nodeId, sessionId);
+    this.put(nodeId, sessionId, key);
     return key;
+  }
+
+  /** The cached key, without deriving one. */
+  peek(nodeId: number, sessionId: bigint): KeyObject | undefined {
+    return this.keys.get(`${nodeId}:${sessionId}`);
+  }
+
+  /** A fresh derivation, not cached (a receiver caches only keys that opened something). */
+  derive(nodeId: number, sessionId: bigint): KeyObject {
+    return deriveTrafficKey(this.psk, nodeId, sessionId);
+  }
+
+  put(nodeId: number, sessionId: bigint, key: KeyObject): void {
+    if (this.keys.size >= this.capacity) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(`${nodeId}:${sessionId}`, key);
   }
 
   get size(): number {
     return this.keys.size;
   }
+}
+
+export const PAIR_KEY_LABEL = "pair key";
+
+/**
+ * Handshake extension: the key of FRAMEs from one sender session to one receiver session,
+ *   HKDF-SHA256(ikm = PSK, salt = "wifi-tunnel v1",
+ *               info = "pair key" || sender node id || sender session id || receiver node id || receiver session id)
+ * A receiver that restarted has a new session id, so nothing sealed for its earlier run opens.
+ */
+export function derivePairKeyBytes(psk: Buffer, sender: SessionRef, receiver: SessionRef): Buffer {
+  const label = Buffer.from(PAIR_KEY_LABEL, "ascii");
+  const info = Buffer.alloc(label.length + 24);
+  label.copy(info, 0);
+  info.writeUInt32BE(sender.nodeId, label.length);
+  info.writeBigUInt64BE(sender.sessionId, label.length + 4);
+  info.writeUInt32BE(receiver.nodeId, label.length + 12);
+  info.writeBigUInt64BE(receiver.sessionId, label.length + 16);
+  const salt = Buffer.from(TRAFFIC_KEY_SALT, "ascii");
+  return Buffer.from(hkdfSync("sha256", psk, salt, info, TRAFFIC_KEY_BYTES));
+}
+
+export function derivePairKey(psk: Buffer, sender: SessionRef, receiver: SessionRef): KeyObject {
+  return createSecretKey(derivePairKeyBytes(psk, sender, receiver));
 }
 
 /** 4 zero bytes, then the sequence number as u64 BE (for documentation and tests). */

@@ -6,10 +6,10 @@ import { type KeyObject, randomBytes } from "node:crypto";
 import type { AirFrame } from "../medium/medium.js";
 import { ok, type Result } from "../result.js";
 import { airFrameEncodingProblem } from "./air-frame.js";
-import { TAG_LENGTH } from "./constants.js";
-import type { Hello } from "./hello.js";
+import { HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
+import type { Hello, SessionRef } from "./hello.js";
 import { encodeMessage, type TunnelMessage } from "./message.js";
-import { deriveTrafficKey, sealInPlace } from "./seal.js";
+import { derivePairKey, deriveTrafficKey, sealInPlace } from "./seal.js";
 
 /** A random session id for one agent run: it tells peers we restarted and keys our traffic. */
 export function newSessionId(): bigint {
@@ -30,7 +30,10 @@ export type SendRefusal = "oversize" | "bad-field";
 export class TunnelSender {
   readonly nodeId: number;
   readonly sessionId: bigint;
+  private readonly psk: Buffer | null;
   private readonly trafficKey: KeyObject | null;
+  /** Pair keys towards receiver sessions, newest last (a peer restarting replaces its entry). */
+  private readonly pairKeys = new Map<string, KeyObject>();
   private sequence = 0n;
 
   constructor(options: TunnelSenderOptions) {
@@ -39,6 +42,7 @@ export class TunnelSender {
     }
     this.nodeId = options.nodeId;
     this.sessionId = options.sessionId ?? newSessionId();
+    this.psk = options.psk;
     this.trafficKey =
       options.psk === null ? null : deriveTrafficKey(options.psk, this.nodeId, this.sessionId);
   }
@@ -51,6 +55,8 @@ export class TunnelSender {
   /**
    * One FRAME datagram for `air`. Frames come off the air, so an unfit one (over 2400 bytes, empty,
    * fields out of range) is refused as a Result for the caller to count; it uses no sequence number.
+   * With a key it is a template, flagged sealed and paired but still plaintext with room for the
+   * tag: each peer gets its own copy from sealFrameFor() (PairSealingTransport does that).
    */
   frame(air: AirFrame): Result<Buffer, SendRefusal> {
     const problem = airFrameEncodingProblem(air);
@@ -67,6 +73,26 @@ export class TunnelSender {
     return { nodeId: this.nodeId, sessionId: this.sessionId, sequence: this.sequence };
   }
 
+  /** Whether frame() returns templates that still need sealFrameFor(). */
+  get pairsFrames(): boolean {
+    return this.psk !== null;
+  }
+
+  /** A copy of a frame() template sealed under the pair key towards one receiver session. */
+  sealFrameFor(template: Buffer, receiver: SessionRef): Buffer {
+    const id = `${receiver.nodeId}:${receiver.sessionId}`;
+    let key = this.pairKeys.get(id);
+    if (key === undefined) {
+      key = derivePairKey(this.psk as Buffer, { nodeId: this.nodeId, sessionId: this.sessionId }, receiver);
+      // A handful of peers, each keeping one session at a time: 64 is plenty and bounds a churn.
+      if (this.pairKeys.size >= 64) this.pairKeys.delete(this.pairKeys.keys().next().value as string);
+      this.pairKeys.set(id, key);
+    }
+    const sealed = Buffer.from(template);
+    sealInPlace(sealed, key);
+    return sealed;
+  }
+
   private finish(message: TunnelMessage): Buffer {
     if (this.trafficKey === null) {
       const unsealed = encodeMessage(message);
@@ -75,6 +101,10 @@ export class TunnelSender {
     }
     const sealed = encodeMessage(message, TAG_LENGTH);
     this.sequence++;
+    if (message.type === "frame") {
+      sealed[HeaderOffset.flags] |= HeaderFlags.sealed | HeaderFlags.paired;
+      return sealed;
+    }
     sealInPlace(sealed, this.trafficKey);
     return sealed;
   }

@@ -1,15 +1,17 @@
 import { createDecipheriv, createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HEADER_LENGTH, HeaderOffset, TAG_LENGTH } from "../../src/tunnel/constants.js";
+import { HEADER_LENGTH, HeaderFlags, HeaderOffset, TAG_LENGTH } from "../../src/tunnel/constants.js";
 import { encodeMessage, type TunnelMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
 import {
   aeadNonce,
+  derivePairKey,
   deriveTrafficKey,
   deriveTrafficKeyBytes,
   openSealedBody,
   sealDatagram,
+  sealInPlace,
   TrafficKeyCache,
 } from "../../src/tunnel/seal.js";
 
@@ -135,10 +137,40 @@ function expectedReasonForFlip(byte: number, bit: number): string {
   return "unauthenticated"; // node id, session id, sequence (AAD and key/nonce inputs), body, tag
 }
 
-function reasonAfterFlip(sealed: Buffer, byte: number, bit: number): string {
+/** A FRAME under the pair key: both flag bits are meaningful, and its session must be known. */
+function expectedReasonForFrameFlip(byte: number, bit: number): string {
+  if (byte === HeaderOffset.flags) return "bad-field"; // no sealed, no paired, or an unknown bit
+  // Another node id or session id names a session no HELLO started: refused before any crypto.
+  if (byte >= HeaderOffset.nodeId && byte < HeaderOffset.sequence) return "unknown-session";
+  return expectedReasonForFlip(byte, bit);
+}
+
+/** The receiver of the FRAME tests, with the sender's session started by its HELLO. */
+const OWN = { nodeId: 8, sessionId: 0x77n };
+function frameReceiver(): TunnelReceiver {
+  const receiver = new TunnelReceiver({ psk, own: OWN });
+  const hello = sealDatagram(encodeMessage({ ...helloMessage, origin: { ...origin, sequence: 0n } }), key0);
+  if (!receiver.open(hello).ok) throw new Error("the HELLO did not open");
+  return receiver;
+}
+const key0 = deriveTrafficKey(psk, origin.nodeId, origin.sessionId);
+
+function pairSealed(message: TunnelMessage): Buffer {
+  const template = encodeMessage(message, TAG_LENGTH);
+  template[HeaderOffset.flags] = HeaderFlags.sealed | HeaderFlags.paired;
+  sealInPlace(template, derivePairKey(psk, origin, OWN));
+  return template;
+}
+
+function reasonAfterFlip(
+  sealed: Buffer,
+  byte: number,
+  bit: number,
+  receiver = new TunnelReceiver({ psk }),
+): string {
   const flipped = Buffer.from(sealed);
   flipped[byte] ^= 1 << bit;
-  const opened = new TunnelReceiver({ psk }).open(flipped);
+  const opened = receiver.open(flipped);
   return opened.ok ? "ok" : opened.error.reason;
 }
 
@@ -160,23 +192,26 @@ describe("tampering with a sealed datagram", () => {
   });
 
   it("is detected for any bit of a sealed FRAME (property)", () => {
-    const sealed = sealDatagram(encodeMessage(frameMessage(1500)), key);
+    const sealed = pairSealed(frameMessage(1500));
+    expect(frameReceiver().open(sealed).ok).toBe(true);
     fc.assert(
       fc.property(fc.nat({ max: sealed.length - 1 }), fc.integer({ min: 0, max: 7 }), (byte, bit) => {
-        expect(reasonAfterFlip(sealed, byte, bit)).toBe(expectedReasonForFlip(byte, bit));
+        expect(reasonAfterFlip(sealed, byte, bit, frameReceiver())).toBe(
+          expectedReasonForFrameFlip(byte, bit),
+        );
       }),
       { numRuns: 300 },
     );
   });
 
   it("is detected when the datagram is cut or extended", () => {
-    const sealed = sealDatagram(encodeMessage(frameMessage(100)), key);
+    const sealed = pairSealed(frameMessage(100));
     fc.assert(
       fc.property(
         fc.nat({ max: sealed.length - 1 }),
         fc.uint8Array({ minLength: 1, maxLength: 32 }),
         (cut, tail) => {
-          const receiver = new TunnelReceiver({ psk });
+          const receiver = frameReceiver();
           const shortened = receiver.open(sealed.subarray(0, cut));
           const expected = cut < HEADER_LENGTH + TAG_LENGTH ? "truncated" : "unauthenticated";
           expect(shortened.ok ? "ok" : shortened.error.reason).toBe(expected);

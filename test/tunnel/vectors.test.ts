@@ -8,7 +8,13 @@ import type { AirFrame } from "../../src/medium/medium.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { decodeMessage, encodeMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
-import { aeadNonce, deriveTrafficKeyBytes } from "../../src/tunnel/seal.js";
+import {
+  aeadNonce,
+  derivePairKeyBytes,
+  deriveTrafficKey,
+  deriveTrafficKeyBytes,
+  sealDatagram,
+} from "../../src/tunnel/seal.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
 
 const protocolDoc = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
@@ -72,6 +78,10 @@ const air: AirFrame = {
   signalDbm: Number(input("frame-signal-dbm")),
   flags: Number(input("frame-flags")),
 };
+const receiverSession = {
+  nodeId: Number(input("receiver-node-id")),
+  sessionId: BigInt(input("receiver-session-id")),
+};
 const helloOrigin = { nodeId, sessionId, sequence: BigInt(input("hello-sequence")) };
 const frameOrigin = { nodeId, sessionId, sequence: BigInt(input("frame-sequence")) };
 
@@ -120,21 +130,50 @@ describe("docs/protocol.md test vectors", () => {
 
   it("sealed HELLO and FRAME, as a TunnelSender makes them", () => {
     expect(senderAt(helloOrigin.sequence, psk).hello(hello)).toEqual(vectorBytes("hello-sealed"));
-    expect(sentFrame(senderAt(frameOrigin.sequence, psk))).toEqual(vectorBytes("frame-sealed"));
+    // The v1 base FRAME, sealed under the sender session's traffic key.
+    expect(
+      sealDatagram(
+        encodeMessage({ type: "frame", origin: frameOrigin, air }),
+        deriveTrafficKey(psk, nodeId, sessionId),
+      ),
+    ).toEqual(vectorBytes("frame-sealed"));
+    // Handshake extension: sealed per receiver under the pair key.
+    expect(derivePairKeyBytes(psk, { nodeId, sessionId }, receiverSession)).toEqual(vectorBytes("pair-key"));
+    const sender = senderAt(frameOrigin.sequence, psk);
+    expect(sender.sealFrameFor(sentFrame(sender), receiverSession)).toEqual(vectorBytes("frame-paired"));
+    expect(
+      encodeMessage({
+        type: "hello",
+        origin: { nodeId, sessionId, sequence: 2n },
+        hello: {
+          ...hello,
+          replyRequested: false,
+          nodeName: "",
+          radioMacs: [],
+          heardSession: receiverSession,
+        },
+      }),
+    ).toEqual(vectorBytes("hello-heard-session"));
     // The unsealed vectors come out of the same sender path without a key.
     expect(senderAt(helloOrigin.sequence, null).hello(hello)).toEqual(vectorBytes("hello-unsealed"));
     expect(sentFrame(senderAt(frameOrigin.sequence, null))).toEqual(vectorBytes("frame-unsealed"));
   });
 
   it("a receiver with the key opens the sealed vectors", () => {
-    const receiver = new TunnelReceiver({ psk });
+    const receiver = new TunnelReceiver({ psk, own: receiverSession });
     expect(receiver.open(vectorBytes("hello-sealed"))).toEqual({
       ok: true,
       value: { arrival: "new-session", message: { type: "hello", origin: helloOrigin, hello } },
     });
-    expect(receiver.open(vectorBytes("frame-sealed"))).toEqual({
+    // A v1 base FRAME is refused by a receiver with the handshake extension; the paired one opens.
+    expect(receiver.open(vectorBytes("frame-sealed"))).toMatchObject({
+      ok: false,
+      error: { reason: "bad-field" },
+    });
+    expect(receiver.open(vectorBytes("frame-paired"))).toEqual({
       ok: true,
       value: { arrival: "in-order", message: { type: "frame", origin: frameOrigin, air } },
     });
+    expect(receiver.isConfirmed(nodeId, sessionId)).toBe(true);
   });
 });
