@@ -6,7 +6,7 @@ import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
 import { uniqueMacFor } from "../agent/unique-macs.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
-import { WirelessControl } from "../os/netlink/nl80211.js";
+import { LinkControl } from "../os/netlink/links.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
 import { KernelRadios } from "../os/radios/kernel.js";
 import type { AgentConfig } from "./config.js";
@@ -16,35 +16,38 @@ export async function hwsimMedium(
   config: AgentConfig,
   iface: string,
   log: Logger,
+  step: (what: string) => void = () => {},
 ): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
   routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
-  let control: WirelessControl;
+  let links: LinkControl;
   try {
-    control = await WirelessControl.open();
+    links = LinkControl.open();
   } catch (error) {
     throw new PrerequisiteError(
-      `this kernel has no nl80211 (${error instanceof Error ? error.message : String(error)}): run the agent where cfg80211 and mac80211_hwsim are loaded ('modprobe mac80211_hwsim radios=1'), or pass --iface none`,
+      `cannot open rtnetlink (${error instanceof Error ? error.message : String(error)}): the agent needs CAP_NET_ADMIN (run it as root)`,
     );
   }
   try {
-    const ifindex = await control.linkIndex(iface);
+    const ifindex = links.ifindex(iface);
     if (ifindex === null) {
       throw new PrerequisiteError(
         `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
       );
     }
     // hwsim0 starts down and libpcap refuses a down interface.
-    await control.setLinkUp(ifindex);
-    if (config.uniqueMacs) await makeMacsUnique(control, log);
+    await links.setUp(ifindex);
+    if (config.uniqueMacs) await makeMacsUnique(links, log);
   } finally {
-    control.close();
+    links.close();
   }
+  step(`${iface} up${config.uniqueMacs ? ", --unique-macs done" : ""}`);
   let backend: KernelRadios;
   try {
     backend = await KernelRadios.open(config.injectPhy);
   } catch (error) {
     throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
   }
+  step("radio backend open");
   const medium = new HwsimMedium({
     captureIface: iface,
     source: new LiveCapture({ iface, filter: HWSIM_CAPTURE_FILTER }),
@@ -56,18 +59,18 @@ export async function hwsimMedium(
 }
 
 /** --unique-macs: give each local radio interface an address derived from the machine identity. */
-async function makeMacsUnique(control: WirelessControl, log: Logger): Promise<void> {
-  for (const iface of await control.interfaces()) {
-    if (iface.iftype === "MONITOR") continue;
+async function makeMacsUnique(links: LinkControl, log: Logger): Promise<void> {
+  for (const iface of links.radioInterfaces()) {
+    if (iface.monitor) continue;
     const wanted = uniqueMacFor(iface.ifname);
     if (iface.mac.equals(wanted)) continue;
-    if (await control.linkIsUp(iface.ifindex)) {
+    if (iface.up) {
       log.warn(
         `--unique-macs: ${iface.ifname} is up, its address stays ${formatMac(readMac(iface.mac, 0))}; start the agent before hostapd/wpa_supplicant bring it up`,
       );
       continue;
     }
-    await control.setLinkAddress(iface.ifindex, wanted);
+    await links.setAddress(iface.ifindex, wanted);
     log.info(`--unique-macs: ${iface.ifname} now uses ${formatMac(readMac(wanted, 0))}`);
   }
 }

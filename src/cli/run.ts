@@ -130,6 +130,9 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   let report = (_why: string): void => log.info("SIGUSR1 during start-up: no counters yet");
   process.on("SIGUSR1", () => report("SIGUSR1"));
   const uptime = options.uptimeSeconds ?? (() => process.uptime());
+  // --log-level debug shows where start-up time goes (measured in a TCG guest, docs/benchmarks.md).
+  const step = (what: string): void => log.debug(`start-up: ${what} at ${uptime().toFixed(3)} s`);
+  step("command line parsed");
   const media: LocalMedium[] = [];
   let agent: Agent | null = null;
   let peers: UdpEndpoint[] = [];
@@ -139,7 +142,8 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     let radioMacs: () => MacAddress[] = () => [];
     if (config.iface !== null) {
       const { hwsimMedium } = await import("./hwsim-path.js");
-      const hwsim = await hwsimMedium(config, config.iface, log);
+      step("hwsim path loaded");
+      const hwsim = await hwsimMedium(config, config.iface, log, step);
       media.push(hwsim.medium);
       radioMacs = hwsim.radioMacs;
     }
@@ -157,6 +161,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       localRadioMacs: radioMacs,
       log,
     });
+    step("media prepared");
     await agent.start();
   } catch (error) {
     await agent?.stop().catch(() => {});
@@ -167,6 +172,10 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   }
 
   const running = agent;
+  if (process.env.WIFI_TUNNEL_WRITE_CODE_CACHE === "1" && config.iface === null) {
+    const { warmUpHwsimPath } = await import("./code-cache-warmup.js");
+    await warmUpHwsimPath(config, createStartupLog("error").log);
+  }
   const readySeconds = uptime();
   startup.ready(
     readyLine(
