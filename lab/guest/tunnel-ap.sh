@@ -28,7 +28,11 @@ else
   start_ap wlan0
 fi
 ip addr add "$AP_WLAN_IP/24" dev wlan0
-iperf3 -s -B "$AP_WLAN_IP" -D -I /run/iperf3.pid
+# One iperf3 server per station (an iperf3 server runs one test at a time): port 5200 + the
+# station's last octet, so stations measure at the same time, sharing the air.
+for peer in $STATION_PEERS; do
+  iperf3 -s -B "$AP_WLAN_IP" -p $((5200 + ${peer##*.})) -D -I "/run/iperf3-${peer##*.}.pid"
+done
 raise_flag ap-ready
 
 # Wait for every station to finish, or to vanish (its script failed and the VM powered off). Once

@@ -117,7 +117,7 @@ if start_station wlan0; then
     wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither pinged nor vanished"
   done
   [ -n "${RESTART_AGENT:-}" ] && restart_and_time "$RESTART_AGENT"
-  iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  IPERF3_ARGS="${IPERF3_ARGS:-} -p $((5200 + ${LAB_IP##*.}))" iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
   if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
     log "staying associated and idle for $IDLE_SECONDS s"
     sleep "$IDLE_SECONDS"
