@@ -4,7 +4,8 @@
 // baseline's mean, CTRL-EVENT-BEACON-LOSS, ping loss; per agent: CPU seconds and the worst event-loop
 // delay. With --paced, also the old order (agents first, the labelled row) for comparison.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/many-vms.js [--runs R] [--paced] [N ...]
+//   npm run build && node dist/bench/many-vms.js [--runs R] [--paced] [N ...]
+//   (WIFI_TUNNEL_CMD="node /path/dist/bundle/wifi-tunnel.cjs" picks the agent build the guests run)
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,6 +73,11 @@ function tunnelRow(label: string, vms: number, lab: TunnelLab, baselineMean: num
   };
 }
 
+/** WIFI_TUNNEL_CMD in the environment picks the agent build the guests run (the lab's default otherwise). */
+const agentEnv: Record<string, string> = process.env.WIFI_TUNNEL_CMD
+  ? { WIFI_TUNNEL_CMD: process.env.WIFI_TUNNEL_CMD }
+  : {};
+
 const rows: Row[] = [];
 for (let run = 1; run <= runs; run++) {
   for (const vms of sizes) {
@@ -92,13 +98,17 @@ for (let run = 1; run <= runs; run++) {
       readyS: [],
     });
     console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, started together`);
-    const together = await runTunnelLab({ stations, env: { IPERF3_SECONDS: "3" }, timeoutMs: 900_000 });
+    const together = await runTunnelLab({
+      stations,
+      env: { ...agentEnv, IPERF3_SECONDS: "3" },
+      timeoutMs: 900_000,
+    });
     rows.push(tunnelRow("wifi-tunnel, started together", vms, together, baselineMean));
     if (paced) {
       console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, paced (agents first)`);
       const pacedLab = await runTunnelLab({
         stations,
-        env: { IPERF3_SECONDS: "3", START_ORDER: "paced" },
+        env: { ...agentEnv, IPERF3_SECONDS: "3", START_ORDER: "paced" },
         timeoutMs: 900_000,
       });
       rows.push(tunnelRow("wifi-tunnel, paced (agents first; labelled row)", vms, pacedLab, baselineMean));
