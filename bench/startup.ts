@@ -46,10 +46,11 @@ if (!existsSync(bundle)) {
 // The bundle with netlink's and pcap's JavaScript left in node_modules, for comparison.
 const externalDir = join(workDir, "startup-external");
 // scripts/ is not compiled into dist/: load the bundler from the checkout.
-const { bundleCli }: typeof import("../scripts/bundle.mjs") = await import(
+const { bundleCli, buildSnapshot }: typeof import("../scripts/bundle.mjs") = await import(
   pathToFileURL(join(checkoutDir, "scripts", "bundle.mjs")).href
 );
 await bundleCli({ outdir: externalDir, addonJs: "external" });
+const snapshot = await buildSnapshot(join(checkoutDir, "dist", "bundle"), join(workDir, "startup-snapshot"));
 
 /** That commit's sources compiled with tsc under .vm-work/startup-old/, sharing node_modules. */
 function buildOld(commit: string): string {
@@ -83,6 +84,7 @@ variants.push(
   ],
   ["bundle, no code cache", `env WIFI_TUNNEL_CODE_CACHE=0 node ${bundle} ${agentArgs}`],
   ["bundle + code cache (the shipped bin)", `node ${bundle} ${agentArgs}`],
+  ["bundle as a start-up snapshot", `node --snapshot-blob ${snapshot} -- ${agentArgs}`],
 );
 
 const [vm] = await runVms(

@@ -8,3 +8,6 @@ export function bundleCli(options?: {
   codeCache?: boolean;
   addonJs?: "bundled" | "external";
 }): Promise<void>;
+
+/** A Node start-up snapshot of the bundle in `bundleDir`, written to `outdir`; returns the blob's path. */
+export function buildSnapshot(bundleDir: string, outdir: string): Promise<string>;

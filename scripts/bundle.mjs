@@ -15,7 +15,8 @@
 //   node scripts/bundle.mjs        (after tsc; `npm run build` runs both)
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -117,6 +118,18 @@ export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addo
   if (codeCache) await writeCodeCache(out);
 }
 
+/** A UDP port on 127.0.0.1 that was free a moment ago (a fixed one could be taken on a build machine). */
+function freeUdpPort() {
+  return new Promise((done, fail) => {
+    const socket = createSocket("udp4");
+    socket.once("error", fail);
+    socket.bind(0, "127.0.0.1", () => {
+      const { port } = socket.address();
+      socket.close(() => done(port));
+    });
+  });
+}
+
 /** Runs the bundled agent once, airport-only on loopback, so V8 caches what start-up compiles. */
 async function writeCodeCache(out) {
   const scratch = mkdtempSync(join(tmpdir(), "wt-code-cache-"));
@@ -126,7 +139,7 @@ async function writeCodeCache(out) {
       [
         join(out, "wifi-tunnel.cjs"),
         ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(scratch, "hub.sock")],
-        ...["--listen", "127.0.0.1:18211", "--peer", "127.0.0.1:18212", "--log-level", "info"],
+        ...["--listen", `127.0.0.1:${await freeUdpPort()}`, "--peer", "127.0.0.1:9", "--log-level", "info"],
       ],
       { env: { ...process.env, WIFI_TUNNEL_WRITE_CODE_CACHE: "1" }, stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -145,6 +158,43 @@ async function writeCodeCache(out) {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Node start-up snapshot of the bundle (node --snapshot-blob), measured against the code cache by
+ * bench/startup.ts; not shipped. The snapshot can hold only the bundle's compiled top level: the
+ * modules whose start-up costs (netlink, pcap) load native addons, which a snapshot cannot contain,
+ * so they still initialise at run time. Run as `node --snapshot-blob BLOB -- ARGS...`.
+ */
+export async function buildSnapshot(bundleDir, outdir) {
+  const file = join(resolve(checkout, bundleDir), "cli.cjs");
+  const out = resolve(checkout, outdir);
+  mkdirSync(out, { recursive: true });
+  const entry = join(out, "snapshot-entry.cjs");
+  writeFileSync(
+    entry,
+    `"use strict";
+function runCli(exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8").replace(/^#!/, "//")}
+}
+require("node:v8").startupSnapshot.setDeserializeMainFunction(() => {
+  const file = ${JSON.stringify(file)};
+  // commander reads the arguments after argv[1], the script, which a snapshot run does not have.
+  process.argv.splice(1, 0, file);
+  const module = { exports: {} };
+  runCli(module.exports, require("node:module").createRequire(file), module, file, ${JSON.stringify(dirname(file))});
+});
+`,
+  );
+  const blob = join(out, "cli.blob");
+  await new Promise((done, fail) => {
+    const builder = spawn(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entry], {
+      stdio: "inherit",
+    });
+    builder.once("exit", (code) =>
+      code === 0 ? done() : fail(new Error(`bundle: --build-snapshot exited with ${code}`)),
+    );
+  });
+  return blob;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli();
