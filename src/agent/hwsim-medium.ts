@@ -43,8 +43,12 @@ export function captureFilter(remoteTransmitters: readonly MacAddress[]): string
 }
 /** Most transmitters the capture filter names (the BPF program grows with each). */
 const MAX_FILTERED_TRANSMITTERS = 32;
-/** A new remote transmitter makes the filter rebuild after this long (they come in bursts). */
-const CAPTURE_FILTER_SETTLE_MS = 1000;
+/**
+ * A new remote transmitter makes the filter rebuild after this long. New transmitters appear when
+ * a station starts talking to an AP, and the swap (a new pcap session, opened synchronously) must
+ * not land inside its authentication, which mac80211 gives 100 ms per try once the frame is acked.
+ */
+const CAPTURE_FILTER_SETTLE_MS = 5000;
 
 /** hwsim0 does not report a signal; receivers see this one. */
 const CAPTURED_SIGNAL_DBM = -30;

@@ -26,6 +26,15 @@ export interface LiveCaptureOptions {
 }
 
 const DEFAULT_SNAP_LENGTH = 4096;
+/**
+ * Kernel ring sizes. The binding's default is 10 MiB per session, which the kernel allocates and
+ * zeroes at open: in a TCG guest that is time the event loop stands still, at start, for every
+ * injecting radio, and at every capture filter swap. 2 MiB still holds over 800 full-size frames
+ * (more than the capture queue lets wait, see capture-queue.ts); an injection handle captures
+ * nothing and needs next to none.
+ */
+const CAPTURE_BUFFER_BYTES = 2 * 1024 * 1024;
+const INJECTION_BUFFER_BYTES = 128 * 1024;
 
 /** Where libpcap's warnings go (e.g. "no IPv4 address assigned" on monitor interfaces: noise here). */
 export function routeLibpcapWarnings(handler: (text: string) => void): void {
@@ -74,6 +83,7 @@ export class LiveCapture implements PacketSource {
     // buffer_timeout 0 = immediate mode: a frame must not wait for a buffer to fill, handshakes are timed.
     const session = pcap.createSession(this.options.iface, {
       filter,
+      buffer_size: CAPTURE_BUFFER_BYTES,
       snap_length: this.options.snapLength ?? DEFAULT_SNAP_LENGTH,
       buffer_timeout: 0,
       promiscuous: false,
@@ -109,7 +119,12 @@ export class LiveInjector implements PacketSink {
   private readonly session: PcapSession;
 
   constructor(iface: string) {
-    this.session = pcap.createSession(iface, { filter: CAPTURE_NOTHING, snap_length: 64, buffer_timeout: 0 });
+    this.session = pcap.createSession(iface, {
+      filter: CAPTURE_NOTHING,
+      buffer_size: INJECTION_BUFFER_BYTES,
+      snap_length: 64,
+      buffer_timeout: 0,
+    });
   }
 
   inject(packet: Buffer): void {
