@@ -4,25 +4,11 @@
 
 import type { AirFrame, DeliverDrop } from "../medium/medium.js";
 import { ok, type Result, reject } from "../result.js";
+import type { AirportRadio } from "./constants.js";
 import { checkFrameLength } from "./message.js";
 
-export interface AirportRadio {
-  /** Centre frequency in MHz that every guest of the hub is assumed to use. */
-  readonly freqMhz: number;
-  /** Signal in dBm reported for frames from this hub. */
-  readonly signalDbm: number;
-  /** Legacy rate in units of 500 kbit/s reported for frames from this hub. */
-  readonly rate500kbps: number;
-}
-
-export const DEFAULT_AIRPORT_RADIO: AirportRadio = {
-  // Channel 6: the usual default of hostapd configs and one of the guest driver's 2.4 GHz channels.
-  freqMhz: 2437,
-  // What mac80211_hwsim reports for a radio at its default 20 dBm: -50 + txpower.
-  signalDbm: -30,
-  // 1 Mbit/s: the DSSS rate every 2.4 GHz receiver decodes.
-  rate500kbps: 2,
-};
+// The radio profile lives with the protocol's numbers, where the command line finds its defaults too.
+export { type AirportRadio, DEFAULT_AIRPORT_RADIO } from "./constants.js";
 
 /** A frame a guest transmitted, dressed with the hub's radio profile. The frame is copied. */
 export function airFrameFromAirport(frame: Buffer, radio: AirportRadio): AirFrame {

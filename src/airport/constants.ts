@@ -72,3 +72,23 @@ export function airportSocketPath(hubId: number): string {
   const printedUnsigned = hubId >= 0 ? hubId : hubId + 2 ** 32;
   return `/tmp/wifimedium_data.${printedUnsigned}.sock`;
 }
+
+/** What a hub's guests are assumed to use: airport frames carry no channel, rate or signal. */
+export interface AirportRadio {
+  /** Centre frequency in MHz that every guest of the hub is assumed to use. */
+  readonly freqMhz: number;
+  /** Signal in dBm reported for frames from this hub. */
+  readonly signalDbm: number;
+  /** Legacy rate in units of 500 kbit/s reported for frames from this hub. */
+  readonly rate500kbps: number;
+}
+
+/** The one statement of the airport defaults; the command line's --airport-* defaults are these. */
+export const DEFAULT_AIRPORT_RADIO: AirportRadio = {
+  // Channel 6: the usual default of hostapd configs and one of the guest driver's 2.4 GHz channels.
+  freqMhz: 2437,
+  // What mac80211_hwsim reports for a radio at its default 20 dBm: -50 + txpower.
+  signalDbm: -30,
+  // 1 Mbit/s: the DSSS rate every 2.4 GHz receiver decodes.
+  rate500kbps: 2,
+};

@@ -16,9 +16,9 @@ import {
   AIRPORT_MAX_MESSAGE_BYTES,
   AirportMode,
   airportSocketPath,
-  isHubId,
   REFUSED_PORT_ID,
 } from "./constants.js";
+import { checkHubId, ReadLoop, reportFrame } from "./hub-common.js";
 import { type AirportLog, SILENT_LOG } from "./log.js";
 import { decodeMessage, encodeFrameMessage, encodePortRequest, readHeader } from "./message.js";
 import {
@@ -78,9 +78,7 @@ export class AirportHubPort implements LocalMedium {
   private assignedPortId: number | undefined;
 
   constructor(options: AirportHubPortOptions) {
-    if (!isHubId(options.hubId)) {
-      throw new RangeError(`airport hub id ${options.hubId} does not fit the header's int8 (-128..127)`);
-    }
+    checkHubId(options.hubId);
     this.hubId = options.hubId;
     this.socketPath = options.socketPath ?? airportSocketPath(options.hubId);
     this.radio = options.radio ?? DEFAULT_AIRPORT_RADIO;
@@ -123,31 +121,24 @@ export class AirportHubPort implements LocalMedium {
       peerCutsSendsAt: AIRPORT_MAX_MESSAGE_BYTES,
     });
     const handle = (bytes: Result<Buffer, StreamReason>): void => this.handle(bytes, onTransmit);
-    let ended = false;
-    let settleScheduled = false;
     let cutWait: NodeJS.Timeout | undefined;
-    const read = (chunk: Buffer): void => {
-      clearTimeout(cutWait);
-      for (const message of reader.push(chunk)) handle(message);
-      if (settleScheduled || reader.pendingBytes === 0) return;
-      settleScheduled = true;
-      setImmediate(() => {
-        settleScheduled = false;
-        for (const message of ended ? reader.end() : reader.settle()) handle(message);
+    const loop = new ReadLoop(reader, {
+      handle,
+      beforeRead: () => clearTimeout(cutWait),
+      afterSettle: () => {
         // wifimedium.c sends the pieces of a cut run back to back; a tail still waiting lost its rest.
-        if (reader.holdingCutTail) {
-          cutWait = setTimeout(() => {
-            if (this.socket !== socket) return;
-            for (const message of reader.abandonHeldTail()) handle(message);
-          }, CUT_CONTINUATION_WAIT_MS);
-        }
-      });
-    };
+        if (!reader.holdingCutTail) return;
+        cutWait = setTimeout(() => {
+          if (this.socket !== socket) return;
+          for (const message of reader.abandonHeldTail()) handle(message);
+        }, CUT_CONTINUATION_WAIT_MS);
+      },
+    });
+    const read = (chunk: Buffer): void => loop.read(chunk);
     socket.on("data", read);
     socket.on("end", () => {
-      ended = true;
       clearTimeout(cutWait);
-      if (!settleScheduled) for (const message of reader.end()) handle(message);
+      loop.end();
     });
     socket.on("error", (error) =>
       this.log.limited("warn", `${this.name}:error`, `${this.name}: ${error.message}`),
@@ -284,15 +275,7 @@ export class AirportHubPort implements LocalMedium {
       return;
     }
     this.counts.add("frames-from-hub");
-    try {
-      onTransmit(airFrameFromAirport(message.value.frame, this.radio));
-    } catch (error) {
-      this.log.limited(
-        "warn",
-        `${this.name}:handler-failed`,
-        `${this.name}: frame handler failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    reportFrame(this.log, this.name, onTransmit, airFrameFromAirport(message.value.frame, this.radio));
   }
 
   private drop(reason: AirportPortDrop, detail: string): void {

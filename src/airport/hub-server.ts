@@ -2,9 +2,12 @@
 // `-netdev airport,termid=HUB` connect to /tmp/wifimedium_data.HUB.sock and get a port each, as from
 // the reference server; frames are relayed among the local ports as it does, and additionally handed
 // to the agent (and taken from it) through the LocalMedium interface.
+//
+// This file is the socket shell: accept, read, write, timers. Who gets a port and a frame, and whom
+// to hold back, is the pure port table (port-table.ts); the socket path is reclaimed by socket-path.ts.
 
-import { lstat, rm } from "node:fs/promises";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { rm } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
 import { Counters } from "../medium/counters.js";
 import type { AirFrame, DeliverOutcome, LocalMedium } from "../medium/medium.js";
 import type { Result } from "../result.js";
@@ -18,12 +21,14 @@ import {
   AIRPORT_MAX_PORTS,
   AirportMode,
   airportSocketPath,
-  isHubId,
   MEDIUM_PORT_ID,
   REFUSED_PORT_ID,
 } from "./constants.js";
+import { checkHubId, ReadLoop, reportFrame } from "./hub-common.js";
 import { type AirportLog, SILENT_LOG } from "./log.js";
 import { type AirportMessage, decodeMessage, encodeFrameMessage, encodePortAnswer } from "./message.js";
+import { type ConnectionState, holdersOf, PortTable, type RelayPort, releasable } from "./port-table.js";
+import { reclaimStaleSocket } from "./socket-path.js";
 import {
   AirportMessageWriter,
   AirportStreamReader,
@@ -78,33 +83,32 @@ export const AIRPORT_HUB_COUNTERS = [
 ] as const;
 export type AirportHubCounter = (typeof AIRPORT_HUB_COUNTERS)[number];
 
-/**
- * A sender stops being read while any port it relays to has this many messages queued, so the hub
- * slows the fastest guest down to the slowest (wifimedium.c does it with blocking send()s).
- */
-const RELAY_HIGH_WATER = 32;
-
 /** One accepted connection: a port of the hub, or a refused one waiting to hear its refusal. */
-interface Connection {
+interface Connection extends RelayPort {
   readonly socket: Socket;
   /** Its slot in the 8-port table, which is its port id; undefined when the hub was full at accept. */
   readonly portId: number | undefined;
-  readonly reader: AirportStreamReader;
+  state: ConnectionState;
+  readonly reader: ReadLoop;
   readonly writer: AirportMessageWriter;
-  handshaken: boolean;
-  refused: boolean;
-  ended: boolean;
-  settleScheduled: boolean;
-  handshakeTimer: NodeJS.Timeout | undefined;
-  /** Senders not read until this port's queue drains. */
   readonly heldSenders: Set<Connection>;
-  /** Runs while this port holds senders, to notice a guest that stopped reading altogether. */
-  stallTimer: NodeJS.Timeout | undefined;
-  /**
-   * Set when the guest stopped reading (a paused VM): its writer's message count then. Until that
-   * count moves, frames to it are dropped once its queue is full and nobody waits for it.
-   */
   stalledAtMessage: number | undefined;
+  readonly timers: ConnectionTimers;
+}
+
+/** Every timer of one connection, named, in one place. */
+interface ConnectionTimers {
+  /** Closes a connection that has not asked for a port by handshakeTimeoutMs. */
+  handshake: NodeJS.Timeout | undefined;
+  /** Runs while the port holds senders, to notice a guest that stopped reading altogether. */
+  stall: NodeJS.Timeout | undefined;
+}
+
+function clearTimers(timers: ConnectionTimers): void {
+  clearTimeout(timers.handshake);
+  clearTimeout(timers.stall);
+  timers.handshake = undefined;
+  timers.stall = undefined;
 }
 
 export class AirportHubServer implements LocalMedium {
@@ -118,16 +122,13 @@ export class AirportHubServer implements LocalMedium {
   private readonly maxQueuedPerPort: number;
   private readonly stalledPortMs: number;
   private readonly log: AirportLog;
-  /** Like wifimedium.c's port table: a connection takes the lowest free slot when accepted. */
-  private readonly slots: (Connection | undefined)[] = new Array(AIRPORT_MAX_PORTS).fill(undefined);
+  private readonly table = new PortTable<Connection>();
   private readonly connections = new Set<Connection>();
   private server: Server | undefined;
   private onTransmit: (frame: AirFrame) => void = () => {};
 
   constructor(options: AirportHubServerOptions) {
-    if (!isHubId(options.hubId)) {
-      throw new RangeError(`airport hub id ${options.hubId} does not fit the header's int8 (-128..127)`);
-    }
+    checkHubId(options.hubId);
     this.hubId = options.hubId;
     this.socketPath = options.socketPath ?? airportSocketPath(options.hubId);
     this.radio = options.radio ?? DEFAULT_AIRPORT_RADIO;
@@ -140,7 +141,7 @@ export class AirportHubServer implements LocalMedium {
 
   /** Port ids of the guests that have completed the handshake. */
   get ports(): number[] {
-    return this.slots.flatMap((connection, slot) => (connection?.handshaken ? [slot] : []));
+    return this.table.assignedIds();
   }
 
   /** Every counter of this hub, zeros included. */
@@ -151,7 +152,9 @@ export class AirportHubServer implements LocalMedium {
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
     if (this.server) throw new Error(`${this.name} is already started`);
     this.onTransmit = onTransmit;
-    await this.reclaimStaleSocket();
+    if (await reclaimStaleSocket(this.socketPath)) {
+      this.log.info(`${this.name}: removed stale socket ${this.socketPath} left by a previous run`);
+    }
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -160,7 +163,13 @@ export class AirportHubServer implements LocalMedium {
         resolve();
       });
     });
-    server.on("error", (error) => this.log.warn(`${this.name}: listening socket: ${error.message}`));
+    server.on("error", (error) =>
+      this.log.limited(
+        "warn",
+        `${this.name}:listen-error`,
+        `${this.name}: listening socket: ${error.message}`,
+      ),
+    );
     this.server = server;
     this.log.info(`${this.name}: wifi-medium hub listening on ${this.socketPath}`);
   }
@@ -168,9 +177,7 @@ export class AirportHubServer implements LocalMedium {
   deliver(air: AirFrame): DeliverOutcome {
     const frame = airportFrameFromAirFrame(air, this.radio);
     if (!frame.ok) return { delivered: false, drop: frame.error.reason };
-    const receivers = this.slots.filter(
-      (connection): connection is Connection => connection?.handshaken === true,
-    );
+    const receivers = this.table.receivers();
     if (receivers.length === 0) return { delivered: false, drop: "not-ready" };
     const message = encodeFrameMessage(this.hubId, MEDIUM_PORT_ID, frame.value);
     for (const receiver of receivers) this.sendToPort(receiver, message);
@@ -188,88 +195,39 @@ export class AirportHubServer implements LocalMedium {
     await rm(this.socketPath, { force: true });
   }
 
-  /**
-   * The reference server unlinks the path unconditionally, which orphans a live server. Here a path
-   * nobody accepts on (a crashed run) is removed, and a live one is left alone.
-   */
-  private async reclaimStaleSocket(): Promise<void> {
-    const existing = await lstat(this.socketPath).catch(() => undefined);
-    if (!existing) return;
-    if (!existing.isSocket()) {
-      throw new Error(`${this.socketPath} exists and is not a socket: remove it or pass another socket path`);
-    }
-    const probe = await new Promise<"live" | "stale" | Error>((resolve) => {
-      const socket = createConnection(this.socketPath);
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve("live");
-      });
-      socket.once("error", (error: NodeJS.ErrnoException) =>
-        resolve(error.code === "ECONNREFUSED" ? "stale" : error),
-      );
-    });
-    if (probe === "live") {
-      throw new Error(
-        `another wifi-medium server is already listening on ${this.socketPath}: stop it or serve a different hub id`,
-      );
-    }
-    if (probe instanceof Error) {
-      throw new Error(
-        `cannot tell whether ${this.socketPath} is in use (${probe.message}): check its permissions`,
-      );
-    }
-    await rm(this.socketPath, { force: true });
-    this.log.info(`${this.name}: removed stale socket ${this.socketPath} left by a previous run`);
-  }
-
   private accept(socket: Socket): void {
-    const free = this.slots.indexOf(undefined);
-    const portId = free === -1 ? undefined : free;
+    const portId = this.table.freeSlot();
+    const writer = new AirportMessageWriter(socket, {
+      maxQueued: this.maxQueuedPerPort,
+      onDrained: () => this.portDrained(connection),
+    });
     const connection: Connection = {
       socket,
       portId,
-      reader: new AirportStreamReader({
-        acceptsHeader: (header) =>
-          header.mode === AirportMode.wifiFrame && header.hubId === this.hubId && header.portId === portId,
-      }),
-      writer: new AirportMessageWriter(socket, {
-        maxQueued: this.maxQueuedPerPort,
-        onDrained: () => this.portDrained(connection),
-      }),
-      handshaken: false,
-      refused: false,
-      ended: false,
-      settleScheduled: false,
-      handshakeTimer: undefined,
+      state: "awaiting-request",
+      reader: new ReadLoop(
+        new AirportStreamReader({
+          acceptsHeader: (header) =>
+            header.mode === AirportMode.wifiFrame && header.hubId === this.hubId && header.portId === portId,
+        }),
+        {
+          handle: (message) => this.handle(connection, message),
+          // A held sender's next read may be the rest of its tail: not settled until resumed.
+          isHeld: () => socket.isPaused(),
+          afterMessages: () => this.holdIfCongested(connection),
+        },
+      ),
+      writer,
       heldSenders: new Set(),
-      stallTimer: undefined,
       stalledAtMessage: undefined,
+      timers: { handshake: undefined, stall: undefined },
     };
     this.connections.add(connection);
-    if (portId !== undefined) this.slots[portId] = connection;
+    if (portId !== undefined) this.table.take(portId, connection);
+    this.startHandshakeTimer(connection);
 
-    connection.handshakeTimer = setTimeout(() => {
-      this.counts.add("handshake-timeouts");
-      this.log.limited(
-        "warn",
-        `${this.name}:handshake-timeout`,
-        `${this.describe(connection)}: no port request within ${this.handshakeTimeoutMs} ms, closing`,
-      );
-      socket.destroy();
-    }, this.handshakeTimeoutMs);
-
-    socket.on("data", (chunk: Buffer) => {
-      for (const message of connection.reader.push(chunk)) this.handle(connection, message);
-      this.holdIfCongested(connection);
-      this.scheduleSettle(connection);
-    });
-    socket.on("end", () => {
-      connection.ended = true;
-      // With a settle pending, it sees `ended` and reports the cut-off tail itself.
-      if (!connection.settleScheduled) {
-        for (const message of connection.reader.end()) this.handle(connection, message);
-      }
-    });
+    socket.on("data", (chunk: Buffer) => connection.reader.read(chunk));
+    socket.on("end", () => connection.reader.end());
     socket.on("error", (error) => {
       this.counts.add("connection-errors");
       this.log.limited(
@@ -281,45 +239,26 @@ export class AirportHubServer implements LocalMedium {
     socket.on("close", () => this.forget(connection));
   }
 
-  /**
-   * After this burst of reads, the tail the reader holds is a whole message (see stream.ts). Not while
-   * the sender is held: its next read may be the rest of that tail.
-   */
-  private scheduleSettle(connection: Connection): void {
-    if (connection.settleScheduled || connection.reader.pendingBytes === 0 || connection.socket.isPaused())
-      return;
-    connection.settleScheduled = true;
-    setImmediate(() => {
-      connection.settleScheduled = false;
-      // Held since scheduling: reads after the pause wait in Node's buffer; resuming settles again.
-      if (connection.socket.isPaused()) return;
-      const tail = connection.ended ? connection.reader.end() : connection.reader.settle();
-      for (const message of tail) this.handle(connection, message);
-      this.holdIfCongested(connection);
-    });
-  }
+  // Timer hooks, all of them.
 
-  /** Stop reading a sender while a port it relays to is backed up, as a blocking send() would. */
-  private holdIfCongested(sender: Connection): void {
-    for (const port of this.slots) {
-      if (!port || port === sender || port.writer.queuedMessages < RELAY_HIGH_WATER) continue;
-      if (port.stalledAtMessage !== undefined) {
-        if (port.writer.writtenMessages === port.stalledAtMessage) continue;
-        port.stalledAtMessage = undefined;
-        this.log.limited("info", `${this.name}:port-reading-again`, `${this.describe(port)}: reading again`);
-      }
-      port.heldSenders.add(sender);
-      sender.socket.pause();
-      this.watchForStall(port);
-    }
+  private startHandshakeTimer(connection: Connection): void {
+    connection.timers.handshake = setTimeout(() => {
+      this.counts.add("handshake-timeouts");
+      this.log.limited(
+        "warn",
+        `${this.name}:handshake-timeout`,
+        `${this.describe(connection)}: no port request within ${this.handshakeTimeoutMs} ms, closing`,
+      );
+      connection.socket.destroy();
+    }, this.handshakeTimeoutMs);
   }
 
   /** A slow port that still takes messages keeps holding its senders; one that took none for a while stops. */
   private watchForStall(port: Connection): void {
-    if (port.stallTimer) return;
+    if (port.timers.stall) return;
     const writtenBefore = port.writer.writtenMessages;
-    port.stallTimer = setTimeout(() => {
-      port.stallTimer = undefined;
+    port.timers.stall = setTimeout(() => {
+      port.timers.stall = undefined;
       if (port.heldSenders.size === 0) return;
       if (port.writer.writtenMessages !== writtenBefore) {
         this.watchForStall(port);
@@ -336,24 +275,36 @@ export class AirportHubServer implements LocalMedium {
   }
 
   private portDrained(port: Connection): void {
-    clearTimeout(port.stallTimer);
-    port.stallTimer = undefined;
+    clearTimeout(port.timers.stall);
+    port.timers.stall = undefined;
     this.releaseSenders(port);
   }
 
-  private releaseSenders(port: Connection): void {
-    for (const sender of port.heldSenders) {
-      const stillHeld = this.slots.some((other) => other !== port && other?.heldSenders.has(sender));
-      if (stillHeld) continue;
-      sender.socket.resume();
-      this.scheduleSettle(sender);
+  // Flow control: the port table decides, the shell pauses and resumes sockets.
+
+  /** Stop reading a sender while a port it relays to is backed up, as a blocking send() would. */
+  private holdIfCongested(sender: Connection): void {
+    const { holders, resumed } = holdersOf(this.table, sender);
+    for (const port of resumed) {
+      this.log.limited("info", `${this.name}:port-reading-again`, `${this.describe(port)}: reading again`);
     }
-    port.heldSenders.clear();
+    for (const port of holders) {
+      port.heldSenders.add(sender);
+      sender.socket.pause();
+      this.watchForStall(port);
+    }
+  }
+
+  private releaseSenders(port: Connection): void {
+    for (const sender of releasable(this.table, port)) {
+      sender.socket.resume();
+      sender.reader.scheduleSettle();
+    }
   }
 
   private handle(connection: Connection, bytes: Result<Buffer, StreamReason>): void {
     // After a refusal, or once the hub is closed, nothing from the connection matters.
-    if (connection.refused || !this.server) return;
+    if (connection.state === "refused" || !this.server) return;
     if (!bytes.ok) {
       this.drop(connection, bytes.error.reason, bytes.error.detail);
       return;
@@ -367,7 +318,7 @@ export class AirportHubServer implements LocalMedium {
       this.answerPortRequest(connection, message.value);
       return;
     }
-    if (!connection.handshaken) {
+    if (connection.state !== "assigned") {
       this.drop(connection, "before-handshake", "frame sent before the port request");
       return;
     }
@@ -381,20 +332,10 @@ export class AirportHubServer implements LocalMedium {
     }
     this.counts.add("frames-from-ports");
     // wifi-medium relays the message as received, sender's header included, to every other port.
-    for (const other of this.slots) {
-      if (other && other !== connection && other.handshaken && this.sendToPort(other, bytes.value)) {
-        this.counts.add("frames-relayed");
-      }
+    for (const other of this.table.receivers(connection)) {
+      if (this.sendToPort(other, bytes.value)) this.counts.add("frames-relayed");
     }
-    try {
-      this.onTransmit(airFrameFromAirport(message.value.frame, this.radio));
-    } catch (error) {
-      this.log.limited(
-        "warn",
-        `${this.name}:handler-failed`,
-        `${this.name}: frame handler failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    reportFrame(this.log, this.name, this.onTransmit, airFrameFromAirport(message.value.frame, this.radio));
   }
 
   /** As wifimedium.c: the request is echoed with the port id filled in, again on every request. */
@@ -404,9 +345,9 @@ export class AirportHubServer implements LocalMedium {
   ): void {
     if (connection.portId !== undefined && request.hubId === this.hubId) {
       connection.writer.send(encodePortAnswer(request.hubId, connection.portId));
-      if (!connection.handshaken) {
-        connection.handshaken = true;
-        clearTimeout(connection.handshakeTimer);
+      if (connection.state === "awaiting-request") {
+        connection.state = "assigned";
+        clearTimeout(connection.timers.handshake);
         this.counts.add("ports-assigned");
         this.log.limited(
           "info",
@@ -432,10 +373,10 @@ export class AirportHubServer implements LocalMedium {
         `${this.name}: refused a port request for hub ${request.hubId}`,
       );
     }
-    connection.refused = true;
-    clearTimeout(connection.handshakeTimer);
+    connection.state = "refused";
+    clearTimeout(connection.timers.handshake);
     // The slot is free at once, as in wifimedium.c; QEMU never closes its side after a refusal.
-    if (connection.portId !== undefined) this.slots[connection.portId] = undefined;
+    if (connection.portId !== undefined) this.table.release(connection.portId, connection);
     connection.writer.send(encodePortAnswer(request.hubId, REFUSED_PORT_ID));
     connection.writer.endWhenFlushed();
   }
@@ -462,14 +403,12 @@ export class AirportHubServer implements LocalMedium {
   }
 
   private forget(connection: Connection): void {
-    clearTimeout(connection.handshakeTimer);
-    clearTimeout(connection.stallTimer);
+    clearTimers(connection.timers);
     this.connections.delete(connection);
-    for (const port of this.slots) port?.heldSenders.delete(connection);
+    for (const port of this.table.occupants()) port.heldSenders.delete(connection);
     this.releaseSenders(connection);
-    if (connection.portId !== undefined && this.slots[connection.portId] === connection) {
-      this.slots[connection.portId] = undefined;
-      if (connection.handshaken)
+    if (connection.portId !== undefined && this.table.release(connection.portId, connection)) {
+      if (connection.state === "assigned")
         this.log.limited("info", `${this.name}:port-left`, `${this.name}: port ${connection.portId} left`);
     }
   }

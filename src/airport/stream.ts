@@ -14,7 +14,9 @@
 // its own, and one more per send() once a backlog shows the input outruns that pace.
 
 import type { Socket } from "node:net";
-import { MAC_LENGTH, type MacAddress, readMac } from "../ieee80211/mac.js";
+import { HeaderLength } from "../ieee80211/constants.js";
+import { readAddress2 } from "../ieee80211/frame.js";
+import type { MacAddress } from "../ieee80211/mac.js";
 import { ok, type Result, reject } from "../result.js";
 import {
   AIRPORT_HEADER_BYTES,
@@ -41,9 +43,9 @@ export const RECEIVED_MESSAGE_REASONS: readonly (AirportMessageReason | StreamRe
   ...new Set([...AIRPORT_MESSAGE_REASONS, ...STREAM_REASONS]),
 ];
 
-/** addr2, the transmitter address, of every 802.11 frame that is long enough to carry one. */
-const TRANSMITTER_OFFSET = 10;
-const FRAME_WITH_TRANSMITTER_BYTES = TRANSMITTER_OFFSET + MAC_LENGTH;
+/** Frame control, duration and addr1, addr2: the shortest frame whose transmitter can be read. */
+const MIN_FRAME_WITH_ADDRESS2 = HeaderLength.controlRaTa;
+const FRAME_CONTROL_BYTES = 1;
 
 /**
  * Frame control byte 0 of anything a mac80211 guest sends: protocol version 0 and a type of
@@ -197,11 +199,12 @@ export class AirportStreamReader {
   }
 
   private learnTransmitter(bytes: Buffer, start: number): void {
-    if (bytes.length - start < AIRPORT_HEADER_BYTES + FRAME_WITH_TRANSMITTER_BYTES) return;
+    if (bytes.length - start < AIRPORT_HEADER_BYTES + FRAME_CONTROL_BYTES) return;
     if (!this.acceptsHeader(readHeader(bytes, start))) return;
     const frame = start + AIRPORT_HEADER_BYTES;
     if (!isPlausibleFrameControl(bytes[frame])) return;
-    this.transmitters.remember(readMac(bytes, frame + TRANSMITTER_OFFSET));
+    const transmitter = readAddress2(bytes.subarray(frame));
+    if (transmitter !== null) this.transmitters.remember(transmitter);
   }
 
   /**
@@ -210,14 +213,16 @@ export class AirportStreamReader {
    * is what keeps a frame whose payload happens to contain the header bytes in one piece.
    */
   private findConfirmedStart(bytes: Buffer, from: number): number | undefined {
-    const lastStart = bytes.length - AIRPORT_HEADER_BYTES - FRAME_WITH_TRANSMITTER_BYTES;
+    // A message start needs a whole header and a frame long enough to carry addr2 (10 + 6 bytes).
+    const lastStart = bytes.length - AIRPORT_HEADER_BYTES - MIN_FRAME_WITH_ADDRESS2;
     for (let at = from; at <= lastStart; at++) {
       // Only frame messages are ever glued: a port request is always answered before the next send.
       if (bytes[at] !== AirportMode.wifiFrame) continue;
       if (!this.acceptsHeader(readHeader(bytes, at))) continue;
       const frame = at + AIRPORT_HEADER_BYTES;
       if (!isPlausibleFrameControl(bytes[frame])) continue;
-      if (this.transmitters.has(readMac(bytes, frame + TRANSMITTER_OFFSET))) return at;
+      const transmitter = readAddress2(bytes.subarray(frame, frame + MIN_FRAME_WITH_ADDRESS2));
+      if (transmitter !== null && this.transmitters.has(transmitter)) return at;
     }
     return undefined;
   }

@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { airportSocketPath, hubIdFromTermid } from "../airport/constants.js";
+import { airportSocketPath, DEFAULT_AIRPORT_RADIO, hubIdFromTermid } from "../airport/constants.js";
 import { LOG_LEVELS, type LogLevel } from "../log.js";
 import type { Result } from "../result.js";
 import {
@@ -193,9 +193,17 @@ export function buildProgram(): Command {
     .option("--airport-listen <hub>", "be the wifi-medium server for this airport hub (QEMU termid)")
     .option("--airport-connect <hub>", "join this airport hub's wifi-medium server as one port")
     .option("--airport-socket <path>", "airport Unix socket path (default /tmp/wifimedium_data.<hub>.sock)")
-    .option("--airport-freq <mhz>", "channel of the airport hub's frames", "2437")
-    .option("--airport-signal <dbm>", "signal reported for airport frames sent to peers", "-30")
-    .option("--airport-rate <500kbps>", "rate reported for airport frames, in 500 kbit/s units", "2")
+    .option("--airport-freq <mhz>", "channel of the airport hub's frames", `${DEFAULT_AIRPORT_RADIO.freqMhz}`)
+    .option(
+      "--airport-signal <dbm>",
+      "signal reported for airport frames sent to peers",
+      `${DEFAULT_AIRPORT_RADIO.signalDbm}`,
+    )
+    .option(
+      "--airport-rate <500kbps>",
+      "rate reported for airport frames, in 500 kbit/s units",
+      `${DEFAULT_AIRPORT_RADIO.rate500kbps}`,
+    )
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()

@@ -30,15 +30,16 @@ function onAir(lab: HostileLab): number {
   return counters["frames-from-tunnel"] - counters["dropped-port-backlog"];
 }
 
-/** Lets the target and the sink finish what is in flight: until the sink's count stops moving. */
-async function settle(lab: HostileLab, maxMs = 3000): Promise<void> {
-  let last = -1;
+/** Lets the target and the sink finish what is in flight: until nothing moves for 200 ms. */
+async function settle(lab: HostileLab, maxMs = 5000): Promise<void> {
+  let last = "";
   const deadline = Date.now() + maxMs;
   for (;;) {
-    await lab.quiet(100);
+    await lab.quiet(200);
     const { intact, corrupt } = await lab.sink.counts();
-    if (intact + corrupt === last || Date.now() > deadline) return;
-    last = intact + corrupt;
+    const now = `${intact} ${corrupt} ${onAir(lab)} ${lab.target.receiveCounters?.get("datagrams-in")}`;
+    if (now === last || Date.now() > deadline) return;
+    last = now;
   }
 }
 
