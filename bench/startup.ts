@@ -2,7 +2,7 @@
 // radio) runs each start-up form of the CLI several times, round-robin, and this prints a table.
 // Ready is the agent's READY=1 on $NOTIFY_SOCKET, as systemd sees it (lab/startup-probe.ts).
 //
-//   npm run build && node dist/bench/startup.js [RUNS] [--old COMMIT]
+//   npm run build && node dist/bench/startup.js [RUNS] [--old COMMIT] [--quick]
 //
 // --old COMMIT also measures that commit's tsc build (checked out and compiled under .vm-work/),
 // e.g. the last one before the bundle. The first run of each form is the cold one (nothing in the
@@ -25,7 +25,7 @@ interface Run {
 }
 
 const { values, positionals } = parseArgs({
-  options: { old: { type: "string" } },
+  options: { old: { type: "string" }, quick: { type: "boolean", default: false } },
   allowPositionals: true,
 });
 const unavailable = labUnavailableReason();
@@ -76,16 +76,22 @@ const agentArgs = "--peer 127.0.0.1:8212 --listen 127.0.0.1:8211 --iface hwsim0 
 const variants: [string, string][] = [["node -e 0", "node -e 0"]];
 if (values.old !== undefined)
   variants.push([`tsc build of ${values.old}`, `node ${buildOld(values.old)} ${agentArgs}`]);
+// --quick: only the forms that matter for the target, so more runs fit in a quiet spell of the host.
+if (!values.quick) {
+  variants.push(
+    ["tsc build (dist/src/cli.js)", `node ${join(checkoutDir, "dist", "src", "cli.js")} ${agentArgs}`],
+    [
+      "bundle + code cache, netlink/pcap JS from node_modules",
+      `node ${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`,
+    ],
+  );
+}
 variants.push(
-  ["tsc build (dist/src/cli.js)", `node ${join(checkoutDir, "dist", "src", "cli.js")} ${agentArgs}`],
-  [
-    "bundle + code cache, netlink/pcap JS from node_modules",
-    `node ${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`,
-  ],
   ["bundle, no code cache", `env WIFI_TUNNEL_CODE_CACHE=0 node ${bundle} ${agentArgs}`],
   ["bundle + code cache (the shipped bin)", `node ${bundle} ${agentArgs}`],
-  ["bundle as a start-up snapshot", `node --snapshot-blob ${snapshot} -- ${agentArgs}`],
 );
+if (!values.quick)
+  variants.push(["bundle as a start-up snapshot", `node --snapshot-blob ${snapshot} -- ${agentArgs}`]);
 
 const [vm] = await runVms(
   [
