@@ -102,6 +102,7 @@ export class Agent {
       {
         ownNodeId: this.options.nodeId,
         hello: (peer, hello) => this.heardHello(peer, hello),
+        roaming: this.options.psk !== null,
         // After the HELLO itself is handled (next turn), so ours names the session just heard.
         newSession: (peer) =>
           setImmediate(() => {

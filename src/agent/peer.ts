@@ -4,7 +4,17 @@
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import { Counters } from "../medium/counters.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import type { Result } from "../result.js";
+import type { TunnelReject } from "../tunnel/constants.js";
 import type { SessionRef } from "../tunnel/hello.js";
+import { decodeHeader } from "../tunnel/message.js";
+import type { ReceivedMessage } from "../tunnel/receiver.js";
+
+type OpenResult = Result<ReceivedMessage, TunnelReject>;
+/** The receiving half of the tunnel, as the receive path sees it. */
+interface DatagramOpener {
+  open(datagram: Buffer): OpenResult;
+}
 
 export const PEER_COUNTERS = [
   "datagrams-sent",
@@ -33,7 +43,8 @@ export class Peer {
   heardSession: SessionRef | null = null;
   lastHeardMs: number | null = null;
 
-  constructor(readonly endpoint: UdpEndpoint) {}
+  /** Where its datagrams come from and ours go: configured, moved only by PeerTable.roam. */
+  constructor(public endpoint: UdpEndpoint) {}
 
   get label(): string {
     const name = this.identity?.nodeName;
@@ -75,6 +86,29 @@ export class PeerTable {
     return this.peers.find(
       (peer) => peer.endpoint.address === from.address && peer.endpoint.port === from.port,
     );
+  }
+
+  /**
+   * A datagram from an endpoint no peer has: if its header names the current session of a peer and
+   * it opens (authenticates, passes the replay window), that peer has moved there. Only with a key:
+   * without one, anyone could move a peer. A forgery costs one AEAD open, no key derivation.
+   */
+  roam(
+    datagram: Buffer,
+    from: UdpEndpoint,
+    opener: DatagramOpener,
+  ): { peer: Peer; opened: OpenResult } | null {
+    const header = decodeHeader(datagram);
+    if (!header.ok) return null;
+    const { nodeId, sessionId } = header.value;
+    const peer = this.peers.find(
+      (candidate) => candidate.identity?.nodeId === nodeId && candidate.identity.sessionId === sessionId,
+    );
+    if (peer === undefined) return null;
+    const opened = opener.open(datagram);
+    if (!opened.ok) return null;
+    peer.endpoint = from;
+    return { peer, opened };
   }
 
   all(): readonly Peer[] {

@@ -48,6 +48,8 @@ export interface ReceiveEvents {
    * it is a HELLO asking for a reply anyway: the agent answers with a HELLO of its own.
    */
   readonly newSession: (peer: Peer) => void;
+  /** With a key: a configured peer may move to another endpoint on an authenticated datagram. */
+  readonly roaming?: boolean;
 }
 
 const REJECT_COUNTERS: Record<TunnelReject, { agent: ReceiveCounter; peer: PeerCounter }> = {
@@ -96,18 +98,26 @@ export class ReceivePath {
 
   receive(datagram: Buffer, from: UdpEndpoint): void {
     this.counters.add("datagrams-in");
-    const peer = this.peers.find(from);
+    let peer = this.peers.find(from);
+    let opened: Result<ReceivedMessage, TunnelReject> | undefined;
     if (!peer) {
-      this.counters.add("dropped-unknown-peer");
-      this.log.limited(
-        "warn",
-        "unknown-peer",
-        `ignoring a datagram from ${formatEndpoint(from)}: not a configured --peer`,
-      );
-      return;
+      // WireGuard's roaming rule, with a key only: a peer moves on a datagram that authenticates as
+      // its current session, never on anything less.
+      const roamed = this.events.roaming ? this.peers.roam(datagram, from, this.opener) : null;
+      if (roamed === null) {
+        this.counters.add("dropped-unknown-peer");
+        this.log.limited(
+          "warn",
+          "unknown-peer",
+          `ignoring a datagram from ${formatEndpoint(from)}: not a configured --peer`,
+        );
+        return;
+      }
+      ({ peer, opened } = roamed);
+      this.log.limited("info", "peer-moved", `peer ${peer.label} moved to ${formatEndpoint(from)}`);
     }
     peer.counters.add("datagrams-received");
-    const opened = this.opener.open(datagram);
+    opened ??= this.opener.open(datagram);
     if (!opened.ok) {
       const counters = REJECT_COUNTERS[opened.error.reason];
       this.counters.add(counters.agent);

@@ -10,6 +10,7 @@ import {
   nameInjection,
   reflection,
   restartReplay,
+  roaming,
   sealedForgeries,
   unsealedForgery,
   wrongPort,
@@ -32,6 +33,12 @@ describe("hostile input on loopback", () => {
 
   it("3: frames from the peer's address but another port never reach the air", async () => {
     expect(await wrongPort(1_000)).toBe(0);
+  }, 30_000);
+
+  it("3: with a key, a peer moves to another port only on a datagram that authenticates as its session", async () => {
+    const result = await roaming();
+    expect(result.afterForgery).toBe(result.configured);
+    expect(result.afterGenuine).not.toBe(result.configured);
   }, 30_000);
 
   it("4: a node name with a newline and an escape sequence is logged escaped", async () => {

@@ -298,3 +298,30 @@ export async function restartReplay(count: number): Promise<{ recorded: number; 
     await lab.close();
   }
 }
+
+/**
+ * Item 3, the roaming rule: with a key, the peer's next genuine datagram arriving from the
+ * attacker's port moves the peer there; a forgery naming the peer's session from another port
+ * does not. Returns the peer's endpoint port at the target after each.
+ */
+export async function roaming(): Promise<{ configured: number; afterForgery: number; afterGenuine: number }> {
+  return withLab(PSK, async (lab) => {
+    const peerAtTarget = lab.target.peers.all()[0];
+    const configured = peerAtTarget.endpoint.port;
+    const { nodeId, sessionId } = lab.peer.sender;
+    const forgery = encodeMessage(
+      { type: "frame", origin: { nodeId, sessionId, sequence: 1_000n }, air: airOf(markedFrame(1, 100)) },
+      16,
+    );
+    forgery[4] = 0x03; // sealed, paired; the tag is garbage
+    lab.fromAttacker(forgery);
+    await lab.quiet(100);
+    const afterForgery = peerAtTarget.endpoint.port;
+    const template = lab.peer.sender.frame(airOf(markedFrame(2, 100)));
+    if (!template.ok) throw new Error(template.error.detail);
+    const target = { nodeId: lab.target.sender.nodeId, sessionId: lab.target.sender.sessionId };
+    lab.fromAttacker(lab.peer.sender.sealFrameFor(template.value, target));
+    await lab.quiet(100);
+    return { configured, afterForgery, afterGenuine: peerAtTarget.endpoint.port };
+  });
+}
