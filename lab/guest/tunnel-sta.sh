@@ -57,13 +57,17 @@ probe_acks() {
   log "ack probe: $(cat "$LAB_SHARE/acks.json")"
 }
 
+associated_or_gave_up() { peer_has_flag associated "$1" || peer_has_flag pings-done "$1"; }
+
 # ping_stations: 10 pings to every other station's Wi-Fi address, once it says it is associated.
 # Sets STATION_PINGS_SENT / STATION_PINGS_RECEIVED (summed over the stations).
 ping_stations() {
   local peer wlan sent received
   STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
   for peer in ${STATION_PEERS:-}; do
-    wait_until 300 peer_has_flag associated "$peer" || { log "station $peer never associated"; continue; }
+    # A station that gave up raises pings-done without associated: skip it rather than wait.
+    wait_until 300 associated_or_gave_up "$peer" || { log "station $peer neither associated nor gave up"; continue; }
+    peer_has_flag associated "$peer" || { log "station $peer never associated"; continue; }
     wlan=$(wlan_ip_of "$peer")
     ping -c 10 -i 0.2 -W 2 "$wlan" >"$LAB_SHARE/ping-$wlan.txt"
     read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping-$wlan.txt")
