@@ -194,6 +194,7 @@ export class HwsimMedium implements LocalMedium {
     const use = listeners.use({
       freqMhz: air.freqMhz,
       announcesNetwork: isBeacon || fc0 === ManagementFc0.probeResponse,
+      probesForNetworks: fc0 === ManagementFc0.probeRequest,
       receiver: readAddress1(air.frame),
     });
     if (!use.deliver) {

@@ -9,8 +9,13 @@
 // - An interface that serves a channel (AP, P2P GO, mesh point, IBSS, with a channel) hears everything
 //   there, and unicasts to anyone who talks to it there (probe responses, authentication, data): every
 //   remote transmitter on that channel gets a proxy.
-// - An associated station hears everything on its channel, but unicasts only to APs and to whoever
-//   addressed it: proxies for transmitters of beacons and probe responses, and of frames to it.
+// - An associated station keeps what a client's mac80211 keeps: frames to it, group-addressed frames
+//   other than probe requests (its AP's broadcasts, deauthentications, multicast data), beacons and
+//   probe responses. Unicast frames between other stations and their AP are dropped by its kernel
+//   anyway; injecting them cost every station of a 4-VM lab 1 ms each for the others' iperf3
+//   traffic (agents at 160-200 s of CPU, event loops late by 10-12 s, measured). It unicasts only
+//   to APs and to whoever addressed it: proxies for transmitters of beacons and probe responses,
+//   and of frames to it.
 // - A station without a channel, or any interface while its scan runs, is looking for networks on
 //   every channel: only beacons, probe responses and frames addressed to one of its addresses are
 //   of use (mac80211 drops other stations' probe requests and foreign data on a client), with
@@ -31,6 +36,8 @@ export interface HeardFrame {
   readonly freqMhz: number;
   /** Beacons and probe responses announce an AP a local station may join. */
   readonly announcesNetwork: boolean;
+  /** A probe request: only APs (and mesh/IBSS peers) answer one. */
+  readonly probesForNetworks: boolean;
   /** Address 1: the receiver (null when the frame is too short to have one). */
   readonly receiver: MacAddress | null;
 }
@@ -54,9 +61,9 @@ export class Listeners {
   private constructor(
     /** Channels an interface serves: everything heard, everyone answered. */
     private readonly serving: ReadonlySet<number>,
-    /** Channels an associated station or a monitor sits on: everything heard. */
+    /** Channels a monitor sits on: everything heard. */
     private readonly sitting: ReadonlySet<number>,
-    /** Channels of associated stations: APs and whoever addresses them are answered. */
+    /** Channels of associated stations: what a client keeps is heard, APs and whoever addresses it answered. */
     private readonly clientChannels: ReadonlySet<number>,
     /** A station looks for networks on every channel (no channel yet, or scanning). */
     private readonly seekingNetworks: boolean,
@@ -92,10 +99,7 @@ export class Listeners {
         serving.add(freq);
       } else if (CLIENT_TYPES.has(iface.iftype)) {
         if (freq === null) seekingNetworks = true;
-        else {
-          sitting.add(freq);
-          clientChannels.add(freq);
-        }
+        else clientChannels.add(freq);
       } else if (PEER_SEARCHING_TYPES.has(iface.iftype) && freq === null) {
         hearsEverything = true;
         answersEverything = true;
@@ -116,19 +120,23 @@ export class Listeners {
   use(frame: HeardFrame): FrameUse {
     const { freqMhz } = frame;
     if (this.serving.has(freqMhz) || (this.hearsEverything && this.answersEverything)) return ANSWERED;
-    const forUs = frame.receiver !== null && !isGroupAddress(frame.receiver) && this.own.has(frame.receiver);
+    const group = frame.receiver !== null && isGroupAddress(frame.receiver);
+    const forUs = frame.receiver !== null && !group && this.own.has(frame.receiver);
     const worthAnswering = frame.announcesNetwork || forUs;
-    if (this.clientChannels.has(freqMhz) || this.seekingNetworks) {
-      if (worthAnswering) return ANSWERED;
-    }
+    if ((this.clientChannels.has(freqMhz) || this.seekingNetworks) && worthAnswering) return ANSWERED;
     if (this.sitting.has(freqMhz) || this.hearsEverything) return HEARD;
+    if (this.clientChannels.has(freqMhz) && group && !frame.probesForNetworks) return HEARD;
     return UNUSED;
   }
 
   /** Some local radio can hear something on `freqMhz`. */
   hears(freqMhz: number): boolean {
     return (
-      this.seekingNetworks || this.hearsEverything || this.serving.has(freqMhz) || this.sitting.has(freqMhz)
+      this.seekingNetworks ||
+      this.hearsEverything ||
+      this.serving.has(freqMhz) ||
+      this.sitting.has(freqMhz) ||
+      this.clientChannels.has(freqMhz)
     );
   }
 
@@ -146,6 +154,7 @@ export class Listeners {
     if (this.serving.size > 0) parts.push(`everything on ${list(this.serving)} (serving)`);
     const sittingOnly = new Set([...this.sitting].filter((freq) => !this.serving.has(freq)));
     if (sittingOnly.size > 0) parts.push(`everything on ${list(sittingOnly)}`);
+    if (this.clientChannels.size > 0) parts.push(`what a station keeps on ${list(this.clientChannels)}`);
     if (this.hearsEverything) parts.push("everything on any channel");
     if (this.seekingNetworks) parts.push("networks on any channel (a local station is scanning)");
     return parts.length === 0 ? "nothing (no local radio is up)" : parts.join("; ");

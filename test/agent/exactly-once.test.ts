@@ -25,10 +25,11 @@ const AP = 0x02_00_00_00_00_00;
 const LOCAL_STATION = 0x02_00_00_77_00_03;
 const REMOTE_STATION = 0x02_00_00_77_00_02;
 
+/** The local radio serves channel 6 (an AP hears every frame there, whoever it is for). */
 const wlan0: GuestInterface = {
   ifindex: 2,
   ifname: "wlan0",
-  iftype: "STATION",
+  iftype: "AP",
   mac: LOCAL_STATION,
   up: true,
   freqMhz: 2437,
@@ -70,8 +71,8 @@ async function medium() {
 describe("exactly once, with any number of VMs", () => {
   it("an echo read seconds after its injection is still an echo: it never leaves again", async () => {
     const { hwsim, sent, advance, captured } = await medium();
-    // A remote station's frame to the AP arrives from a peer and is injected here (the local
-    // station is associated on 2437 MHz, so it hears it).
+    // A remote station's frame arrives from a peer and is injected here (the local radio serves
+    // 2437 MHz, so it hears it).
     const remote = dataFrame(REMOTE_STATION, AP, 1);
     expect(hwsim.deliver(air(remote)).delivered).toBe(true);
     await new Promise((resolve) => setImmediate(resolve)); // the radio comes up, the frame goes out

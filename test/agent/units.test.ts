@@ -128,9 +128,25 @@ describe("listeners: what local radios can use", () => {
   const STA = 0x02_00_00_77_00_02;
   const OTHER = 0x02_00_00_77_00_03;
   const BROADCAST = 0xffff_ffff_ffff;
-  const beacon = (freqMhz: number) => ({ freqMhz, announcesNetwork: true, receiver: BROADCAST });
-  const probeRequest = (freqMhz: number) => ({ freqMhz, announcesNetwork: false, receiver: BROADCAST });
-  const unicast = (freqMhz: number, receiver: number) => ({ freqMhz, announcesNetwork: false, receiver });
+  const beacon = (freqMhz: number) => ({
+    freqMhz,
+    announcesNetwork: true,
+    probesForNetworks: false,
+    receiver: BROADCAST,
+  });
+  const probeRequest = (freqMhz: number) => ({
+    freqMhz,
+    announcesNetwork: false,
+    probesForNetworks: true,
+    receiver: BROADCAST,
+  });
+  const unicast = (freqMhz: number, receiver: number) => ({
+    freqMhz,
+    announcesNetwork: false,
+    probesForNetworks: false,
+    receiver,
+  });
+  const broadcast = (freqMhz: number) => unicast(freqMhz, BROADCAST);
 
   it.each([
     // [case, interfaces, frame, deliver, ackProxy]
@@ -144,7 +160,21 @@ describe("listeners: what local radios can use", () => {
     ],
     ["scanning station: data between others is of no use", "sta-scan", unicast(2437, OTHER), false, false],
     ["scanning station: a frame to it (auth response), answered", "sta-scan", unicast(2437, STA), true, true],
-    ["associated station: everything on its channel is heard", "sta-2437", probeRequest(2437), true, false],
+    [
+      "associated station: another station's probe request is of no use",
+      "sta-2437",
+      probeRequest(2437),
+      false,
+      false,
+    ],
+    ["associated station: its AP's broadcasts are heard", "sta-2437", broadcast(2437), true, false],
+    [
+      "associated station: another station's unicast to the AP is of no use",
+      "sta-2437",
+      unicast(2437, OTHER),
+      false,
+      false,
+    ],
     ["associated station: its AP's frames to it are answered", "sta-2437", unicast(2437, STA), true, true],
     ["associated station: nothing elsewhere", "sta-2437", beacon(2412), false, false],
     ["AP: every transmitter on its channel is answered", "ap-2437", probeRequest(2437), true, true],
