@@ -8,6 +8,7 @@ import {
   campaign,
   delivery,
   nameInjection,
+  PSK,
   reflection,
   restartReplay,
   roaming,
@@ -26,9 +27,15 @@ describe("hostile input on loopback", () => {
     expect(result.portBacklog).toBeLessThan(result.accepted * 0.3);
   }, 30_000);
 
-  it("2: a campaign of 60k hostile datagrams and airport garbage writes fewer than 100 log lines", async () => {
-    const result = await campaign(60_000);
+  it("2: a campaign of 200k hostile datagrams and airport garbage writes fewer than 100 log lines", async () => {
+    const result = await campaign(200_000);
     expect(result.lines, result.sample.join("\n")).toBeLessThan(100);
+  }, 60_000);
+
+  it("2: the same campaign against an agent with a key writes fewer than 100 lines and puts nothing on the air", async () => {
+    const result = await campaign(100_000, PSK);
+    expect(result.lines, result.sample.join("\n")).toBeLessThan(100);
+    expect(result.onAir).toBe(0);
   }, 60_000);
 
   it("3: frames from the peer's address but another port never reach the air", async () => {

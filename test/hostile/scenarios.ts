@@ -122,10 +122,11 @@ function randomSession(): bigint {
 export async function campaign(
   count: number,
   psk: Buffer | null = null,
-): Promise<{ lines: number; hellosReflected: number; sample: string[] }> {
+): Promise<{ lines: number; hellosReflected: number; sample: string[]; onAir: number }> {
   return withLab(psk, async (lab) => {
     const linesBefore = lab.lineCount;
     const hellosBefore = lab.hellosToPeer;
+    const onAirBefore = onAir(lab);
     const genuineNode = lab.peer.sender.nodeId;
     const sample = forgedFrame(genuineNode, lab.peer.sender.sessionId, 5n, 1);
     const stranger = new TunnelSender({ nodeId: 0x5eed, psk });
@@ -169,6 +170,7 @@ export async function campaign(
     return {
       lines: lab.lineCount - linesBefore,
       hellosReflected: lab.hellosToPeer - hellosBefore,
+      onAir: onAir(lab) - onAirBefore,
       sample: lab.lines.slice(-5),
     };
   });
