@@ -18,14 +18,7 @@ for n in $(seq 1 "$STATIONS"); do
   ip netns exec "sta$n" ip addr add "192.168.77.$((n + 1))/24" dev "wlan$n"
 done
 
-cat >/run/wpa_supplicant-many.conf <<EOF
-network={
-  ssid="$SSID"
-  psk="$PASSPHRASE"
-  key_mgmt=$STA_KEY_MGMT
-  ieee80211w=$PMF
-}
-EOF
+station_network >/run/wpa_supplicant-many.conf
 
 # Everything at once, as a booting VM starts its services.
 start=$(now)

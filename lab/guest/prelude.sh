@@ -98,11 +98,9 @@ EOF
 }
 ap_enabled() { hostapd_cli -p /run/hostapd -i "$1" status | grep -q '^state=ENABLED'; }
 
-# start_station IFACE: runs wpa_supplicant; sets ASSOC_SECONDS to the time from its start to
-# wpa_state=COMPLETED, or returns false if that never came.
-start_station() {
-  cat >/run/wpa_supplicant.conf <<EOF
-ctrl_interface=/run/wpa_supplicant
+# station_network: the lab network's wpa_supplicant network block.
+station_network() {
+  cat <<EOF
 network={
   ssid="$SSID"
   psk="$PASSPHRASE"
@@ -110,6 +108,15 @@ network={
   ieee80211w=$PMF
 }
 EOF
+}
+
+# start_station IFACE: runs wpa_supplicant; sets ASSOC_SECONDS to the time from its start to
+# wpa_state=COMPLETED, or returns false if that never came.
+start_station() {
+  {
+    echo "ctrl_interface=/run/wpa_supplicant"
+    station_network
+  } >/run/wpa_supplicant.conf
   local start
   start=$(now)
   ASSOC_SECONDS=null
