@@ -23,6 +23,7 @@ import type { AirFrame, DeliverOutcome, LocalMedium } from "../../src/medium/med
 import { type DatagramTransport, TunnelSocket, type UdpEndpoint } from "../../src/os/udp/tunnel-socket.js";
 
 export const HUB = 20;
+const PEER_NODE_ID = 0x9ee7;
 export const STATION: number = 0x0200_00aa_0001;
 const ACCESS_POINT: number = 0x0200_00aa_0000;
 const HEADER_BYTES = 24;
@@ -162,6 +163,11 @@ export class Sink {
 
 export interface LabOptions {
   readonly psk: Buffer | null;
+  /**
+   * Run the genuine peer on a worker thread (dist/ only: bench/hostile.ts's delivery runs). Then
+   * `peer`, `injector` and `spoof` are not there; genuine() and untilConnected() talk to the thread.
+   */
+  readonly peerInWorker?: boolean;
   /** How many log lines the target's logger may keep for inspection (all are counted). */
   readonly keepLines?: number;
 }
@@ -184,6 +190,8 @@ export class HostileLab {
   hub!: AirportHubServer;
   sink!: Sink;
   peer!: Agent;
+  /** The genuine peer's thread, with `peerInWorker`. */
+  peerWorker: Worker | undefined;
   injector!: InjectorMedium;
   /** The peer's own UDP socket: sending through it forges the peer's address and port. */
   spoof!: BoundTransport;
@@ -207,9 +215,23 @@ export class HostileLab {
     lab.targetEndpoint = { address: "127.0.0.1", port: lab.targetPort };
     lab.peerEndpoint = { address: "127.0.0.1", port: peerPort };
     await lab.startTarget();
+    if (options.peerInWorker) {
+      lab.peerWorker = new Worker(new URL("./peer-worker.js", import.meta.url), {
+        workerData: {
+          psk: options.psk,
+          listen: lab.peerEndpoint,
+          target: lab.targetEndpoint,
+          nodeId: PEER_NODE_ID,
+        },
+      });
+      await lab.fromPeerWorker("started");
+      lab.attacker = createSocket("udp4");
+      await new Promise<void>((resolve) => lab.attacker.bind(0, "127.0.0.1", () => resolve()));
+      return lab;
+    }
     lab.injector = new InjectorMedium();
     lab.peer = new Agent({
-      nodeId: 0x9ee7,
+      nodeId: PEER_NODE_ID,
       nodeName: "genuine-peer",
       psk: options.psk,
       listen: lab.peerEndpoint,
@@ -282,24 +304,48 @@ export class HostileLab {
 
   /** Waits until the peer and the target have heard each other's HELLO (the tunnel is up). */
   async untilConnected(timeoutMs = 5000): Promise<void> {
-    await until(
-      () =>
-        this.target.peers.all()[0].identity !== null &&
-        this.peer.peers.all()[0].identity !== null &&
-        this.tunnelReady(),
-      "the tunnel to come up",
-      timeoutMs,
-    );
-  }
-
-  /** Whether a frame the peer transmits now can reach the target (both sides know each other). */
-  tunnelReady(): boolean {
-    return true;
+    const deadline = Date.now() + timeoutMs;
+    await until(() => this.target.peers.all()[0].identity !== null, "the peer's HELLO", timeoutMs);
+    if (this.peerWorker === undefined) {
+      await until(() => this.peer.peers.all()[0].identity !== null, "the target's HELLO", timeoutMs);
+      return;
+    }
+    for (;;) {
+      this.peerWorker.postMessage({ type: "connected?" });
+      const { value } = await this.fromPeerWorker("connected");
+      if (value === true) return;
+      if (Date.now() > deadline) throw new Error("timed out waiting for the target's HELLO");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** The genuine peer transmits `count` frames at `perSecond` (0: as fast as it can), starting at `first`. */
   async genuine(count: number, perSecond: number, first = 0, length = 200): Promise<void> {
+    if (this.peerWorker !== undefined) {
+      this.peerWorker.postMessage({ type: "send", count, perSecond, first, length });
+      await this.fromPeerWorker("sent");
+      return;
+    }
     await paced(count, perSecond, (i) => this.injector.transmit(airOf(markedFrame(first + i, length))));
+  }
+
+  /** The genuine peer's node id (the same whether it runs here or on its thread). */
+  get peerNodeId(): number {
+    return PEER_NODE_ID;
+  }
+
+  private fromPeerWorker(type: string): Promise<{ type: string; value?: unknown }> {
+    const worker = this.peerWorker as Worker;
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { type: string; value?: unknown }): void => {
+        if (message.type !== type) return;
+        worker.off("message", onMessage);
+        worker.off("error", reject);
+        resolve(message);
+      };
+      worker.on("message", onMessage);
+      worker.once("error", reject);
+    });
   }
 
   /** Sends raw bytes to the target from the attacker's own socket. */
@@ -319,7 +365,13 @@ export class HostileLab {
   async close(): Promise<void> {
     await this.sink.close().catch(() => {});
     await this.target.stop();
-    await this.peer.stop();
+    if (this.peerWorker !== undefined) {
+      this.peerWorker.postMessage({ type: "stop" });
+      await this.fromPeerWorker("stopped");
+      await this.peerWorker.terminate();
+    } else {
+      await this.peer.stop();
+    }
     this.attacker.close();
     await rm(this.directory, { recursive: true, force: true });
   }

@@ -10,8 +10,12 @@ import { airOf, HostileLab, markedFrame, paced, until } from "./harness.js";
 
 export const PSK = Buffer.alloc(32, 0x5a);
 
-async function withLab<T>(psk: Buffer | null, run: (lab: HostileLab) => Promise<T>): Promise<T> {
-  const lab = await HostileLab.start({ psk });
+async function withLab<T>(
+  psk: Buffer | null,
+  run: (lab: HostileLab) => Promise<T>,
+  peerInWorker = false,
+): Promise<T> {
+  const lab = await HostileLab.start({ psk, peerInWorker });
   try {
     await lab.untilConnected();
     return await run(lab);
@@ -68,29 +72,35 @@ export async function delivery(
   count: number,
   perSecond: number,
   psk: Buffer | null = null,
+  /** The genuine peer on its own thread (dist/ only, see peer-worker.ts). */
+  peerInWorker = false,
 ): Promise<Delivery> {
-  return withLab(psk, async (lab) => {
-    const started = Date.now();
-    await lab.genuine(count, perSecond, 0, 200);
-    await settle(lab);
-    const seconds = (Date.now() - started) / 1000;
-    const { distinct, corrupt } = await lab.sink.counts();
-    const accepted = lab.target.receiveCounters?.get("frames-in") ?? 0;
-    const session = lab.target.receiver.stats().senders.find((s) => s.nodeId === lab.peer.sender.nodeId);
-    const delivered = onAir(lab);
-    return {
-      sent: count,
-      accepted,
-      delivered,
-      intact: distinct,
-      corrupt,
-      percent: accepted === 0 ? 0 : (100 * delivered) / accepted,
-      intactPercent: accepted === 0 ? 0 : (100 * distinct) / accepted,
-      portBacklog: lab.hub.counters()["dropped-port-backlog"],
-      lost: session?.lost ?? 0,
-      seconds,
-    };
-  });
+  return withLab(
+    psk,
+    async (lab) => {
+      const started = Date.now();
+      await lab.genuine(count, perSecond, 0, 200);
+      await settle(lab);
+      const seconds = (Date.now() - started) / 1000;
+      const { distinct, corrupt } = await lab.sink.counts();
+      const accepted = lab.target.receiveCounters?.get("frames-in") ?? 0;
+      const session = lab.target.receiver.stats().senders.find((s) => s.nodeId === lab.peerNodeId);
+      const delivered = onAir(lab);
+      return {
+        sent: count,
+        accepted,
+        delivered,
+        intact: distinct,
+        corrupt,
+        percent: accepted === 0 ? 0 : (100 * delivered) / accepted,
+        intactPercent: accepted === 0 ? 0 : (100 * distinct) / accepted,
+        portBacklog: lab.hub.counters()["dropped-port-backlog"],
+        lost: session?.lost ?? 0,
+        seconds,
+      };
+    },
+    peerInWorker,
+  );
 }
 
 /** A genuine-looking unsealed FRAME from a session of the attacker's choosing. */
