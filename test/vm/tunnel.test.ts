@@ -66,10 +66,11 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
     expect(acks["02:de:ad:00:00:01"]).toEqual({ statuses: 3, acked: false });
   });
 
-  it("echoes of injected frames are suppressed, not sent back", () => {
+  it("echoes of injected frames are suppressed, then kept in the kernel by the capture filter, never sent back", () => {
     for (const vm of ["ap", "station"] as const) {
       const log = share(vm, "agent.log");
       expect(log).toMatch(/echo-suppressed=[1-9]/);
+      expect(log).toMatch(/capture-filter-updates=[1-9]/);
       expect(log).not.toMatch(/own-frame=[1-9]/);
     }
   });
