@@ -67,7 +67,7 @@ row(
 row(
   "7",
   `HELLOs sent back for ${n(100_000)} forged new sessions (unsealed)`,
-  `${await reflection(n(100_000))}`,
+  await reflection(n(100_000)).then(({ hellos, seconds }) => `${hellos} in ${seconds.toFixed(1)} s`),
 );
 const r = await restartReplay(n(2_000));
 row(

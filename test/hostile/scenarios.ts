@@ -273,9 +273,13 @@ export function sealedForgeries(count: number): { perCpuSecond: number; rssGrowt
 }
 
 /** Item 7: forged datagrams of fresh sessions from the peer's endpoint. Returns HELLOs sent back. */
-export async function reflection(count: number, psk: Buffer | null = null): Promise<number> {
+export async function reflection(
+  count: number,
+  psk: Buffer | null = null,
+): Promise<{ hellos: number; seconds: number }> {
   return withLab(psk, async (lab) => {
     const before = lab.hellosToPeer;
+    const started = Date.now();
     const node = lab.peer.sender.nodeId;
     await paced(count, 0, (i) => {
       lab.forged(
@@ -283,7 +287,7 @@ export async function reflection(count: number, psk: Buffer | null = null): Prom
       );
     });
     await lab.quiet(300);
-    return lab.hellosToPeer - before;
+    return { hellos: lab.hellosToPeer - before, seconds: (Date.now() - started) / 1000 };
   });
 }
 
