@@ -124,7 +124,9 @@ export class ReceivePath {
       peer.counters.add(counters.peer);
       this.log.limited(
         "warn",
-        `reject-${opened.error.reason}`,
+        // One key for every reason: a campaign mixing them would otherwise get 6 lines a minute per
+        // reason (12 kinds of line made 113 lines in a 1M-datagram run that took two minutes).
+        "reject",
         `dropping a datagram from ${peer.label}: ${opened.error.reason}: ${opened.error.detail}`,
       );
       return;

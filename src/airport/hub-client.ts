@@ -280,6 +280,6 @@ export class AirportHubPort implements LocalMedium {
 
   private drop(reason: AirportPortDrop, detail: string): void {
     this.counts.add(`dropped-${reason}`);
-    this.log.limited("warn", `${this.name}:drop-${reason}`, `${this.name}: dropped (${reason}): ${detail}`);
+    this.log.limited("warn", `${this.name}:drop`, `${this.name}: dropped (${reason}): ${detail}`);
   }
 }

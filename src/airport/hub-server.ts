@@ -397,7 +397,7 @@ export class AirportHubServer implements LocalMedium {
     this.counts.add(`dropped-${reason}`);
     this.log.limited(
       "warn",
-      `${this.name}:drop-${reason}`,
+      `${this.name}:drop`,
       `${this.describe(connection)}: dropped (${reason}): ${detail}`,
     );
   }
