@@ -25,6 +25,8 @@ import { createStartupLog } from "./startup-log.js";
 export const EXIT_FAILURE = 1;
 /** SIGTERM must end the agent within 2 s; stopping takes far less, this is the backstop. */
 const STOP_DEADLINE_MS = 1500;
+/** How often STATUS= is refreshed under systemd. */
+const STATUS_INTERVAL_MS = 10_000;
 
 export interface RunOptions {
   /** The package version, for the first log line. */
@@ -206,6 +208,12 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     STATUS: `ready in ${readySeconds.toFixed(2)} s; ${statusLine(running, media)}`,
   });
 
+  // `systemctl status` shows STATUS=: keep it current (one datagram, only under systemd).
+  const statusTimer =
+    notifier === noNotifier
+      ? null
+      : setInterval(() => notifier.notify({ STATUS: statusLine(running, media) }), STATUS_INTERVAL_MS);
+  statusTimer?.unref();
   const statsTimer =
     config.statsIntervalSeconds > 0
       ? setInterval(() => report("periodic"), config.statsIntervalSeconds * 1000)
@@ -213,6 +221,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
 
   const signal = await stopSignal;
   if (statsTimer) clearInterval(statsTimer);
+  if (statusTimer) clearInterval(statusTimer);
   log.info(`${signal}: stopping`);
   notifier.notify({ STOPPING: "1", STATUS: `stopping (${signal})` });
   const deadline = setTimeout(() => {
