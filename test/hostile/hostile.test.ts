@@ -80,5 +80,6 @@ describe("hostile input on loopback", () => {
     const result = await restartReplay(300);
     expect(result.recorded).toBeGreaterThanOrEqual(300);
     expect(result.replayedOnAir).toBe(0);
+    expect(result.genuineAfter).toBe(50);
   }, 30_000);
 });

@@ -295,7 +295,9 @@ export async function reflection(
  * Item 8: with a key, record what the peer sends the target, restart the target, replay the
  * recording from the peer's endpoint. Returns recorded frames that reach the new run's air.
  */
-export async function restartReplay(count: number): Promise<{ recorded: number; replayedOnAir: number }> {
+export async function restartReplay(
+  count: number,
+): Promise<{ recorded: number; replayedOnAir: number; genuineAfter: number }> {
   const lab = await HostileLab.start({ psk: PSK });
   try {
     await lab.untilConnected();
@@ -309,7 +311,16 @@ export async function restartReplay(count: number): Promise<{ recorded: number; 
     const before = onAir(lab);
     await paced(lab.recorded.length, 0, (i) => lab.forged(lab.recorded[i]));
     await settle(lab);
-    return { recorded: lab.recorded.length, replayedOnAir: onAir(lab) - before };
+    const replayedOnAir = onAir(lab) - before;
+    // The genuine peer, meanwhile, has done the handshake with the new run: its frames still go.
+    await until(
+      () => lab.peer.peers.all()[0].identity?.sessionId === lab.target.sender.sessionId,
+      "the handshake",
+    );
+    const genuineBefore = onAir(lab);
+    await lab.genuine(50, 5000, 100_000, 150);
+    await settle(lab);
+    return { recorded: lab.recorded.length, replayedOnAir, genuineAfter: onAir(lab) - genuineBefore };
   } finally {
     await lab.close();
   }
