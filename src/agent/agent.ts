@@ -224,7 +224,13 @@ export class Agent {
     const cpu = process.cpuUsage();
     const agent = { "cpu-ms": Math.round((cpu.user + cpu.system) / 1000), ...this.loopDelay.counters() };
     const lines: string[] = [`agent: ${formatCounters(agent, true)}`];
-    if (this.send) lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}`);
+    if (this.send) {
+      // With a key: frames that waited for a peer's handshake too long (or beyond 1024) and never went.
+      const handshake = this.options.psk
+        ? ` dropped-before-handshake=${this.sealing?.heldBackDropped ?? 0}`
+        : "";
+      lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}${handshake}`);
+    }
     if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
     for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);
     const sessions = this.receiver.stats().senders;
