@@ -94,7 +94,7 @@ for (let run = 0; run < runs; run++) {
     const equals = variant.indexOf("=");
     const name = variant.slice(0, equals);
     const result = await measure(variant.slice(equals + 1));
-    (results[name] ??= []).push(result);
+    results[name] = [...(results[name] ?? []), result];
     const ms = (value: number | null): string => (value === null ? "-" : value.toFixed(0));
     console.error(
       `startup-probe: ${name} run ${run + 1}: ready ${ms(result.readyMs)} ms, listening ${ms(result.listeningMs)} ms, exit ${ms(result.exitMs)} ms`,
