@@ -43,7 +43,8 @@ export function packageVersion(): string {
   }
 }
 
-interface AgentOptions {
+/** The agent command's flags as commander parses them (strings until agentConfig checks them). */
+interface AgentFlags {
   peer: string[];
   iface: string;
   listen: string;
@@ -61,7 +62,7 @@ interface AgentOptions {
   airportRate: string;
 }
 
-function airportConfig(options: AgentOptions): AirportConfig | null {
+function airportConfig(options: AgentFlags): AirportConfig | null {
   if (options.airportListen !== undefined && options.airportConnect !== undefined) {
     unwrap({
       ok: false,
@@ -97,7 +98,7 @@ function airportConfig(options: AgentOptions): AirportConfig | null {
   };
 }
 
-export function agentConfig(options: AgentOptions): AgentConfig {
+export function agentConfig(options: AgentFlags): AgentConfig {
   const peers: HostPort[] = options.peer.map((text) => unwrap(parseHostPort(text, DEFAULT_PORT, "--peer")));
   const iface = options.iface === "none" ? null : options.iface;
   const airport = airportConfig(options);
@@ -207,7 +208,7 @@ export function buildProgram(): Command {
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()
-    .action(async (options: AgentOptions) => {
+    .action(async (options: AgentFlags) => {
       const config = agentConfig(options);
       const { runAgent } = await import("./run.js");
       process.exitCode = await runAgent(config, { version });
