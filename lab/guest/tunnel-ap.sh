@@ -69,6 +69,10 @@ AGENT_READY_SECONDS=$(agent_ready_seconds)
 AUTHENTICATED=$(count_in "$LAB_SHARE/hostapd.log" ' authenticated')
 
 stop_agent
+# hostapd started with the agent, after the "before" snapshot; stopping it too puts wlan0 back in
+# managed mode, so the snapshots compare what the agent leaves behind.
+kill -TERM "$(cat /run/hostapd.pid)" 2>/dev/null
+wait_until 10 test ! -e /run/hostapd.pid || log "hostapd did not stop within 10 s"
 radio_snapshot >"$LAB_SHARE/radios-after.txt"
 
 cat >"$LAB_SHARE/results.json" <<JSON
