@@ -156,3 +156,48 @@ describe("ReceiveAccounting", () => {
     expect(accounting.sessions().map((stats) => stats.nodeId)).toEqual([1, 3]);
   });
 });
+
+describe("ReceiveAccounting without a key (issue 12, item 5)", () => {
+  const session = 0xaaaan;
+  const frame = { hello: false, authenticated: false } as const;
+  const hello = { hello: true, authenticated: false } as const;
+  const window = BigInt(REPLAY_WINDOW);
+
+  it("lets only a HELLO start a session", () => {
+    const accounting = new ReceiveAccounting();
+    expect(accounting.accept(7, session, 0n, frame)).toBe("unknown-session");
+    expect(accounting.accept(7, session, 1n, hello)).toBe("new-session");
+    expect(accounting.accept(7, session, 2n, frame)).toBe("in-order");
+  });
+
+  it("keeps a forged new session beside the genuine one instead of retiring it", () => {
+    const accounting = new ReceiveAccounting();
+    accounting.accept(7, session, 0n, hello);
+    expect(accounting.accept(7, 0xbadn, 0n, hello)).toBe("new-session");
+    expect(accounting.accept(7, session, 1n, frame)).toBe("in-order");
+  });
+
+  it("moves a window at most a window's width per datagram; a second one confirms a real jump", () => {
+    const accounting = new ReceiveAccounting();
+    accounting.accept(7, session, 0n, hello);
+    accounting.accept(7, session, 1n, frame);
+    // One forged datagram far ahead moves nothing: the genuine stream goes on.
+    expect(accounting.accept(7, session, 0xffff_ffff_ffff_ffffn, frame)).toBe("too-far-ahead");
+    expect(accounting.accept(7, session, 2n, frame)).toBe("in-order");
+    // The largest jump one datagram may make leaves every genuine number inside the window.
+    expect(accounting.accept(7, session, 2n + window, frame)).toBe("in-order");
+    expect(accounting.accept(7, session, 3n, frame)).toBe("reordered");
+    // A sender that really lost a lot: the first far one is held, the next confirms it.
+    const far = 1_000_000n;
+    expect(accounting.accept(7, session, far, frame)).toBe("too-far-ahead");
+    expect(accounting.accept(7, session, far + 1n, frame)).toBe("in-order");
+    expect(accounting.accept(7, session, far + 2n, frame)).toBe("in-order");
+    expect(accounting.accept(7, session, far, frame)).toBe("duplicate");
+  });
+
+  it("does not bound jumps of authenticated datagrams", () => {
+    const accounting = new ReceiveAccounting();
+    accounting.accept(7, session, 0n);
+    expect(accounting.accept(7, session, 1_000_000n, { hello: false, authenticated: true })).toBe("in-order");
+  });
+});
