@@ -47,6 +47,7 @@ all_finished_or_gone() {
     if [ -z "${restarted[$peer]:-}" ] && peer_has_flag restart-agent "$peer"; then
       restarted[$peer]=1
       kill_and_relaunch_agent
+      raise_flag agent-killed
     fi
     if ! ping -q -c 2 -W 1 "$peer" >/dev/null 2>&1; then
       finished[$peer]=gone

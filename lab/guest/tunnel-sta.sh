@@ -82,8 +82,16 @@ ping_stations() {
 # again: sets RESTART_SECONDS (null if that never came within 90 s).
 restart_and_time() {
   local start
-  start=$(now)
-  if [ "$1" = station ]; then kill_and_relaunch_agent; else raise_flag restart-agent; fi
+  if [ "$1" = station ]; then
+    start=$(now)
+    kill_and_relaunch_agent
+  else
+    # The clock starts when the AP says its agent is dead (flag agent-killed), not when we asked:
+    # until then the old agent still carries the traffic. (It reads the flag up to ~1 s late.)
+    raise_flag restart-agent
+    wait_for_peer_flag agent-killed 120 "$AP_ETH_IP"
+    start=$(now)
+  fi
   RESTART_SECONDS=null
   if wait_until 90 associated_and_pinging; then RESTART_SECONDS=$(seconds_since "$start"); fi
   log "after restarting the $1's agent: associated and pinging again after $RESTART_SECONDS s"
