@@ -238,10 +238,19 @@ export class Agent {
       const session = peer.identity
         ? sessions.find((s) => s.nodeId === peer.identity?.nodeId && s.sessionId === peer.identity.sessionId)
         : undefined;
-      const sequence = session
-        ? ` received=${session.received} duplicates=${session.duplicates} reordered=${session.reordered} lost=${session.lost} too-old=${session.tooOld}`
-        : "";
-      lines.push(`peer ${peer.label}: ${formatCounters(peer.counters.snapshot())}${sequence}`);
+      // The current session's sequence accounting, after the peer's own counters.
+      const sequence: Record<string, number> = session
+        ? {
+            received: session.received,
+            duplicates: session.duplicates,
+            reordered: session.reordered,
+            lost: session.lost,
+            "too-old": session.tooOld,
+          }
+        : {};
+      lines.push(
+        `peer ${peer.label}: ${formatCounters(peer.counters.snapshot())} ${formatCounters(sequence, true)}`.trimEnd(),
+      );
     }
     return lines;
   }

@@ -15,6 +15,7 @@
 // answered but confirms nothing.
 
 import type { KeyObject } from "node:crypto";
+import { Counters } from "../medium/counters.js";
 import { ok, type Rejection, type Result, reject } from "../result.js";
 import { HEADER_LENGTH, MessageType, TUNNEL_REJECT_REASONS, type TunnelReject } from "./constants.js";
 import type { SessionRef } from "./hello.js";
@@ -60,7 +61,8 @@ export class TunnelReceiver {
   private readonly maxCachedKeys: number;
   private readonly accounting: ReceiveAccounting;
   private accepted = 0;
-  private readonly rejected: Record<TunnelReject, number>;
+  /** Rejections by reason: the agent counts them per peer too; this is the receiver's own tally. */
+  private readonly rejected = new Counters<TunnelReject>(TUNNEL_REJECT_REASONS);
   private readonly derivationsPerSecond: number;
   private derivationTokens: number;
   private derivationsAt: number;
@@ -72,10 +74,6 @@ export class TunnelReceiver {
     this.maxCachedKeys = options.maxCachedKeys ?? 1024;
     this.helloKeys = options.psk === null ? null : new TrafficKeyCache(options.psk, this.maxCachedKeys);
     this.accounting = new ReceiveAccounting({ maxSenders: options.maxSenders });
-    this.rejected = Object.fromEntries(TUNNEL_REJECT_REASONS.map((reason) => [reason, 0])) as Record<
-      TunnelReject,
-      number
-    >;
     this.derivationsPerSecond = options.helloDerivationsPerSecond ?? 16;
     this.derivationTokens = this.derivationsPerSecond;
     this.now = options.now ?? Date.now;
@@ -157,7 +155,11 @@ export class TunnelReceiver {
   }
 
   stats(): TunnelReceiverStats {
-    return { accepted: this.accepted, rejected: { ...this.rejected }, senders: this.accounting.sessions() };
+    return {
+      accepted: this.accepted,
+      rejected: this.rejected.snapshot(),
+      senders: this.accounting.sessions(),
+    };
   }
 
   /** A sealed datagram passed: FRAMEs prove the pair key, HELLOs are fresh or must be answered. */
@@ -237,7 +239,7 @@ export class TunnelReceiver {
   }
 
   private refuse(rejection: Rejection<TunnelReject>): Result<never, TunnelReject> {
-    this.rejected[rejection.reason]++;
+    this.rejected.add(rejection.reason);
     return reject(rejection.reason, rejection.detail);
   }
 }
