@@ -77,9 +77,9 @@ radio_snapshot() {
 
 NETNS_EXEC=""
 
-# start_ap IFACE: WPA2-PSK (or SAE, see SECURITY) access point on $CHANNEL, waits until it beacons; logs to the share.
-start_ap() {
-  cat >/run/hostapd.conf <<EOF
+# ap_config IFACE: the lab network's hostapd configuration for IFACE.
+ap_config() {
+  cat <<EOF
 interface=$1
 driver=nl80211
 ssid=$SSID
@@ -92,6 +92,11 @@ ieee80211w=$PMF
 wpa_passphrase=$PASSPHRASE
 ctrl_interface=/run/hostapd
 EOF
+}
+
+# start_ap IFACE: WPA2-PSK (or SAE, see SECURITY) access point on $CHANNEL, waits until it beacons; logs to the share.
+start_ap() {
+  ap_config "$1" >/run/hostapd.conf
   hostapd -B -t -P /run/hostapd.pid -f "$LAB_SHARE/hostapd.log" /run/hostapd.conf || fail "hostapd did not start"
   wait_until 20 ap_enabled "$1" || fail "hostapd never reached state ENABLED"
   log "access point $SSID up on $1, channel $CHANNEL"

@@ -27,33 +27,16 @@ cp /run/readme-install.sh "$LAB_SHARE/readme-install.sh"
 case $SYSTEMD_ROLE in
   ap)
     mkdir -p /etc/hostapd
-    cat >/etc/hostapd/hostapd.conf <<CONF
-interface=wlan0
-driver=nl80211
-ssid=$SSID
-hw_mode=g
-channel=$CHANNEL
-wpa=2
-wpa_key_mgmt=$AP_KEY_MGMT
-rsn_pairwise=CCMP
-ieee80211w=$PMF
-wpa_passphrase=$PASSPHRASE
-ctrl_interface=/run/hostapd
-CONF
+    ap_config wlan0 >/etc/hostapd/hostapd.conf
     systemctl unmask hostapd.service
     systemctl enable hostapd.service
     ;;
   sta)
     mkdir -p /etc/wpa_supplicant
-    cat >/etc/wpa_supplicant/wpa_supplicant-wlan0.conf <<CONF
-ctrl_interface=/run/wpa_supplicant
-network={
-  ssid="$SSID"
-  psk="$PASSPHRASE"
-  key_mgmt=$STA_KEY_MGMT
-  ieee80211w=$PMF
-}
-CONF
+    {
+      echo "ctrl_interface=/run/wpa_supplicant"
+      station_network
+    } >/etc/wpa_supplicant/wpa_supplicant-wlan0.conf
     systemctl enable wpa_supplicant@wlan0.service
     ;;
   *) fail "SYSTEMD_ROLE must be ap or sta, not $SYSTEMD_ROLE" ;;
