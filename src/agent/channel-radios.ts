@@ -55,6 +55,8 @@ export interface ChannelRadiosOptions {
   readonly ackProxy?: AckProxyPolicy;
   /** Transmits a packet through a radio (the medium remembers it for echo suppression first). */
   readonly inject: (radio: InjectionRadio, packet: Buffer) => boolean;
+  /** Frames held for a radio that could not be created: they are lost (the medium counts them). */
+  readonly heldLost: (frames: number) => void;
 }
 
 /** What became of a frame handed to send(). */
@@ -148,6 +150,7 @@ export class ChannelRadios {
       (radio) => this.radioReady(channel, freqMhz, radio),
       (error: unknown) => {
         this.counts.add("radio-error");
+        this.options.heldLost(channel.pending.length);
         log.error(`${name}: could not create an injecting radio on ${freqMhz} MHz: ${String(error)}`);
         this.channels.delete(freqMhz);
       },

@@ -9,7 +9,7 @@
 // runs); GuestWatch and ChannelRadios keep their own (the guest poll, the ACK-proxy sweep).
 
 import { FrameTypeCode, HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
-import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
+import { frameTypeCode, readAddress1, readAddress2 } from "../ieee80211/frame.js";
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
@@ -121,6 +121,7 @@ export class HwsimMedium implements LocalMedium {
       now: this.now,
       ...(options.ackProxy ? { ackProxy: options.ackProxy } : {}),
       inject: (radio, packet) => this.inject(radio, packet),
+      heldLost: (frames) => this.counts.add("inject-error", frames),
     });
   }
 
@@ -159,7 +160,7 @@ export class HwsimMedium implements LocalMedium {
       this.counts.add("echo-suppressed");
       return;
     }
-    if (this.queue !== null && ((frame[0] >> 2) & 0x3) === FrameTypeCode.data) {
+    if (this.queue !== null && frameTypeCode(frame[0]) === FrameTypeCode.data) {
       if (this.queue.dropData(Number(timestampNs / 1_000_000n), this.now())) {
         this.counts.add("late-data-dropped");
         return;
@@ -179,8 +180,8 @@ export class HwsimMedium implements LocalMedium {
 
   deliver(air: AirFrame): DeliverOutcome {
     const transmitter = readAddress2(air.frame);
-    if (transmitter !== null && this.guest.ownerOf(transmitter) !== undefined)
-      return this.ownFrame(transmitter);
+    const owner = transmitter === null ? undefined : this.guest.ownerOf(transmitter);
+    if (transmitter !== null && owner !== undefined) return this.ownFrame(transmitter, owner);
     const fc0 = air.frame[0];
     const isBeacon = fc0 === ManagementFc0.beacon && air.frame.length >= HeaderLength.threeAddress;
     // Built here only for beacons, which are kept for answering local scans (scan-answer.ts) whether
@@ -219,11 +220,10 @@ export class HwsimMedium implements LocalMedium {
    * forwarded it twice), or another VM's radio has our address (hwsim's default MACs). Either way
    * injecting it would make a local radio hear itself.
    */
-  private ownFrame(mac: MacAddress): DeliverOutcome {
+  private ownFrame(mac: MacAddress, local: string): DeliverOutcome {
     this.counts.add("own-frame");
     if (!this.reportedCollisions.has(mac)) {
       this.reportedCollisions.add(mac);
-      const local = this.guest.ownerOf(mac) ?? "?";
       this.options.log.error(
         `a remote frame carries the address of local ${local} (${formatMac(mac)}) as its transmitter: either another VM's radio has the same address (every VM's hwsim radios start with the same MACs; restart one agent with --unique-macs, or give ${local} another address), or a frame came back to the air it left from (a bug: please report it)`,
       );

@@ -14,8 +14,8 @@
 // its own, and one more per send() once a backlog shows the input outruns that pace.
 
 import type { Socket } from "node:net";
-import { HeaderLength } from "../ieee80211/constants.js";
-import { readAddress2 } from "../ieee80211/frame.js";
+import { FrameTypeCode, HeaderLength } from "../ieee80211/constants.js";
+import { frameTypeCode, readAddress2 } from "../ieee80211/frame.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 import { ok, type Result, reject } from "../result.js";
 import {
@@ -53,8 +53,7 @@ const FRAME_CONTROL_BYTES = 1;
  */
 function isPlausibleFrameControl(frameControl: number): boolean {
   const version = frameControl & 0x03;
-  const type = (frameControl >> 2) & 0x03;
-  return version === 0 && type !== 3;
+  return version === 0 && frameTypeCode(frameControl) !== FrameTypeCode.extension;
 }
 
 /** The transmitter addresses a peer has used recently (a guest uses one per interface). */

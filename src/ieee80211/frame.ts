@@ -122,6 +122,11 @@ function tooShort(name: FrameSubtypeName, type: FrameType, needed: number, got: 
   return reject("too-short", `${type} ${name} frame needs ${needed} header bytes, got ${got}`);
 }
 
+/** The type field (FrameTypeCode) of frame control byte 0. */
+export function frameTypeCode(fc0: number): number {
+  return (fc0 >> 2) & 0x03;
+}
+
 /** Parses the MAC header of `frame` (no FCS). Never throws; never reads past `frame.length`. */
 export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
   const length = frame.length;
@@ -131,7 +136,7 @@ export function parseFrame(frame: Buffer): Result<FrameView, FrameReject> {
   const protocolVersion = fc0 & 0x03;
   if (protocolVersion !== 0)
     return reject("bad-version", `protocol version ${protocolVersion}, only 0 is parsed`);
-  const typeCode = (fc0 >> 2) & 0x03;
+  const typeCode = frameTypeCode(fc0);
   const subtype = fc0 >> 4;
   const type = FRAME_TYPES[typeCode];
   const subtypeName = SUBTYPE_NAMES[(typeCode << 4) | subtype];

@@ -186,3 +186,25 @@ describe("echoes stay in the kernel", () => {
     }
   });
 });
+
+describe("a radio that cannot be created", () => {
+  it("counts the frames held for it as inject errors and the failure as a radio error", async () => {
+    const radios = new RecordingRadios([wlan0]);
+    radios.createRadio = () => Promise.reject(new Error("EBUSY"));
+    const hwsim = new HwsimMedium({
+      captureIface: "hwsim0",
+      source: { start: () => {}, close: () => {} },
+      backend: radios,
+      log: quiet,
+      pollGuest: false,
+    });
+    await hwsim.start(() => {});
+    hwsim.setGuestInterfaces([wlan0]);
+    hwsim.deliver(air(dataFrame(REMOTE_STATION, AP, 1)));
+    hwsim.deliver(air(dataFrame(REMOTE_STATION, AP, 2)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(hwsim.counters()["inject-error"]).toBe(2);
+    expect(hwsim.counters()["radio-error"]).toBe(1);
+    await hwsim.close();
+  });
+});
