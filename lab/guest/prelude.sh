@@ -218,7 +218,11 @@ wait_for_peer() {
 }
 
 # count_in FILE PATTERN: lines of FILE matching PATTERN (0 when there is no file).
-count_in() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+count_in() {
+  local n
+  n=$(grep -c -- "$2" "$1" 2>/dev/null)
+  echo "${n:-0}"
+}
 
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 

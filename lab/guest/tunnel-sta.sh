@@ -140,7 +140,8 @@ agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
 BEACON_LOSS=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
 raise_flag pings-done # also when association failed: nobody should wait for us then
-# Other stations may still be pinging us: stay associated until each is done (or gone).
+# Other stations may still be pinging us, or asking for our flags: stay associated and reachable
+# until each is done (or gone).
 for peer in ${STATION_PEERS:-}; do
   wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither finished nor vanished"
 done
