@@ -1,5 +1,7 @@
 // The agent's log: one line per event on stderr, levelled, and rate-limited per message key so a
-// flood of bad datagrams says "suppressed N similar" instead of drowning the journal.
+// flood of bad datagrams says "suppressed N similar" instead of drowning the journal. Under
+// systemd (stderr is the journal) a line carries no timestamp of its own (the journal stamps it)
+// but a syslog priority prefix, "<4>warn: ...", which journald turns into the entry's PRIORITY.
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,7 +21,12 @@ export interface LoggerOptions {
   readonly now?: () => number;
   readonly perMinute?: number;
   readonly timestamps?: boolean;
+  /** Lines for journald: "<N>" priority prefix, no timestamp (overrides `timestamps`). */
+  readonly journal?: boolean;
 }
+
+/** syslog(3) priorities, as sd-daemon(3) prefixes read by journald: err, warning, info, debug. */
+export const SYSLOG_PRIORITY: Readonly<Record<LogLevel, number>> = { error: 3, warn: 4, info: 6, debug: 7 };
 
 interface RateWindow {
   start: number;
@@ -36,8 +43,12 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const emit = (level: LogLevel, message: string): void => {
     if (LOG_LEVELS.indexOf(level) > threshold) return;
-    const stamp = options.timestamps === false ? "" : `${new Date(now()).toISOString()} `;
-    write(`${stamp}${level}: ${message}`);
+    const prefix = options.journal
+      ? `<${SYSLOG_PRIORITY[level]}>`
+      : options.timestamps === false
+        ? ""
+        : `${new Date(now()).toISOString()} `;
+    write(`${prefix}${level}: ${message}`);
   };
 
   return {

@@ -14,6 +14,7 @@ import { Agent } from "../agent/agent.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
+import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { parsePresharedKey } from "../tunnel/psk.js";
@@ -126,7 +127,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  const startup = createStartupLog(config.logLevel);
+  const startup = createStartupLog(config.logLevel, undefined, stderrIsJournal());
   const log = startup.log;
   // Also before READY=1: SIGUSR1's default action would kill the agent (systemctl reload at once).
   let report = (_why: string): void => log.info("SIGUSR1 during start-up: no counters yet");

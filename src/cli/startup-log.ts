@@ -19,6 +19,8 @@ export interface StartupLog {
 export function createStartupLog(
   level: LogLevel,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** journald's line format (src/log.ts): under systemd, see src/os/systemd/journal.ts. */
+  journal = false,
 ): StartupLog {
   let held: string[] | null = [];
   const release = (): void => {
@@ -32,12 +34,13 @@ export function createStartupLog(
   limit.unref();
   const log = createLogger({
     level,
+    journal,
     write: (line) => {
       if (held === null) write(line);
       else held.push(line);
     },
   });
-  const direct = createLogger({ level, write });
+  const direct = createLogger({ level, write, journal });
   return {
     log,
     ready(firstLine) {

@@ -5,7 +5,16 @@
 // agent in airport-only mode so no root or hwsim is needed.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSocket } from "unix-dgram";
@@ -140,5 +149,56 @@ describe("the bundled agent under a service manager (sd_notify)", () => {
     expect(await stopping).toBe("STOPPING=1\nSTATUS=stopping (SIGTERM)");
     expect(await exited).toBe(0);
     server.close();
+  }, 30_000);
+});
+
+describe("the bundled agent's log under journald", () => {
+  // systemd connects stderr to the journal and names that stream in JOURNAL_STREAM (device:inode);
+  // a file stands in for the journal's stream here, compared by the agent exactly the same way.
+  async function runLoggingTo(
+    journalStream: (file: { dev: bigint; ino: bigint }) => string,
+  ): Promise<string[]> {
+    const path = join(sockets, `stderr-${Math.random().toString(16).slice(2)}`);
+    const fd = openSync(path, "w");
+    const { dev, ino } = fstatSync(fd, { bigint: true });
+    const port = await freeUdpPort();
+    const started = spawn(
+      process.execPath,
+      [
+        bundle,
+        ...[
+          "--iface",
+          "none",
+          "--airport-listen",
+          "20",
+          "--airport-socket",
+          join(sockets, `hub-${port}.sock`),
+        ],
+        ...["--listen", `127.0.0.1:${port}`, "--peer", "127.0.0.1:9"],
+      ],
+      {
+        env: { ...process.env, JOURNAL_STREAM: journalStream({ dev, ino }) },
+        stdio: ["ignore", "ignore", fd],
+      },
+    );
+    closeSync(fd);
+    const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
+    while (!readFileSync(path, "utf8").includes(" ready in ")) await new Promise((r) => setTimeout(r, 20));
+    started.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    return readFileSync(path, "utf8").trimEnd().split("\n");
+  }
+
+  it("with stderr on the journal's stream: priority prefixes, no timestamps", async () => {
+    const lines = await runLoggingTo(({ dev, ino }) => `${dev}:${ino}`);
+    expect(lines[0]).toMatch(/^<6>info: wifi-tunnel \d+\.\d+\.\d+ ready in /);
+    expect(lines).toContain("<6>info: SIGTERM: stopping");
+    for (const line of lines) expect(line).toMatch(/^<[3467]>(error|warn|info|debug): /);
+  }, 30_000);
+
+  it("with JOURNAL_STREAM naming another stream (stderr redirected): timestamps as on a terminal", async () => {
+    const lines = await runLoggingTo(({ dev, ino }) => `${dev}:${ino + 1n}`);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z info: wifi-tunnel \d+\.\d+\.\d+ ready in /);
+    for (const line of lines) expect(line).not.toMatch(/^</);
   }, 30_000);
 });
