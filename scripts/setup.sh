@@ -40,9 +40,10 @@ fi
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  # npm 11 leaves biome's other-platform optional packages out of the lock file it writes, and npm ci
-  # then refuses that same lock; npm install honours the lock's versions and fills the gap.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  # No fallback to npm install: it would hide a lock file npm ci refuses behind a screen of
+  # `npm error` (issue 13). The lock lists every platform's optional packages of biome and esbuild,
+  # which npm ci requires; test/setup/lock-file.test.ts keeps it so.
+  npm ci --no-audit --no-fund
 fi
 
 echo "setup: building"
