@@ -325,6 +325,8 @@ export class EthernetSwitch {
 
 function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir: string): string[] {
   const cmdline = ["console=ttyS0", "quiet", "panic=1", `lab_hostname=${spec.name}`];
+  // Bench knobs (bench/netlink-thread.ts): extra kernel arguments, e.g. preempt=full; LAB_VCPUS below.
+  if (process.env.LAB_KERNEL_ARGS) cmdline.push(...process.env.LAB_KERNEL_ARGS.split(" ").filter(Boolean));
   // Classic names (eth0, wlan0: the lab configures eth0 before systemd runs), and only the units
   // the guest script enabled, without the serial getty the console would otherwise get.
   if (spec.init === "systemd")
@@ -335,7 +337,7 @@ function qemuArgs(spec: VmSpec, kernelImage: string, initramfs: string, shareDir
       "systemd.getty_auto=0",
     );
   const args = [
-    ...["-accel", "tcg", "-m", `${spec.memoryMb ?? 1024}`, "-smp", "1"],
+    ...["-accel", "tcg", "-m", `${spec.memoryMb ?? 1024}`, "-smp", process.env.LAB_VCPUS ?? "1"],
     ...["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"],
     // The serial console goes to our stdout; signal=off so a stray ^C byte is not a signal.
     ...["-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console"],

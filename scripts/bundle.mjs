@@ -103,11 +103,26 @@ export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addo
     // addonJs "external" (for bench/startup.ts): netlink's and pcap's JavaScript loads from node_modules.
     external: addonJs === "external" ? ["pcap", "netlink"] : [],
     plugins: [nativeAddons(out)],
-    define: { WIFI_TUNNEL_VERSION: JSON.stringify(version) },
+    define: { WIFI_TUNNEL_VERSION: JSON.stringify(version), WIFI_TUNNEL_BUNDLED: "true" },
     // program.ts reads package.json through import.meta.url only when WIFI_TUNNEL_VERSION is unset.
     logOverride: { "empty-import-meta": "silent" },
     // Whitespace and syntax only: 40% less source to read over 9p and for V8 to scan, while stack
     // traces keep their function names (node --enable-source-maps maps them back to src/).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+  // The netlink worker (src/os/netlink/thread.ts) runs from a file of its own beside cli.cjs.
+  await build({
+    absWorkingDir: checkout,
+    entryPoints: ["src/os/netlink/thread-worker.ts"],
+    outfile: join(out, "netlink-thread.cjs"),
+    bundle: true,
+    platform: "node",
+    target: "node20.19",
+    format: "cjs",
+    plugins: [nativeAddons(out)],
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: "linked",

@@ -8,7 +8,7 @@ import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { LinkControl } from "../os/netlink/links.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
-import { KernelRadios } from "../os/radios/kernel.js";
+import { KernelRadios, type NetlinkThread } from "../os/radios/kernel.js";
 import type { AgentConfig } from "./config.js";
 import { PrerequisiteError } from "./prerequisite.js";
 
@@ -43,7 +43,9 @@ export async function hwsimMedium(
   step(`${iface} up${config.uniqueMacs ? ", --unique-macs done" : ""}`);
   let backend: KernelRadios;
   try {
-    backend = await KernelRadios.open(config.injectPhy);
+    backend = await KernelRadios.open(config.injectPhy, netlinkThread(), (reason) =>
+      log.warn(`netlink runs on the agent's thread: ${reason}`),
+    );
   } catch (error) {
     throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
   }
@@ -56,6 +58,16 @@ export async function hwsimMedium(
     boundCaptureQueue: true,
   });
   return { medium, radioMacs: () => medium.guestMacs() };
+}
+
+/**
+ * WIFI_TUNNEL_NETLINK_THREAD=worker moves netlink requests to a worker thread. Not the default: in
+ * a 1-vCPU TCG guest the kernel's work inside the worker's sendmsg() still holds the only CPU
+ * (voluntary preemption), and the measured holds of the agent's loop shrank only in the quieter
+ * runs (bench/netlink-thread.ts, docs/benchmarks.md) while the worker's start cost 20-360 ms.
+ */
+function netlinkThread(): NetlinkThread {
+  return process.env.WIFI_TUNNEL_NETLINK_THREAD === "worker" ? "worker" : "agent";
 }
 
 /** --unique-macs: give each local radio interface an address derived from the machine identity. */

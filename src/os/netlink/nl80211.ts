@@ -199,6 +199,12 @@ export class WirelessControl {
 
 const IFF_UP = 0x1;
 
+/** Whether a link is up, from sysfs by name; null when sysfs does not have it. */
+export function linkIsUpInSysfs(ifname: string): boolean | null {
+  const flags = readSysfsNumber(`/sys/class/net/${ifname}/flags`);
+  return flags === null ? null : (flags & IFF_UP) !== 0;
+}
+
 /** A number sysfs prints (decimal, or hex with 0x); null when the file is not there. */
 function readSysfsNumber(path: string): number | null {
   try {

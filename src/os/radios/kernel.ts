@@ -4,8 +4,9 @@
 
 import { randomBytes } from "node:crypto";
 import { MAC_LENGTH, type MacAddress, makeLocalUnicast, writeMac } from "../../ieee80211/mac.js";
-import { HwsimRadios } from "../netlink/hwsim.js";
-import { INJECTION_MTU, WirelessControl, WirelessEvents } from "../netlink/nl80211.js";
+import { INJECTION_MTU, linkIsUpInSysfs, WirelessEvents } from "../netlink/nl80211.js";
+import { NetlinkWorkerError, ThreadWirelessOps } from "../netlink/thread.js";
+import { InThreadWirelessOps, type WirelessOps, type WirelessOpsOptions } from "../netlink/wireless-ops.js";
 import { LiveInjector } from "../pcap/live.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "./backend.js";
 
@@ -22,7 +23,7 @@ class KernelRadio implements InjectionRadio {
   constructor(
     readonly freqMhz: number,
     private readonly wiphy: number,
-    private readonly control: WirelessControl,
+    private readonly control: WirelessOps,
     private readonly injector: LiveInjector,
     private readonly onInterfaceAdded: (ifindex: number) => void,
   ) {}
@@ -57,6 +58,23 @@ class KernelRadio implements InjectionRadio {
   }
 }
 
+/** A worker if one starts; the agent's thread otherwise (a worker's failure is not the kernel's). */
+async function openWorker(
+  options: WirelessOpsOptions,
+  onFallback: (reason: string) => void,
+): Promise<WirelessOps> {
+  try {
+    return await ThreadWirelessOps.open(options);
+  } catch (error) {
+    if (!(error instanceof NetlinkWorkerError)) throw error;
+    onFallback(error.message);
+    return InThreadWirelessOps.open(options);
+  }
+}
+
+/** Where netlink requests run: the agent's own thread (the default) or a worker thread. */
+export type NetlinkThread = "worker" | "agent";
+
 export class KernelRadios implements RadioBackend {
   private readonly radios = new Map<number, KernelRadio>();
   private readonly ownWiphys = new Set<number>();
@@ -65,25 +83,32 @@ export class KernelRadios implements RadioBackend {
   private readonly borrowedInterfaces: number[] = [];
 
   private constructor(
-    private readonly hwsim: HwsimRadios | null,
-    private readonly control: WirelessControl,
+    private readonly control: WirelessOps,
     private readonly injectPhy: string | null,
   ) {}
 
-  /** With `injectPhy`, inject through that existing radio (one channel) instead of creating radios. */
-  static async open(injectPhy: string | null = null): Promise<KernelRadios> {
-    const hwsim = injectPhy === null ? await HwsimRadios.open() : null;
-    try {
-      const control = await WirelessControl.open();
-      if (injectPhy !== null && (await control.wiphyByName(injectPhy)) === null) {
-        control.close();
-        throw new Error(`--inject-phy ${injectPhy}: no such radio (see 'iw phy')`);
-      }
-      return new KernelRadios(hwsim, control, injectPhy);
-    } catch (error) {
-      hwsim?.close();
-      throw error;
+  /**
+   * With `injectPhy`, inject through that existing radio (one channel) instead of creating radios.
+   * Netlink runs on the agent's thread, or with `thread` "worker" on a worker thread (the agent's
+   * thread again, with `onFallback` told why, when no worker can be started).
+   */
+  static async open(
+    injectPhy: string | null = null,
+    thread: NetlinkThread = "agent",
+    onFallback: (reason: string) => void = () => {},
+  ): Promise<KernelRadios> {
+    const options = { hwsim: injectPhy === null };
+    const control =
+      thread === "worker" ? await openWorker(options, onFallback) : await InThreadWirelessOps.open(options);
+    if (injectPhy !== null && (await control.wiphyByName(injectPhy)) === null) {
+      await control.close();
+      throw new Error(`--inject-phy ${injectPhy}: no such radio (see 'iw phy')`);
     }
+    return new KernelRadios(control, injectPhy);
+  }
+
+  private get createsRadios(): boolean {
+    return this.injectPhy === null;
   }
 
   async guestInterfaces(): Promise<GuestInterface[]> {
@@ -97,7 +122,7 @@ export class KernelRadios implements RadioBackend {
         iftype: iface.iftype,
         mac: iface.mac.readUIntBE(0, 6),
         freqMhz: iface.freqMhz,
-        up: await this.control.linkIsUp(iface.ifindex, iface.ifname),
+        up: linkIsUpInSysfs(iface.ifname) ?? (await this.control.linkIsUp(iface.ifindex, iface.ifname)),
       });
     }
     return guest;
@@ -118,7 +143,7 @@ export class KernelRadios implements RadioBackend {
   }
 
   private async radioFor(freqMhz: number): Promise<string> {
-    if (this.hwsim === null) {
+    if (!this.createsRadios) {
       if (this.radios.size > 0) {
         throw new Error(
           `--inject-phy ${this.injectPhy} already serves ${[...this.radios.keys()].join(", ")} MHz; without --inject-phy the agent creates a radio per channel`,
@@ -129,7 +154,7 @@ export class KernelRadios implements RadioBackend {
     const name = `wtphy${freqMhz}`;
     // Locally administered, random: the radio's own address never appears on the air.
     const permAddr = makeLocalUnicast(randomBytes(6));
-    await this.hwsim.newRadio({ name, permAddr });
+    await this.control.newRadio(name, permAddr);
     return name;
   }
 
@@ -140,12 +165,12 @@ export class KernelRadios implements RadioBackend {
     this.ownWiphys.add(wiphy);
     const ifname = `wt${freqMhz}`;
     const ifindex = await this.control.addMonitor({ wiphy, ifname, active: false });
-    if (this.hwsim === null) this.borrowedInterfaces.push(ifindex);
+    if (!this.createsRadios) this.borrowedInterfaces.push(ifindex);
     // Monitor interfaces start at MTU 1500; a full-size data frame needs more (EMSGSIZE otherwise).
     await this.control.setLinkUp(ifindex, { mtu: INJECTION_MTU });
     await this.control.setFrequency(ifindex, freqMhz);
     const radio = new KernelRadio(freqMhz, wiphy, this.control, new LiveInjector(ifname), (index) => {
-      if (this.hwsim === null) this.borrowedInterfaces.push(index);
+      if (!this.createsRadios) this.borrowedInterfaces.push(index);
     });
     this.radios.set(freqMhz, radio);
     return radio;
@@ -157,7 +182,6 @@ export class KernelRadios implements RadioBackend {
     for (const ifindex of this.borrowedInterfaces)
       await this.control.deleteInterface(ifindex).catch(() => {});
     // Our own radios and all their interfaces vanish with the hwsim socket (DESTROY_RADIO_ON_CLOSE).
-    this.hwsim?.close();
-    this.control.close();
+    await this.control.close();
   }
 }
