@@ -2,15 +2,24 @@
 // the one-VM baseline of the same run (the same AP and stations on radios of one kernel), then the
 // tunnel lab. Per station: association time (wpa_supplicant start to COMPLETED) and its ratio to the
 // baseline's mean, CTRL-EVENT-BEACON-LOSS, ping loss; per agent: CPU seconds and the worst event-loop
-// delay. With --paced, also the old order (agents first, the labelled row) for comparison.
+// delay. With --paced, also the old order (agents first, the labelled row) for comparison. Then
+// the same lab with vwifi 7.1 as the medium (vwifi-ap.sh / vwifi-sta.sh: vwifi-server in the AP's
+// VM, a vwifi-client in each), if VWIFI_DIR holds its binaries (scripts/build-vwifi.sh) and
+// --no-vwifi is not given; its CPU column is the vwifi processes' CPU seconds per VM.
 //
-//   npm run build && node dist/bench/many-vms.js [--runs R] [--paced] [N ...]
+//   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [N ...]
 //   (WIFI_TUNNEL_CMD="node /path/dist/bundle/wifi-tunnel.cjs" picks the agent build the guests run)
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { runLocalMany, runTunnelLab, type TunnelLab } from "../lab/scenarios.js";
+import {
+  runLocalMany,
+  runTunnelLab,
+  runVwifiLab,
+  type TunnelLab,
+  type VwifiLab,
+  vwifiDir,
+} from "../lab/scenarios.js";
 import { labUnavailableReason } from "../lab/vm.js";
+import { agentFigures, vwifiCpuSeconds } from "./medium-cpu.js";
 
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) {
@@ -22,6 +31,9 @@ const args = process.argv.slice(2);
 const runsAt = args.indexOf("--runs");
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
 const paced = args.includes("--paced");
+const vwifi = args.includes("--no-vwifi") ? undefined : vwifiDir();
+if (vwifi === undefined && !args.includes("--no-vwifi"))
+  console.error("vwifi: skipped (no binaries; see docs/benchmarks.md)");
 const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== "--runs").map(Number);
 if (sizes.length === 0) sizes.push(2, 3, 4);
 
@@ -41,23 +53,6 @@ const mean = (values: number[]): number | null =>
   values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 const fmt = (value: number | null, digits = 1): string => (value === null ? "never" : value.toFixed(digits));
 
-/** From the agent's exit report: "agent: cpu-ms=N loop-delay-p99-ms=N loop-delay-max-ms=N". */
-function agentFigures(shareDir: string): { cpuS: number; loopMaxMs: number } {
-  let log = "";
-  try {
-    log = readFileSync(join(shareDir, "agent.log"), "utf8");
-  } catch {
-    return { cpuS: Number.NaN, loopMaxMs: Number.NaN };
-  }
-  const line =
-    log
-      .split("\n")
-      .filter((l) => l.includes("  agent: "))
-      .at(-1) ?? "";
-  const value = (name: string) => Number(line.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? Number.NaN);
-  return { cpuS: value("cpu-ms") / 1000, loopMaxMs: value("loop-delay-max-ms") };
-}
-
 function tunnelRow(label: string, vms: number, lab: TunnelLab, baselineMean: number | null): Row {
   const all = [lab.ap, ...lab.stations];
   return {
@@ -70,6 +65,21 @@ function tunnelRow(label: string, vms: number, lab: TunnelLab, baselineMean: num
     agentCpuS: all.map((vm) => agentFigures(vm.vm.shareDir).cpuS),
     loopMaxMs: all.map((vm) => agentFigures(vm.vm.shareDir).loopMaxMs),
     readyS: all.map((vm) => vm.results?.agent_ready_seconds ?? null),
+  };
+}
+
+function vwifiRow(vms: number, lab: VwifiLab, baselineMean: number | null): Row {
+  const all = [lab.ap, ...lab.stations];
+  return {
+    lab: "vwifi 7.1 (server in the AP's VM), started together",
+    vms,
+    assoc: lab.stations.map((s) => s.results?.assoc_seconds ?? null),
+    baselineMean,
+    beaconLoss: lab.stations.map((s) => s.results?.beacon_loss ?? Number.NaN),
+    pingLoss: lab.stations.map((s) => `${s.results?.ping_received ?? 0}/${s.results?.ping_transmitted ?? 0}`),
+    agentCpuS: all.map((vm) => vwifiCpuSeconds(vm.results)),
+    loopMaxMs: [],
+    readyS: all.map((vm) => vm.results?.client_ready_seconds ?? null),
   };
 }
 
@@ -113,11 +123,20 @@ for (let run = 1; run <= runs; run++) {
       });
       rows.push(tunnelRow("wifi-tunnel, paced (agents first; labelled row)", vms, pacedLab, baselineMean));
     }
+    if (vwifi !== undefined) {
+      console.error(`run ${run}/${runs}, ${vms} VMs: vwifi, started together`);
+      const vwifiLab = await runVwifiLab(vwifi, {
+        stations,
+        env: { IPERF3_SECONDS: "3" },
+        timeoutMs: 900_000,
+      });
+      rows.push(vwifiRow(vms, vwifiLab, baselineMean));
+    }
   }
 }
 
 console.log(
-  "| VMs | lab | association per station (s) | vs baseline | beacon loss | ping AP | agent ready (s) | agent CPU (s) | worst loop delay (ms) |",
+  "| VMs | lab | association per station (s) | vs baseline | beacon loss | ping AP | medium ready (s) | medium CPU (s) | worst loop delay (ms) |",
 );
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) {
@@ -130,3 +149,7 @@ for (const row of rows) {
       `${row.agentCpuS.map((s) => fmt(s)).join(", ") || "-"} | ${row.loopMaxMs.join(", ") || "-"} |`,
   );
 }
+console.log(
+  "\nmedium ready: per VM (AP first), launch to the agent's \"listening on UDP\" or to vwifi-client's " +
+    '"Connection to Server Ok"; medium CPU: per VM, the agent, or vwifi-client (+ vwifi-server in the AP\'s VM).',
+);

@@ -3,7 +3,7 @@
 // parse guest output themselves.
 
 import { spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { accessSync, constants, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -155,10 +155,8 @@ export interface TunnelApResults {
   readonly agent_exit_code: number;
 }
 
-export interface TunnelStationResults {
-  readonly start_order: string;
-  readonly agent_started: boolean;
-  readonly agent_ready_seconds: number | null;
+/** What a station script (tunnel-sta.sh, vwifi-sta.sh) measures, whatever carries the frames. */
+export interface StationResults {
   readonly associated: boolean;
   /** wpa_supplicant start to wpa_state=COMPLETED. */
   readonly assoc_seconds: number | null;
@@ -174,15 +172,24 @@ export interface TunnelStationResults {
   readonly beacon_loss: number;
   /** Still wpa_state=COMPLETED at the end (after pings, iperf3 and the idle time). */
   readonly still_associated: boolean;
+}
+
+export interface TunnelStationResults extends StationResults {
+  readonly start_order: string;
+  readonly agent_started: boolean;
+  readonly agent_ready_seconds: number | null;
   /** With env RESTART_AGENT: from the SIGKILL to associated and pinging the AP again. */
   readonly restart_seconds: number | null;
   readonly agent_exit_code: number;
 }
 
-export interface TunnelLab {
-  readonly ap: ScenarioVm<TunnelApResults>;
-  readonly stations: readonly ScenarioVm<TunnelStationResults>[];
+/** An AP's VM and its stations' VMs, each with the results its script wrote. */
+export interface ApAndStations<Ap, Station> {
+  readonly ap: ScenarioVm<Ap>;
+  readonly stations: readonly ScenarioVm<Station>[];
 }
+
+export type TunnelLab = ApAndStations<TunnelApResults, TunnelStationResults>;
 
 export interface TunnelPair {
   readonly ap: ScenarioVm<TunnelApResults>;
@@ -203,24 +210,40 @@ export interface TunnelLabOptions extends ScenarioOptions {
  * radioSnapshots) and agent.log.
  */
 export async function runTunnelLab(options: TunnelLabOptions = {}): Promise<TunnelLab> {
+  const [ap, stations] = await runApAndStations("tunnel", options.env ?? {}, options);
+  return {
+    ap: withResults<TunnelApResults>(ap, TUNNEL_AP_FIELDS),
+    stations: stations.map((vm) => withResults<TunnelStationResults>(vm, TUNNEL_STATION_FIELDS)),
+  };
+}
+
+/**
+ * VM 10.0.0.1 runs lab/guest/KIND-ap.sh, every other one KIND-sta.sh (options.stations of them,
+ * default 1), one hwsim radio each unless `radios` says otherwise: two VMs on a point-to-point
+ * link, more on the lab's Ethernet switch.
+ */
+async function runApAndStations(
+  kind: "tunnel" | "vwifi",
+  env: Readonly<Record<string, string>>,
+  options: TunnelLabOptions,
+  radios = 1,
+): Promise<[VmResult, VmResult[]]> {
   const stations = options.stations ?? 1;
   const ethernetSwitch = stations > 1 ? await EthernetSwitch.start(stations + 1) : null;
   const links = ethernetSwitch?.links ?? (await ethernetPair());
+  const prefix = kind === "tunnel" ? "" : `${kind}-`;
   try {
     const [ap, ...rest] = await runVms(
       links.map((ethernet, i) => ({
-        name: i === 0 ? "ap" : stations === 1 ? "sta" : `sta${i}`,
-        script: join(guestDir, i === 0 ? "tunnel-ap.sh" : "tunnel-sta.sh"),
-        radios: 1,
+        name: `${prefix}${i === 0 ? "ap" : stations === 1 ? "sta" : `sta${i}`}`,
+        script: join(guestDir, `${kind}-${i === 0 ? "ap" : "sta"}.sh`),
+        radios,
         ethernet,
-        env: options.env,
+        env,
       })),
       { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
     );
-    return {
-      ap: withResults<TunnelApResults>(ap, TUNNEL_AP_FIELDS),
-      stations: rest.map((vm) => withResults<TunnelStationResults>(vm, TUNNEL_STATION_FIELDS)),
-    };
+    return [ap, rest];
   } finally {
     ethernetSwitch?.close();
   }
@@ -242,10 +265,7 @@ const TUNNEL_AP_FIELDS = {
   agent_exit_code: "number",
 } as const;
 
-const TUNNEL_STATION_FIELDS = {
-  start_order: "string",
-  agent_started: "boolean",
-  agent_ready_seconds: "number|null",
+const STATION_FIELDS = {
   associated: "boolean",
   assoc_seconds: "number|null",
   handshake_completed: "boolean",
@@ -256,8 +276,86 @@ const TUNNEL_STATION_FIELDS = {
   bits_per_second: "number|null",
   beacon_loss: "number",
   still_associated: "boolean",
+} as const;
+
+const TUNNEL_STATION_FIELDS = {
+  ...STATION_FIELDS,
+  start_order: "string",
+  agent_started: "boolean",
+  agent_ready_seconds: "number|null",
   restart_seconds: "number|null",
   agent_exit_code: "number",
+} as const;
+
+/**
+ * Where the vwifi binaries are (env VWIFI_DIR, built by scripts/build-vwifi.sh), or undefined if
+ * vwifi-server or vwifi-client is missing there.
+ */
+export function vwifiDir(): string | undefined {
+  const dir = process.env.VWIFI_DIR;
+  if (dir === undefined || dir === "") return undefined;
+  const runnable = (name: string) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return runnable("vwifi-server") && runnable("vwifi-client") ? dir : undefined;
+}
+
+export interface VwifiApResults {
+  /** From launching vwifi-client to its "Connection to Server Ok". */
+  readonly client_ready_seconds: number | null;
+  readonly stations_done: number;
+  /** hostapd's "authenticated" lines: one per station when nothing goes wrong. */
+  readonly authentications: number;
+  readonly server_cpu_seconds: number | null;
+  /** CPU seconds of this VM's vwifi-client. */
+  readonly vwifi_cpu_seconds: number | null;
+  readonly client_exit_code: number;
+  readonly server_exit_code: number;
+}
+
+export interface VwifiStationResults extends StationResults {
+  readonly client_ready_seconds: number | null;
+  readonly vwifi_cpu_seconds: number | null;
+  readonly client_exit_code: number;
+}
+
+export type VwifiLab = ApAndStations<VwifiApResults, VwifiStationResults>;
+
+/**
+ * The tunnel lab's AP and stations with vwifi (Raizo62/vwifi, binaries in `vwifiDir`) as the
+ * medium instead of wifi-tunnel: vwifi-server and a vwifi-client beside hostapd in VM 10.0.0.1
+ * (vwifi-ap.sh), a vwifi-client beside wpa_supplicant in each other VM (vwifi-sta.sh), hwsim loaded
+ * with radios=0 in all (each client creates its VM's radio). Same Ethernet as runTunnelLab.
+ */
+export async function runVwifiLab(vwifiDirectory: string, options: TunnelLabOptions = {}): Promise<VwifiLab> {
+  const env = { ...options.env, VWIFI_DIR: vwifiDirectory };
+  const [ap, stations] = await runApAndStations("vwifi", env, options, 0);
+  return {
+    ap: withResults<VwifiApResults>(ap, VWIFI_AP_FIELDS),
+    stations: stations.map((vm) => withResults<VwifiStationResults>(vm, VWIFI_STATION_FIELDS)),
+  };
+}
+
+const VWIFI_AP_FIELDS = {
+  client_ready_seconds: "number|null",
+  stations_done: "number",
+  authentications: "number",
+  server_cpu_seconds: "number|null",
+  vwifi_cpu_seconds: "number|null",
+  client_exit_code: "number",
+  server_exit_code: "number",
+} as const;
+
+const VWIFI_STATION_FIELDS = {
+  ...STATION_FIELDS,
+  client_ready_seconds: "number|null",
+  vwifi_cpu_seconds: "number|null",
+  client_exit_code: "number",
 } as const;
 
 export interface AirportScanResults {

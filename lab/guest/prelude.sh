@@ -217,6 +217,136 @@ wait_for_peer() {
   log "peer $ip answers on eth0"
 }
 
+# serve_stations: the AP's wlan0 gets AP_WLAN_IP and one iperf3 server per station (an iperf3
+# server runs one test at a time): port 5200 + the station's last octet, so stations measure at
+# the same time, sharing the air. Then raises flag ap-ready.
+serve_stations() {
+  local peer
+  ip addr add "$AP_WLAN_IP/24" dev wlan0
+  for peer in $STATION_PEERS; do
+    iperf3 -s -B "$AP_WLAN_IP" -p $((5200 + ${peer##*.})) -D -I "/run/iperf3-${peer##*.}.pid"
+  done
+  raise_flag ap-ready
+}
+
+# wait_for_stations TIMEOUT: the AP's wait until every station (STATION_PEERS, their eth0
+# addresses) has raised flag station-done or vanished (its script failed and the VM powered off),
+# TIMEOUT seconds at most; sets STATIONS_DONE. The stations boot when we do, so "gone" counts only
+# once each has answered. Once seen done or gone a station is not asked again: asking a powered-off
+# VM over TCP hangs for the kernel's 2-minute connect timeout (measured), so ping comes first.
+# A scenario may define station_poll PEER, called for every pending station on every round.
+declare -A STATION_FINISHED=()
+stations_finished_or_gone() {
+  local peer pending=0
+  for peer in $STATION_PEERS; do
+    [ -n "${STATION_FINISHED[$peer]:-}" ] && continue
+    declare -F station_poll >/dev/null && station_poll "$peer"
+    if ! ping -q -c 2 -W 1 "$peer" >/dev/null 2>&1; then
+      STATION_FINISHED[$peer]=gone
+    elif peer_has_flag station-done "$peer"; then
+      STATION_FINISHED[$peer]=done
+    else
+      pending=1
+    fi
+  done
+  [ "$pending" = 0 ]
+}
+wait_for_stations() {
+  local peer
+  for peer in $STATION_PEERS; do wait_for_peer 180 "$peer"; done
+  wait_until "$1" stations_finished_or_gone
+  STATIONS_DONE=0
+  for peer in $STATION_PEERS; do [ "${STATION_FINISHED[$peer]:-}" = done ] && STATIONS_DONE=$((STATIONS_DONE + 1)); done
+  log "stations done: $STATIONS_DONE of $(echo $STATION_PEERS | wc -w)"
+}
+
+# --- Stations of one lab (STATION_PEERS: the other stations' eth0 addresses) ---------------------
+
+associated_or_gave_up() { peer_has_flag associated "$1" || peer_has_flag pings-done "$1"; }
+
+# ping_stations: 10 pings to every other station's Wi-Fi address, once it says it is associated.
+# Sets STATION_PINGS_SENT / STATION_PINGS_RECEIVED (summed over the stations).
+ping_stations() {
+  local peer wlan sent received
+  STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
+  for peer in ${STATION_PEERS:-}; do
+    # A station that gave up raises pings-done without associated: skip it rather than wait.
+    wait_until 300 associated_or_gave_up "$peer" || { log "station $peer neither associated nor gave up"; continue; }
+    peer_has_flag associated "$peer" || { log "station $peer never associated"; continue; }
+    wlan=$(wlan_ip_of "$peer")
+    ping -c 10 -i 0.2 -W 2 "$wlan" >"$LAB_SHARE/ping-$wlan.txt"
+    read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping-$wlan.txt")
+    log "ping station $wlan: ${received:-0} of ${sent:-0} answered"
+    STATION_PINGS_SENT=$((STATION_PINGS_SENT + ${sent:-0}))
+    STATION_PINGS_RECEIVED=$((STATION_PINGS_RECEIVED + ${received:-0}))
+  done
+}
+
+# wait_for_stations_flag NAME: until every other station has raised flag NAME or vanished.
+wait_for_stations_flag() {
+  local peer
+  for peer in ${STATION_PEERS:-}; do
+    wait_until 300 peer_flag_or_gone "$1" "$peer" || log "station $peer neither raised $1 nor vanished"
+  done
+}
+
+# A station's run once start_station has succeeded, in three parts so a scenario can act between
+# them (the restart test kills an agent before the load). Their figures land in these globals,
+# which station_results_json prints.
+ASSOCIATED=false HANDSHAKE_COMPLETED=false PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
+STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 BEACON_LOSS=0 STILL_ASSOCIATED=false
+
+# station_pings: the 4-way handshake checked, 20 pings to AP_WLAN_IP, 10 to every other station;
+# then waits for the other stations' pings (iperf3 fills the air: pings behind it would drop).
+station_pings() {
+  ASSOCIATED=true
+  raise_flag associated
+  wpa_cli -p /run/wpa_supplicant -i wlan0 status >"$LAB_SHARE/wpa-status.txt"
+  grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && HANDSHAKE_COMPLETED=true
+  ping_peer "$AP_WLAN_IP" 20
+  ping_stations
+  raise_flag pings-done
+  wait_for_stations_flag pings-done
+}
+
+# station_load: iperf3 against the AP's server for this station (port 5200 + last octet) for
+# IPERF3_SECONDS (default 5), then IDLE_SECONDS (default 0) associated and idle.
+station_load() {
+  IPERF3_ARGS="${IPERF3_ARGS:-} -p $((5200 + ${LAB_IP##*.}))" iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
+    log "staying associated and idle for $IDLE_SECONDS s"
+    sleep "$IDLE_SECONDS"
+  fi
+}
+
+# station_wind_down: counts CTRL-EVENT-BEACON-LOSS, raises pings-done (also when association
+# failed: nobody should wait for us then), stays associated and reachable until every other
+# station is done (or gone), notes whether wlan0 is still associated and stops wpa_supplicant.
+station_wind_down() {
+  BEACON_LOSS=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
+  raise_flag pings-done
+  wait_for_stations_flag pings-done
+  station_completed wlan0 && STILL_ASSOCIATED=true
+  wpa_cli -p /run/wpa_supplicant -i wlan0 terminate >/dev/null 2>&1
+  wait_until 10 test ! -e /run/wpa_supplicant.pid
+}
+
+# station_results_json: the station's figures as results.json lines (each ending in a comma).
+station_results_json() {
+  cat <<JSON
+  "associated": $ASSOCIATED,
+  "assoc_seconds": $ASSOC_SECONDS,
+  "handshake_completed": $HANDSHAKE_COMPLETED,
+  "ping_transmitted": $PING_TRANSMITTED,
+  "ping_received": $PING_RECEIVED,
+  "station_pings_sent": $STATION_PINGS_SENT,
+  "station_pings_received": $STATION_PINGS_RECEIVED,
+  "bits_per_second": $BITS_PER_SECOND,
+  "beacon_loss": $BEACON_LOSS,
+  "still_associated": $STILL_ASSOCIATED,
+JSON
+}
+
 # count_in FILE PATTERN: lines of FILE matching PATTERN (0 when there is no file).
 count_in() {
   local n
@@ -282,13 +412,69 @@ kill_and_relaunch_agent() {
   launch_agent
 }
 
-# stop_agent: SIGTERM, up to 10 s to exit (then SIGKILL); sets AGENT_EXIT_CODE (137 = killed).
+# stop_agent: stop_process for the agent; sets AGENT_EXIT_CODE (137 = killed).
 stop_agent() {
-  kill -TERM "$AGENT_PID" 2>/dev/null || log "agent had already exited before SIGTERM"
-  (sleep 10 && log "agent ignored SIGTERM for 10 s: killing it" && kill -KILL "$AGENT_PID") 2>/dev/null &
+  stop_process "$AGENT_PID" agent
+  AGENT_EXIT_CODE=$STOPPED_EXIT_CODE
+}
+
+# stop_process PID NAME: SIGTERM, up to 10 s to exit (then SIGKILL); sets STOPPED_EXIT_CODE.
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || log "$2 had already exited before SIGTERM"
+  (sleep 10 && log "$2 ignored SIGTERM for 10 s: killing it" && kill -KILL "$1") 2>/dev/null &
   local watchdog=$!
-  wait "$AGENT_PID"
-  AGENT_EXIT_CODE=$?
+  wait "$1"
+  STOPPED_EXIT_CODE=$?
   kill "$watchdog" 2>/dev/null
-  log "agent exited with status $AGENT_EXIT_CODE"
+  log "$2 exited with status $STOPPED_EXIT_CODE"
+}
+
+# --- vwifi, the peer system the benches compare with --------------------------------------------
+# Raizo62/vwifi built by scripts/build-vwifi.sh into VWIFI_DIR (a host path; guests see the host's
+# root). vwifi-server relays every frame a vwifi-client sends it to all other clients over TCP
+# (port 8212); each vwifi-client registers with hwsim as its medium (HWSIM_CMD_REGISTER, like
+# wmediumd), sends what the local radios transmit to the server, hands received frames to the
+# radios and reports every frame it sent as acknowledged.
+
+# stamp_lines: stdin to stdout, each line prefixed with the time ($EPOCHREALTIME, no fork per
+# line): vwifi's own output has no timestamps.
+stamp_lines() {
+  local line
+  while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+}
+
+# launch_vwifi PROGRAM ARGS...: starts $VWIFI_DIR/PROGRAM in the background and returns at once,
+# its output stamped into $LAB_SHARE/PROGRAM.log; sets VWIFI_PID and VWIFI_LAUNCHED (a `now`).
+launch_vwifi() {
+  local program=$1
+  shift
+  [ -x "${VWIFI_DIR:-}/$program" ] || fail "no $program in VWIFI_DIR=${VWIFI_DIR:-} (scripts/build-vwifi.sh)"
+  log "starting $program $*"
+  VWIFI_LAUNCHED=$(now)
+  "$VWIFI_DIR/$program" "$@" > >(stamp_lines >"$LAB_SHARE/$program.log") 2>&1 &
+  VWIFI_PID=$!
+}
+
+# launch_vwifi_client SERVER MAC: `vwifi-client SERVER --number 1 --mac MAC`, which creates the
+# VM's one radio (hwsim is loaded with radios=0) with address MAC, then connects to the server
+# (retrying every 2 s until it answers). Waits for wlan0, which the client creates before it
+# connects, as a Wi-Fi daemon's unit waits for its device; sets CLIENT_PID and CLIENT_LAUNCHED.
+launch_vwifi_client() {
+  launch_vwifi vwifi-client "$1" --number 1 --mac "$2"
+  CLIENT_PID=$VWIFI_PID CLIENT_LAUNCHED=$VWIFI_LAUNCHED
+  wait_until 20 test -e /sys/class/net/wlan0 || fail "vwifi-client created no wlan0 (see vwifi-client.log)"
+  log "vwifi-client made wlan0 ($(cat /sys/class/net/wlan0/address)) in $(seconds_since "$CLIENT_LAUNCHED") s"
+}
+
+# client_ready_seconds: from launching vwifi-client to its "Connection to Server Ok" (null if never).
+client_ready_seconds() {
+  local stamp
+  stamp=$(grep -m1 'Connection to Server Ok' "$LAB_SHARE/vwifi-client.log" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$stamp" ] || { echo null; return; }
+  awk -v start="$CLIENT_LAUNCHED" -v end="$stamp" 'BEGIN { printf "%.3f", end - start }'
+}
+
+# cpu_seconds PID: user + system CPU the process (all its threads) has used so far (null if gone).
+cpu_seconds() {
+  awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tck }' "/proc/$1/stat" 2>/dev/null || echo null
 }

@@ -27,44 +27,18 @@ else
   launch_agent
   start_ap wlan0
 fi
-ip addr add "$AP_WLAN_IP/24" dev wlan0
-# One iperf3 server per station (an iperf3 server runs one test at a time): port 5200 + the
-# station's last octet, so stations measure at the same time, sharing the air.
-for peer in $STATION_PEERS; do
-  iperf3 -s -B "$AP_WLAN_IP" -p $((5200 + ${peer##*.})) -D -I "/run/iperf3-${peer##*.}.pid"
-done
-raise_flag ap-ready
+serve_stations
 
-# Wait for every station to finish, or to vanish (its script failed and the VM powered off). Once
-# a station is seen done or gone it is not asked again: asking a powered-off VM over TCP hangs for
-# the kernel's 2-minute connect timeout (measured), so ping comes first.
-declare -A finished=() restarted=()
-all_finished_or_gone() {
-  local peer pending=0
-  for peer in $STATION_PEERS; do
-    [ -n "${finished[$peer]:-}" ] && continue
-    # A station may ask for this agent to be killed and relaunched (the peer-restart test), once.
-    if [ -z "${restarted[$peer]:-}" ] && peer_has_flag restart-agent "$peer"; then
-      restarted[$peer]=1
-      kill_and_relaunch_agent
-      raise_flag agent-killed
-    fi
-    if ! ping -q -c 2 -W 1 "$peer" >/dev/null 2>&1; then
-      finished[$peer]=gone
-    elif peer_has_flag station-done "$peer"; then
-      finished[$peer]=done
-    else
-      pending=1
-    fi
-  done
-  [ "$pending" = 0 ]
+# A station may ask for this agent to be killed and relaunched (the peer-restart test), once.
+declare -A restarted=()
+station_poll() {
+  if [ -z "${restarted[$1]:-}" ] && peer_has_flag restart-agent "$1"; then
+    restarted[$1]=1
+    kill_and_relaunch_agent
+    raise_flag agent-killed
+  fi
 }
-# The stations boot at the same time as we do: "gone" only counts once they have been there.
-for peer in $STATION_PEERS; do wait_for_peer 180 "$peer"; done
-wait_until "${STATION_TIMEOUT:-600}" all_finished_or_gone
-stations_done=0
-for peer in $STATION_PEERS; do [ "${finished[$peer]:-}" = done ] && stations_done=$((stations_done + 1)); done
-log "stations done: $stations_done of $(echo $STATION_PEERS | wc -w)"
+wait_for_stations "${STATION_TIMEOUT:-600}"
 agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
 AUTHENTICATED=$(count_in "$LAB_SHARE/hostapd.log" ' authenticated')
@@ -81,8 +55,8 @@ cat >"$LAB_SHARE/results.json" <<JSON
   "start_order": "$START_ORDER",
   "agent_started": $agent_started,
   "agent_ready_seconds": $AGENT_READY_SECONDS,
-  "stations_done": $stations_done,
-  "station_done": $([ "$stations_done" -ge 1 ] && echo true || echo false),
+  "stations_done": $STATIONS_DONE,
+  "station_done": $([ "$STATIONS_DONE" -ge 1 ] && echo true || echo false),
   "authentications": $AUTHENTICATED,
   "agent_exit_code": $AGENT_EXIT_CODE
 }

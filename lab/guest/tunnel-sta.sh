@@ -57,26 +57,6 @@ probe_acks() {
   log "ack probe: $(cat "$LAB_SHARE/acks.json")"
 }
 
-associated_or_gave_up() { peer_has_flag associated "$1" || peer_has_flag pings-done "$1"; }
-
-# ping_stations: 10 pings to every other station's Wi-Fi address, once it says it is associated.
-# Sets STATION_PINGS_SENT / STATION_PINGS_RECEIVED (summed over the stations).
-ping_stations() {
-  local peer wlan sent received
-  STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0
-  for peer in ${STATION_PEERS:-}; do
-    # A station that gave up raises pings-done without associated: skip it rather than wait.
-    wait_until 300 associated_or_gave_up "$peer" || { log "station $peer neither associated nor gave up"; continue; }
-    peer_has_flag associated "$peer" || { log "station $peer never associated"; continue; }
-    wlan=$(wlan_ip_of "$peer")
-    ping -c 10 -i 0.2 -W 2 "$wlan" >"$LAB_SHARE/ping-$wlan.txt"
-    read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping-$wlan.txt")
-    log "ping station $wlan: ${received:-0} of ${sent:-0} answered"
-    STATION_PINGS_SENT=$((STATION_PINGS_SENT + ${sent:-0}))
-    STATION_PINGS_RECEIVED=$((STATION_PINGS_RECEIVED + ${received:-0}))
-  done
-}
-
 # restart_and_time WHO: SIGKILL and relaunch the agent of this VM (WHO=station) or of the AP's VM
 # (WHO=ap, asked for with flag restart-agent), then time until wlan0 is associated and pings the AP
 # again: sets RESTART_SECONDS (null if that never came within 90 s).
@@ -111,44 +91,17 @@ else
 fi
 cat /sys/class/net/wlan0/address >"$LAB_SHARE/wlan0-address.txt"
 
-associated=false
-handshake_completed=false
-ASSOC_SECONDS=null PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
-STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 RESTART_SECONDS=null
+RESTART_SECONDS=null
 ASSOC_TIMEOUT=${ASSOC_TIMEOUT:-240}
 if start_station wlan0; then
-  associated=true
-  raise_flag associated
-  wpa_cli -p /run/wpa_supplicant -i wlan0 status >"$LAB_SHARE/wpa-status.txt"
-  grep -q "WPA: Key negotiation completed" "$LAB_SHARE/wpa_supplicant.log" && handshake_completed=true
-  ping_peer "$AP_WLAN_IP" 20
-  ping_stations
-  raise_flag pings-done
-  # iperf3 fills the air: pings of other stations would drop behind it, so wait for them first.
-  for peer in ${STATION_PEERS:-}; do
-    wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither pinged nor vanished"
-  done
+  station_pings
   [ -n "${RESTART_AGENT:-}" ] && restart_and_time "$RESTART_AGENT"
-  IPERF3_ARGS="${IPERF3_ARGS:-} -p $((5200 + ${LAB_IP##*.}))" iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
-  if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
-    log "staying associated and idle for $IDLE_SECONDS s"
-    sleep "$IDLE_SECONDS"
-  fi
+  station_load
   probe_acks
 fi
 agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
-BEACON_LOSS=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
-raise_flag pings-done # also when association failed: nobody should wait for us then
-# Other stations may still be pinging us, or asking for our flags: stay associated and reachable
-# until each is done (or gone).
-for peer in ${STATION_PEERS:-}; do
-  wait_until 300 peer_flag_or_gone pings-done "$peer" || log "station $peer neither finished nor vanished"
-done
-still_associated=false
-station_completed wlan0 && still_associated=true
-wpa_cli -p /run/wpa_supplicant -i wlan0 terminate >/dev/null 2>&1
-wait_until 10 test ! -e /run/wpa_supplicant.pid
+station_wind_down
 
 raise_flag station-done
 stop_agent
@@ -159,16 +112,7 @@ cat >"$LAB_SHARE/results.json" <<JSON
   "start_order": "$START_ORDER",
   "agent_started": $agent_started,
   "agent_ready_seconds": $AGENT_READY_SECONDS,
-  "associated": $associated,
-  "assoc_seconds": $ASSOC_SECONDS,
-  "handshake_completed": $handshake_completed,
-  "ping_transmitted": $PING_TRANSMITTED,
-  "ping_received": $PING_RECEIVED,
-  "station_pings_sent": $STATION_PINGS_SENT,
-  "station_pings_received": $STATION_PINGS_RECEIVED,
-  "bits_per_second": $BITS_PER_SECOND,
-  "beacon_loss": $BEACON_LOSS,
-  "still_associated": $still_associated,
+$(station_results_json)
   "restart_seconds": $RESTART_SECONDS,
   "agent_exit_code": $AGENT_EXIT_CODE
 }
