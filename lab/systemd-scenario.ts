@@ -28,7 +28,15 @@ export interface SystemdVmResults {
   readonly ping_transmitted: number;
   readonly ping_received: number;
   readonly peer_done: boolean;
-  readonly reload_logged_counters: boolean;
+  readonly reload_logged: boolean;
+  readonly reload_added_peer: boolean;
+  readonly ping_received_after_reload: number;
+  readonly counters_logged: boolean;
+  readonly journal_priorities: boolean;
+  readonly template_active: boolean;
+  readonly template_first_line: string;
+  readonly template_reloaded: boolean;
+  readonly template_stop_exit_status: number | null;
   readonly stop_result: string;
   readonly stop_exit_status: number | null;
   readonly radios_same_after_stop: boolean;

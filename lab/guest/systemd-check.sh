@@ -2,8 +2,12 @@
 # systemd lab, check step: run at boot by lab-check.service (After=multi-user.target, installed by
 # systemd-image.sh) once systemd has started wifi-tunnel and this VM's Wi-Fi daemon by itself.
 # Records what the units did, then, for SYSTEMD_ROLE=sta: association, the 4-way handshake and
-# ping to the AP; for both: `systemctl reload wifi-tunnel` logs the counters, `systemctl stop
-# wifi-tunnel` ends it cleanly and leaves the radios and interfaces as they were before it started.
+# ping to the AP, then a [Peer] added to /etc/wifi-tunnel/wifi-tunnel.conf and `systemctl reload`
+# (the agent adds it; the station stays associated and pings again); for both: the journal holds
+# the agent's lines with their syslog priorities and no timestamps of their own, SIGUSR1 logs the
+# counters, `systemctl stop wifi-tunnel` ends it cleanly and leaves the radios and interfaces as they
+# were before it started. The AP also runs the template unit wifi-tunnel@hub30 from
+# /etc/wifi-tunnel/hub30.conf (a host-side airport agent, --iface none) and reloads it.
 # Writes results.json, journal.txt, radios-after.txt and exit-status to $LAB_SHARE, then powers off.
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
@@ -29,7 +33,9 @@ number_or_null() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && echo "$1" || echo null; }
 DAEMON=hostapd.service
 [ "$SYSTEMD_ROLE" = sta ] && DAEMON=wpa_supplicant@wlan0.service
 ASSOCIATED=false HANDSHAKE=false PING_TRANSMITTED=0 PING_RECEIVED=0 PEER_DONE=false
-RELOAD_LOGGED=false STOP_RESULT=none STOP_STATUS=null RADIOS_SAME=false
+RELOAD_LOGGED=false RELOAD_ADDED=false PING_AFTER_RELOAD=0 COUNTERS_LOGGED=false
+STOP_RESULT=none STOP_STATUS=null RADIOS_SAME=false JOURNAL_PRIORITIES=false
+TEMPLATE_ACTIVE=false TEMPLATE_FIRST_LINE="" TEMPLATE_RELOADED=false TEMPLATE_STOP_STATUS=null
 
 finish() {
   local status=$1
@@ -49,7 +55,15 @@ finish() {
   "ping_transmitted": $PING_TRANSMITTED,
   "ping_received": $PING_RECEIVED,
   "peer_done": $PEER_DONE,
-  "reload_logged_counters": $RELOAD_LOGGED,
+  "reload_logged": $RELOAD_LOGGED,
+  "reload_added_peer": $RELOAD_ADDED,
+  "ping_received_after_reload": $PING_AFTER_RELOAD,
+  "counters_logged": $COUNTERS_LOGGED,
+  "journal_priorities": $JOURNAL_PRIORITIES,
+  "template_active": $TEMPLATE_ACTIVE,
+  "template_first_line": $(json_string "$TEMPLATE_FIRST_LINE"),
+  "template_reloaded": $TEMPLATE_RELOADED,
+  "template_stop_exit_status": $TEMPLATE_STOP_STATUS,
   "stop_result": $(json_string "$STOP_RESULT"),
   "stop_exit_status": $STOP_STATUS,
   "radios_same_after_stop": $RADIOS_SAME,
@@ -96,17 +110,64 @@ case $SYSTEMD_ROLE in
     wait_for_peer_flag ap-ready 120
     ping_peer "$AP_WLAN_IP" 10
     PING_TRANSMITTED=${PING_TRANSMITTED:-0} PING_RECEIVED=${PING_RECEIVED:-0}
+    # A peer added to the config file while the agent runs: reload adds it and the AP's session,
+    # and the association over it, carry on (five more pings).
+    printf '\n[Peer]\nName = late\nEndpoint = 10.0.0.9\n' >>/etc/wifi-tunnel/wifi-tunnel.conf
+    systemctl reload wifi-tunnel.service
+    wait_until 15 agent_logged "reload: /etc/wifi-tunnel/wifi-tunnel.conf: added 10.0.0.9:8211; 1 peer(s) carried on untouched" &&
+      RELOAD_ADDED=true RELOAD_LOGGED=true
+    first_transmitted=$PING_TRANSMITTED first_received=$PING_RECEIVED
+    ping_peer "$AP_WLAN_IP" 5
+    PING_AFTER_RELOAD=${PING_RECEIVED:-0}
+    PING_TRANSMITTED=$first_transmitted PING_RECEIVED=$first_received
     raise_flag sta-done
     wait_until_peer_saw_flag sta-done 60 && PEER_DONE=true
     ;;
 esac
 
-systemctl reload wifi-tunnel.service
-wait_until 15 agent_logged "counters (SIGUSR1)" && RELOAD_LOGGED=true
+if [ "$SYSTEMD_ROLE" = ap ]; then
+  systemctl reload wifi-tunnel.service
+  wait_until 15 agent_logged "reload: /etc/wifi-tunnel/wifi-tunnel.conf: peers unchanged; 1 peer(s) carried on untouched" &&
+    RELOAD_LOGGED=true
+fi
+systemctl kill -s USR1 wifi-tunnel.service
+wait_until 15 agent_logged "counters (SIGUSR1)" && COUNTERS_LOGGED=true
+# journald took each line's priority from its "<N>" prefix (info 6, warn 4, error 3), and the
+# agent added no timestamp of its own.
+journal_priorities() {
+  local unit=_SYSTEMD_UNIT=wifi-tunnel.service
+  journalctl -q -o cat --no-pager -p 6..6 $unit | grep -q '^info: wifi-tunnel .* ready in ' || return 1
+  ! journalctl -q -o cat --no-pager -p 6..6 $unit | grep -qv '^info: ' || return 1
+  ! journalctl -q -o cat --no-pager -p 4..4 $unit | grep -qv '^warn: ' || return 1
+  ! journalctl -q -o cat --no-pager -p 0..3 $unit | grep -qv '^error: ' || return 1
+  ! journalctl -q -o cat --no-pager $unit | grep -qE '^(<[0-9]>|[0-9]{4}-[0-9]{2}-[0-9]{2}T)'
+}
+JOURNAL_PRIORITIES=$(json_bool journal_priorities)
+
+# The template unit: one agent per /etc/wifi-tunnel/NAME.conf, here a host-side airport hub.
+if [ "$SYSTEMD_ROLE" = ap ]; then
+  install -m 0644 "$LAB_CHECKOUT/systemd/wifi-tunnel@.service" /etc/systemd/system/
+  printf '[Agent]\nIface = none\nAirportListen = 30\nListen = 127.0.0.1:18300\n\n[Peer]\nEndpoint = 127.0.0.1:18301\n' \
+    >/etc/wifi-tunnel/hub30.conf
+  systemctl daemon-reload
+  template_log() { journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wifi-tunnel@hub30.service; }
+  if systemctl start wifi-tunnel@hub30.service; then
+    TEMPLATE_ACTIVE=$(json_bool systemctl is-active --quiet wifi-tunnel@hub30.service)
+    TEMPLATE_FIRST_LINE=$(template_log | head -n 1)
+    printf '\n[Peer]\nEndpoint = 127.0.0.1:18302\n' >>/etc/wifi-tunnel/hub30.conf
+    systemctl reload wifi-tunnel@hub30.service
+    wait_until 15 sh -c "journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wifi-tunnel@hub30.service | grep -q 'added 127.0.0.1:18302; 1 peer'" &&
+      TEMPLATE_RELOADED=true
+  fi
+  systemctl stop wifi-tunnel@hub30.service
+  TEMPLATE_STOP_STATUS=$(number_or_null "$(prop wifi-tunnel@hub30.service ExecMainStatus)")
+  log "template unit: active=$TEMPLATE_ACTIVE; $TEMPLATE_FIRST_LINE; reloaded=$TEMPLATE_RELOADED; exit $TEMPLATE_STOP_STATUS"
+fi
+
 systemctl stop wifi-tunnel.service
 STOP_RESULT=$(prop wifi-tunnel.service Result)
 STOP_STATUS=$(number_or_null "$(prop wifi-tunnel.service ExecMainStatus)")
 snapshot >"$LAB_SHARE/radios-after.txt"
 RADIOS_SAME=$(json_bool cmp -s "$LAB_SHARE/radios-before.txt" "$LAB_SHARE/radios-after.txt")
-log "reload logged counters: $RELOAD_LOGGED; stop: $STOP_RESULT, exit $STOP_STATUS; radios as before: $RADIOS_SAME"
+log "reload: $RELOAD_LOGGED (added a peer: $RELOAD_ADDED, pings after: $PING_AFTER_RELOAD); counters: $COUNTERS_LOGGED; journal priorities: $JOURNAL_PRIORITIES; stop: $STOP_RESULT, exit $STOP_STATUS; radios as before: $RADIOS_SAME"
 exit 0

@@ -19,7 +19,7 @@ import { TunnelReceiver } from "../tunnel/receiver.js";
 import { ReplyBudget } from "../tunnel/reply-budget.js";
 import { TunnelSender } from "../tunnel/sender.js";
 import { LoopDelay } from "./loop-delay.js";
-import { type Peer, PeerTable } from "./peer.js";
+import { type ConfiguredPeer, type Peer, PeerTable } from "./peer.js";
 import { ReceivePath } from "./receive.js";
 import { SendPath } from "./send.js";
 
@@ -32,7 +32,7 @@ export interface AgentOptions {
   readonly nodeName: string;
   readonly psk: Buffer | null;
   readonly listen: UdpEndpoint;
-  readonly peers: readonly UdpEndpoint[];
+  readonly peers: readonly ConfiguredPeer[];
   readonly media: readonly LocalMedium[];
   /** Addresses of this machine's own radios, announced in HELLOs so peers can spot collisions. */
   readonly localRadioMacs: () => readonly MacAddress[];
@@ -188,6 +188,28 @@ export class Agent {
     // Frames held during the handshake go out now, sealed for this session.
     this.sealing?.flush(peer.endpoint);
     if (hello.replyRequested && this.replies.allow(peer)) this.sayHello(false, peer);
+  }
+
+  /**
+   * A peer added while running (reload): it gets a HELLO asking for one back at once, like every
+   * peer at start; the others' sessions and counters are untouched. False if it is already a peer.
+   */
+  addPeer(configured: ConfiguredPeer): boolean {
+    const peer = this.peers.add(configured);
+    if (peer === null) return false;
+    this.log.info(`peer ${peer.label} added`);
+    this.sayHello(true, peer);
+    return true;
+  }
+
+  /** A peer removed while running (reload): nothing more goes to it and its datagrams are strangers'. */
+  removePeer(configured: UdpEndpoint): boolean {
+    const peer = this.peers.remove(configured);
+    if (peer === undefined) return false;
+    this.silent.delete(peer);
+    this.sealing?.forget(peer.endpoint);
+    this.log.info(`peer ${peer.label} removed`);
+    return true;
   }
 
   private checkCollisions(peer: Peer, remote: readonly MacAddress[]): void {

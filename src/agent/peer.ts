@@ -43,11 +43,23 @@ export class Peer {
   heardSession: SessionRef | null = null;
   lastHeardMs: number | null = null;
 
-  /** Where its datagrams come from and ours go: configured, moved only by PeerTable.roam. */
-  constructor(public endpoint: UdpEndpoint) {}
+  /** Where it was configured (--peer, a config file's Endpoint): reload finds it by this. */
+  readonly configured: UdpEndpoint;
+
+  /**
+   * `endpoint`: where its datagrams come from and ours go: configured, moved only by
+   * PeerTable.roam. `name`: what the configuration calls it (a config file's Name), which the log
+   * prefers to the node name its HELLO announces.
+   */
+  constructor(
+    public endpoint: UdpEndpoint,
+    public name: string | null = null,
+  ) {
+    this.configured = endpoint;
+  }
 
   get label(): string {
-    const name = this.identity?.nodeName;
+    const name = this.name ?? this.identity?.nodeName;
     return name ? `${name} (${formatEndpoint(this.endpoint)})` : formatEndpoint(this.endpoint);
   }
 
@@ -69,12 +81,40 @@ export class Peer {
   }
 }
 
+/** A peer as the configuration gives it: an address and port, and perhaps a name. */
+export interface ConfiguredPeer extends UdpEndpoint {
+  readonly name?: string | null;
+}
+
+function sameEndpoint(a: UdpEndpoint, b: UdpEndpoint): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
 /** Peers by the address their datagrams come from. */
 export class PeerTable {
   private readonly peers: Peer[];
 
-  constructor(endpoints: readonly UdpEndpoint[]) {
-    this.peers = endpoints.map((endpoint) => new Peer(endpoint));
+  constructor(endpoints: readonly ConfiguredPeer[]) {
+    this.peers = endpoints.map(({ address, port, name }) => new Peer({ address, port }, name ?? null));
+  }
+
+  /** A peer added at run time (a reload); null if one is configured there already. */
+  add(configured: ConfiguredPeer): Peer | null {
+    if (this.configuredAt(configured) !== undefined) return null;
+    const peer = new Peer({ address: configured.address, port: configured.port }, configured.name ?? null);
+    this.peers.push(peer);
+    return peer;
+  }
+
+  /** Removes the peer configured at this endpoint (wherever it roamed since); returns it. */
+  remove(configured: UdpEndpoint): Peer | undefined {
+    const peer = this.configuredAt(configured);
+    if (peer !== undefined) this.peers.splice(this.peers.indexOf(peer), 1);
+    return peer;
+  }
+
+  configuredAt(configured: UdpEndpoint): Peer | undefined {
+    return this.peers.find((peer) => sameEndpoint(peer.configured, configured));
   }
 
   /**

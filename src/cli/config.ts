@@ -22,8 +22,13 @@ export interface AirportConfig {
   readonly rate500kbps: number;
 }
 
+/** A configured peer: --peer HOST[:PORT], or a config file's [Peer] (which may name it). */
+export interface PeerConfig extends HostPort {
+  readonly name?: string | null;
+}
+
 export interface AgentConfig {
-  readonly peers: readonly HostPort[];
+  readonly peers: readonly PeerConfig[];
   readonly listen: HostPort;
   /** Capture interface, or null for --iface none (no hwsim path). */
   readonly iface: string | null;
@@ -75,14 +80,14 @@ export function parseHostPort(
 }
 
 /** [ADDR:]PORT for --listen; a bare port listens on every IPv4 address. */
-export function parseListen(text: string): Result<HostPort, ConfigReject> {
+export function parseListen(text: string, what = "--listen"): Result<HostPort, ConfigReject> {
   if (/^\d+$/.test(text)) {
-    const port = parsePort(text, "--listen");
+    const port = parsePort(text, what);
     return port.ok ? ok({ host: "0.0.0.0", port: port.value }) : port;
   }
-  const parsed = parseHostPort(text, DEFAULT_PORT, "--listen");
+  const parsed = parseHostPort(text, DEFAULT_PORT, what);
   if (parsed.ok && isIP(parsed.value.host) === 0) {
-    return reject("bad-option", `--listen: '${parsed.value.host}' is not an IP address of this machine`);
+    return reject("bad-option", `${what}: '${parsed.value.host}' is not an IP address of this machine`);
   }
   return parsed;
 }
@@ -111,3 +116,14 @@ export function parseIntegerIn(
   }
   return ok(value);
 }
+
+/** Whole-number flags and their ranges, for the command line and the config file alike. */
+export const INTEGER_RANGES = {
+  "stats-interval": [0, 86_400],
+  "airport-freq": [2400, 7200],
+  "airport-signal": [-127, 0],
+  "airport-rate": [1, 255],
+} as const satisfies Record<string, readonly [number, number]>;
+
+/** An interface name as the kernel allows it (IFNAMSIZ 16 with the NUL), or none. */
+export const IFACE_NAME = /^[\w.-]{1,15}$/;

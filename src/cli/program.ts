@@ -16,6 +16,8 @@ import {
   type AirportConfig,
   DEFAULT_PORT,
   type HostPort,
+  IFACE_NAME,
+  INTEGER_RANGES,
   parseHostPort,
   parseHubId,
   parseIntegerIn,
@@ -92,9 +94,13 @@ function airportConfig(options: AgentFlags): AirportConfig | null {
     mode,
     hub,
     socketPath: options.airportSocket ?? airportSocketPath(hubIdFromTermid(hub)),
-    freqMhz: unwrap(parseIntegerIn(options.airportFreq, 2400, 7200, "--airport-freq")),
-    signalDbm: unwrap(parseIntegerIn(options.airportSignal, -127, 0, "--airport-signal")),
-    rate500kbps: unwrap(parseIntegerIn(options.airportRate, 1, 255, "--airport-rate")),
+    freqMhz: unwrap(parseIntegerIn(options.airportFreq, ...INTEGER_RANGES["airport-freq"], "--airport-freq")),
+    signalDbm: unwrap(
+      parseIntegerIn(options.airportSignal, ...INTEGER_RANGES["airport-signal"], "--airport-signal"),
+    ),
+    rate500kbps: unwrap(
+      parseIntegerIn(options.airportRate, ...INTEGER_RANGES["airport-rate"], "--airport-rate"),
+    ),
   };
 }
 
@@ -112,7 +118,7 @@ export function agentConfig(options: AgentFlags): AgentConfig {
       },
     });
   }
-  if (!/^[\w.-]{1,15}$/.test(options.iface)) {
+  if (!IFACE_NAME.test(options.iface)) {
     unwrap({
       ok: false,
       error: { reason: "bad-option", detail: `--iface: '${options.iface}' is not an interface name` },
@@ -127,7 +133,9 @@ export function agentConfig(options: AgentFlags): AgentConfig {
     uniqueMacs: options.uniqueMacs,
     nodeName: options.nodeName,
     logLevel: options.logLevel,
-    statsIntervalSeconds: unwrap(parseIntegerIn(options.statsInterval, 0, 86_400, "--stats-interval")),
+    statsIntervalSeconds: unwrap(
+      parseIntegerIn(options.statsInterval, ...INTEGER_RANGES["stats-interval"], "--stats-interval"),
+    ),
     airport,
   };
 }
@@ -146,10 +154,15 @@ Examples:
   # and bridge them to an hwsim VM:
   wifi-tunnel --iface none --airport-listen 20 --peer 10.0.0.2
 
+  # Settings and peers from a file (INI: [Agent] keys named after the flags, one [Peer] each):
+  printf '[Agent]\\nUniqueMacs = yes\\n\\n[Peer]\\nEndpoint = 10.0.0.2\\n' > /etc/wifi-tunnel/lab.conf
+  wifi-tunnel --config lab                  (= --config /etc/wifi-tunnel/lab.conf; flags win)
+  systemctl reload wifi-tunnel@lab          (or kill -HUP PID, after editing it: peers added/removed)
+
   # Read a capture:
   wifi-tunnel inspect hwsim0.pcap
 
-Signals: SIGINT/SIGTERM stop the agent (exit 0); SIGUSR1 logs its counters.
+Signals: SIGINT/SIGTERM stop the agent (exit 0); SIGUSR1 logs its counters; SIGHUP re-reads --config.
 `;
 
 export function buildProgram(): Command {
@@ -205,13 +218,24 @@ export function buildProgram(): Command {
       "rate reported for airport frames, in 500 kbit/s units",
       `${DEFAULT_AIRPORT_RADIO.rate500kbps}`,
     )
+    .option(
+      "--config <file>",
+      "read settings and [Peer]s from this file (a bare NAME is /etc/wifi-tunnel/NAME.conf); flags win; SIGHUP reads it again",
+    )
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()
-    .action(async (options: AgentFlags) => {
-      const config = agentConfig(options);
+    .action(async (options: AgentFlags & { config?: string }, command: Command) => {
+      // The file's parser and loader are loaded only for --config.
+      const source =
+        options.config === undefined
+          ? undefined
+          : await import("./config-load.js").then(({ agentConfigSource, configFilePath }) =>
+              agentConfigSource(configFilePath(options.config ?? ""), command, options, agentConfig),
+            );
+      const config = source === undefined ? agentConfig(options) : unwrap(source.load());
       const { runAgent } = await import("./run.js");
-      process.exitCode = await runAgent(config, { version });
+      process.exitCode = await runAgent(config, { version, ...(source ? { reload: source } : {}) });
     });
 
   program

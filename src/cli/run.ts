@@ -18,8 +18,10 @@ import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { parsePresharedKey } from "../tunnel/psk.js";
-import type { AgentConfig } from "./config.js";
+import type { AgentConfig, PeerConfig } from "./config.js";
+import type { AgentConfigSource } from "./config-load.js";
 import { PrerequisiteError } from "./prerequisite.js";
+import type { RunningConfig } from "./reload.js";
 import { createStartupLog } from "./startup-log.js";
 
 /** Exit codes: 0 clean stop, 1 a prerequisite is missing or the agent failed, 2 usage. */
@@ -36,6 +38,8 @@ export interface RunOptions {
   readonly uptimeSeconds?: () => number;
   /** Where to tell a service manager about readiness; $NOTIFY_SOCKET by default. */
   readonly openNotifier?: (log: Logger) => Promise<ServiceNotifier>;
+  /** The --config file, read again on SIGHUP (reload.ts). */
+  readonly reload?: AgentConfigSource;
 }
 
 function readKey(path: string): Buffer {
@@ -55,23 +59,23 @@ function readKey(path: string): Buffer {
   return key.value;
 }
 
+/** Where a configured peer's datagrams go: its address, or what its name resolves to now. */
+export async function resolvePeer(peer: PeerConfig): Promise<UdpEndpoint> {
+  // An address needs no resolver round trip (getaddrinfo runs on libuv's thread pool).
+  if (isIP(peer.host) !== 0) return { address: peer.host, port: peer.port };
+  try {
+    const { address } = await lookup(peer.host);
+    return { address, port: peer.port };
+  } catch {
+    throw new PrerequisiteError(
+      `cannot resolve the peer ${peer.host}: give an IP address or a name this machine can resolve`,
+    );
+  }
+}
+
 async function resolvePeers(config: AgentConfig): Promise<UdpEndpoint[]> {
   const endpoints: UdpEndpoint[] = [];
-  for (const peer of config.peers) {
-    // An address needs no resolver round trip (getaddrinfo runs on libuv's thread pool).
-    if (isIP(peer.host) !== 0) {
-      endpoints.push({ address: peer.host, port: peer.port });
-      continue;
-    }
-    try {
-      const { address } = await lookup(peer.host);
-      endpoints.push({ address, port: peer.port });
-    } catch {
-      throw new PrerequisiteError(
-        `cannot resolve --peer ${peer.host}: give an IP address or a name this machine can resolve`,
-      );
-    }
-  }
+  for (const peer of config.peers) endpoints.push(await resolvePeer(peer));
   return endpoints;
 }
 
@@ -132,6 +136,10 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   // Also before READY=1: SIGUSR1's default action would kill the agent (systemctl reload at once).
   let report = (_why: string): void => log.info("SIGUSR1 during start-up: no counters yet");
   process.on("SIGUSR1", () => report("SIGUSR1"));
+  // SIGHUP's default action kills too: systemctl reload during start-up must not.
+  let reload = (): void =>
+    log.info("SIGHUP during start-up: the config file is read again once the agent is up");
+  process.on("SIGHUP", () => reload());
   const uptime = options.uptimeSeconds ?? (() => process.uptime());
   // --log-level debug shows where start-up time goes (measured in a TCG guest, docs/benchmarks.md).
   const step = (what: string): void => log.debug(`start-up: ${what} at ${uptime().toFixed(3)} s`);
@@ -159,7 +167,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       nodeName: config.nodeName,
       psk,
       listen: { address: config.listen.host, port: config.listen.port },
-      peers,
+      peers: peers.map((endpoint, index) => ({ ...endpoint, name: config.peers[index]?.name ?? null })),
       media,
       localRadioMacs: radioMacs,
       log,
@@ -203,6 +211,25 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     log.info(`counters (${why}):`);
     for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
     notifier.notify({ STATUS: statusLine(running, media) });
+  };
+  let reloading: Promise<RunningConfig> = Promise.resolve({
+    config,
+    peers: config.peers.map((peer, index) => ({
+      config: peer,
+      endpoint: peers[index] ?? { address: peer.host, port: peer.port },
+    })),
+  });
+  reload = (): void => {
+    // One reload at a time, in signal order.
+    reloading = reloading.then(async (current) => {
+      try {
+        const { reloadConfig } = await import("./reload.js");
+        return await reloadConfig(current, options.reload, running, resolvePeer, log);
+      } catch (error) {
+        log.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`);
+        return current;
+      }
+    });
   };
   notifier.notify({
     READY: "1",

@@ -72,6 +72,13 @@ export class PairSealingTransport<Endpoint> implements Transport<Endpoint> {
     }
   }
 
+  /** The peer is gone (removed by a reload): what waited for its handshake is dropped and counted. */
+  forget(to: Endpoint): void {
+    const key = this.keyOf(to);
+    this.heldBackDropped += this.held.get(key)?.length ?? 0;
+    this.held.delete(key);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

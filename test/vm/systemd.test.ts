@@ -2,7 +2,8 @@
 // step that ran README.md's "Running it as a service" commands and enabled hostapd in one VM and
 // wpa_supplicant@wlan0 in the other. Nothing is run by hand after boot: systemd starts the agent
 // (Type=notify) before the daemons, the station associates through the tunnel, and the lab's
-// check unit then reloads and stops the agent.
+// check unit then adds a peer to the agent's config file and reloads it, checks the journal's
+// priorities, stops the agent, and (in the AP's VM) runs the template unit from its own file.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +36,8 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
 
   it("the image step ran the README's install commands, unchanged but for the peer", () => {
     expect(share("ap", "readme-install.sh").trim()).toBe(readmeInstallSteps().trim());
-    expect(share("station", "readme-install.sh")).toContain("--peer 10.0.0.1");
+    expect(share("station", "readme-install.sh")).toContain("Endpoint = 10.0.0.1");
+    expect(share("station", "readme-install.sh")).toContain("--config /etc/wifi-tunnel/wifi-tunnel.conf");
   });
 
   it("systemd started the agent as a Type=notify unit, and the Wi-Fi daemon only after READY=1", () => {
@@ -53,9 +55,10 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
     }
   });
 
-  it("the agent's first journal line says version, mode, peers and time to ready", () => {
+  it("the agent's first journal line says version, mode, peers and time to ready; priorities, no own timestamps", () => {
+    for (const vm of vms) expect(pair[vm].results?.journal_priorities).toBe(true);
     expect(pair.ap.results?.first_line).toMatch(
-      /info: wifi-tunnel \d+\.\d+\.\d+ ready in \d+\.\d\d s: hwsim hwsim0, UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.2:8211$/,
+      /^info: wifi-tunnel \d+\.\d+\.\d+ ready in \d+\.\d\d s: hwsim hwsim0, UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.2:8211$/,
     );
     expect(pair.station.results?.first_line).toMatch(
       /ready in \d+\.\d\d s: hwsim hwsim0, .*peers 10\.0\.0\.1:8211$/,
@@ -71,10 +74,27 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
     expect(pair.ap.results?.peer_done).toBe(true);
   });
 
-  it("systemctl reload logs the counters; systemctl stop ends the agent cleanly, leaving iw's radios and interfaces as before", () => {
+  it("systemctl reload adds a [Peer] from the config file and the station stays associated", () => {
+    const station = pair.station.results;
+    expect(station?.reload_added_peer).toBe(true);
+    expect(station?.ping_received_after_reload).toBe(5);
+    expect(pair.ap.results?.reload_logged).toBe(true);
+  });
+
+  it("the template unit runs an agent from /etc/wifi-tunnel/NAME.conf and reloads it", () => {
+    const ap = pair.ap.results;
+    expect(ap?.template_active).toBe(true);
+    expect(ap?.template_first_line).toMatch(
+      /^info: wifi-tunnel \d+\.\d+\.\d+ ready in \d+\.\d\d s: airport listen 30, UDP 127\.0\.0\.1:18300, peers 127\.0\.0\.1:18301$/,
+    );
+    expect(ap?.template_reloaded).toBe(true);
+    expect(ap?.template_stop_exit_status).toBe(0);
+  });
+
+  it("SIGUSR1 logs the counters; systemctl stop ends the agent cleanly, leaving iw's radios and interfaces as before", () => {
     for (const vm of vms) {
       const results = pair[vm].results;
-      expect(results?.reload_logged_counters).toBe(true);
+      expect(results?.counters_logged).toBe(true);
       expect(results?.stop_result).toBe("success");
       expect(results?.stop_exit_status).toBe(0);
       expect(results?.radios_same_after_stop).toBe(true);
