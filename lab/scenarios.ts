@@ -412,6 +412,8 @@ export async function runAirportScan(options: ScenarioOptions = {}): Promise<Air
       join(checkoutDir, "dist", "bundle", "wifi-tunnel.cjs"),
       ...["--iface", "none", "--airport-listen", `${AIRPORT_HUB}`, "--airport-socket", socketPath],
       ...["--listen", `127.0.0.1:${hostAgentPort}`, "--peer", `127.0.0.1:${forwardedPort}`],
+      // Its own control socket: the default one may belong to another agent on this machine.
+      ...["--control", join(socketDir, "control.sock")],
     ],
     { stdio: ["ignore", logFd, logFd] },
   );

@@ -155,6 +155,8 @@ async function writeCodeCache(out) {
         join(out, "wifi-tunnel.cjs"),
         ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(scratch, "hub.sock")],
         ...["--listen", `127.0.0.1:${await freeUdpPort()}`, "--peer", "127.0.0.1:9", "--log-level", "info"],
+        // Its own control socket: the default one may belong to an agent running on this machine.
+        ...["--control", join(scratch, "control.sock")],
       ],
       { env: { ...process.env, WIFI_TUNNEL_WRITE_CODE_CACHE: "1" }, stdio: ["ignore", "ignore", "pipe"] },
     );

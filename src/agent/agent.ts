@@ -18,14 +18,16 @@ import { PairSealingTransport } from "../tunnel/pair-transport.js";
 import { TunnelReceiver } from "../tunnel/receiver.js";
 import { ReplyBudget } from "../tunnel/reply-budget.js";
 import { TunnelSender } from "../tunnel/sender.js";
+import type { FrameTap } from "./frame-tap.js";
 import { LoopDelay } from "./loop-delay.js";
 import { type ConfiguredPeer, type Peer, PeerTable } from "./peer.js";
 import { ReceivePath } from "./receive.js";
+import { RemoteTransmitters } from "./remote-transmitters.js";
 import { SendPath } from "./send.js";
 
 /** How often HELLOs go out; a peer silent for three intervals is reported gone. */
 export const KEEPALIVE_INTERVAL_MS = 5000;
-const SILENT_AFTER_INTERVALS = 3;
+export const SILENT_AFTER_INTERVALS = 3;
 
 export interface AgentOptions {
   readonly nodeId: number;
@@ -59,7 +61,11 @@ export class Agent {
   /** HELLOs a peer asked for, per peer: a few at once, then one a second (src/tunnel/reply-budget.ts). */
   private readonly replies = new ReplyBudget<Peer>();
   private sealing: PairSealingTransport<UdpEndpoint> | null = null;
-  private readonly loopDelay = new LoopDelay();
+  readonly loopDelay = new LoopDelay();
+  /** Remote transmitters heard through the tunnel, for `status`. */
+  readonly transmitters = new RemoteTransmitters();
+  /** Watchers of every frame's fate besides the transmitter table (a capture). */
+  private readonly taps = new Set<FrameTap>();
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -87,9 +93,17 @@ export class Agent {
       (error, to) => this.sendFailed(error, to),
     );
     this.transport = transport;
+    // Every datagram's bytes, per peer, as the socket gets them (after sealing).
+    const counted: DatagramTransport = {
+      send: (datagram, to) => {
+        this.peers.find(to)?.counters.add("bytes-sent", datagram.length);
+        transport.send(datagram, to);
+      },
+      close: () => transport.close(),
+    };
     // With a key each peer gets the frame sealed under its own pair key (src/tunnel/pair-transport.ts).
     this.sealing = new PairSealingTransport(
-      transport,
+      counted,
       this.sender,
       (to) => this.peers.find(to)?.identity ?? null,
       formatEndpoint,
@@ -111,6 +125,7 @@ export class Agent {
       },
       this.log,
     );
+    this.installTaps();
     try {
       for (const medium of this.options.media) {
         await medium.start((air) => this.send?.transmit(air, medium));
@@ -152,8 +167,10 @@ export class Agent {
     if (!this.transport) return;
     for (const peer of only ? [only] : this.peers.all()) {
       const hello = { ...this.hello(replyRequested), heardSession: peer.heardSession };
-      this.transport.send(this.sender.hello(hello), peer.endpoint);
+      const datagram = this.sender.hello(hello);
+      this.transport.send(datagram, peer.endpoint);
       peer.counters.add("datagrams-sent");
+      peer.counters.add("bytes-sent", datagram.length);
     }
   }
 
@@ -255,26 +272,84 @@ export class Agent {
     }
     if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
     for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);
-    const sessions = this.receiver.stats().senders;
     for (const peer of this.peers.all()) {
-      const session = peer.identity
-        ? sessions.find((s) => s.nodeId === peer.identity?.nodeId && s.sessionId === peer.identity.sessionId)
-        : undefined;
       // The current session's sequence accounting, after the peer's own counters.
-      const sequence: Record<string, number> = session
-        ? {
-            received: session.received,
-            duplicates: session.duplicates,
-            reordered: session.reordered,
-            lost: session.lost,
-            "too-old": session.tooOld,
-          }
-        : {};
+      const sequence: Record<string, number> = this.sequenceOf(peer) ?? {};
       lines.push(
         `peer ${peer.label}: ${formatCounters(peer.counters.snapshot())} ${formatCounters(sequence, true)}`.trimEnd(),
       );
     }
     return lines;
+  }
+
+  /** The sequence accounting of the peer's current session (null before its first HELLO). */
+  sequenceOf(
+    peer: Peer,
+  ): { received: number; duplicates: number; reordered: number; lost: number; "too-old": number } | null {
+    const identity = peer.identity;
+    if (identity === null) return null;
+    const session = this.receiver
+      .stats()
+      .senders.find((s) => s.nodeId === identity.nodeId && s.sessionId === identity.sessionId);
+    if (session === undefined) return null;
+    return {
+      received: session.received,
+      duplicates: session.duplicates,
+      reordered: session.reordered,
+      lost: session.lost,
+      "too-old": session.tooOld,
+    };
+  }
+
+  /** Watch every frame's fate until the returned function is called (a capture). */
+  addTap(tap: FrameTap): () => void {
+    this.taps.add(tap);
+    this.installTaps();
+    return () => {
+      this.taps.delete(tap);
+      this.installTaps();
+    };
+  }
+
+  /** The paths call one function: the transmitter table, plus each tap while there are any. */
+  private installTaps(): void {
+    const taps = [...this.taps];
+    const transmitters = this.transmitters;
+    const now = this.now;
+    const inbound: FrameTap = (direction, air, fate, via) => {
+      transmitters.heard(air, via, now());
+      for (const tap of taps) tap(direction, air, fate, via);
+    };
+    const outbound: FrameTap | null =
+      taps.length === 0
+        ? null
+        : (direction, air, fate, via) => {
+            for (const tap of taps) tap(direction, air, fate, via);
+          };
+    if (this.receive) this.receive.tap = inbound;
+    if (this.send) this.send.tap = outbound;
+  }
+
+  get nodeId(): number {
+    return this.options.nodeId;
+  }
+
+  get nodeName(): string {
+    return this.options.nodeName;
+  }
+
+  get media(): readonly LocalMedium[] {
+    return this.options.media;
+  }
+
+  /** How long a peer may stay quiet before it counts as silent. */
+  get silentAfterMs(): number {
+    return (this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS) * SILENT_AFTER_INTERVALS;
+  }
+
+  /** With a key: frames that waited for a peer's handshake too long and never went. */
+  get droppedBeforeHandshake(): number {
+    return this.sealing?.heldBackDropped ?? 0;
   }
 
   get sendCounters(): SendPath["counters"] | null {

@@ -119,6 +119,15 @@ export class ChannelRadios {
     }
   }
 
+  /** Each channel's radio (ready or being created) and the addresses it acknowledges for. */
+  describe(): { freqMhz: number; ready: boolean; ackProxies: MacAddress[] }[] {
+    return [...this.channels].map(([freqMhz, channel]) => ({
+      freqMhz,
+      ready: channel.radio !== null,
+      ackProxies: channel.ackProxies.addresses(),
+    }));
+  }
+
   /** Current number of proxied addresses over all channels. */
   get ackProxyCount(): number {
     let total = 0;

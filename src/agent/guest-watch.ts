@@ -110,6 +110,11 @@ export class GuestWatch {
     return this.addresses.get(mac);
   }
 
+  /** The guest's wireless interfaces, as last read. */
+  get current(): readonly GuestInterface[] {
+    return this.interfaces;
+  }
+
   /** Addresses of the guest's own radio interfaces, as last read. */
   macs(): MacAddress[] {
     return [...this.addresses.keys()];

@@ -13,7 +13,13 @@ import { frameTypeCode, readAddress1, readAddress2 } from "../ieee80211/frame.js
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
-import { type AirFrame, AirFrameFlags, type DeliverOutcome, type LocalMedium } from "../medium/medium.js";
+import {
+  type AirFrame,
+  AirFrameFlags,
+  type DeliverOutcome,
+  type LocalMedium,
+  type MediumStatus,
+} from "../medium/medium.js";
 import type { PacketSource } from "../os/pcap/live.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "../os/radios/backend.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
@@ -337,6 +343,25 @@ export class HwsimMedium implements LocalMedium {
   /** Current number of proxied addresses over all channels. */
   get ackProxyCount(): number {
     return this.radios.ackProxyCount;
+  }
+
+  /** The guest's radios, what they hear, our radios and their ACK proxies, for `status`. */
+  status(): MediumStatus {
+    return {
+      localRadios: this.guest.current.map((iface) => ({
+        ifname: iface.ifname,
+        address: formatMac(iface.mac),
+        type: iface.iftype,
+        up: iface.up,
+        freqMhz: iface.freqMhz,
+      })),
+      hears: this.guest.listeners.toString(),
+      injectingRadios: this.radios.describe().map((radio) => ({
+        freqMhz: radio.freqMhz,
+        ready: radio.ready,
+        ackProxies: radio.ackProxies.map(formatMac),
+      })),
+    };
   }
 
   /** Every counter of this medium, zeros included, and the current number of ACK proxies. */

@@ -18,8 +18,10 @@ interface DatagramOpener {
 
 export const PEER_COUNTERS = [
   "datagrams-sent",
+  "bytes-sent",
   "send-error",
   "datagrams-received",
+  "bytes-received",
   "frames-received",
   "hellos-received",
   "malformed",

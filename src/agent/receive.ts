@@ -12,6 +12,7 @@ import type { Result } from "../result.js";
 import type { TunnelReject } from "../tunnel/constants.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
+import type { FrameTap } from "./frame-tap.js";
 import type { Peer, PeerCounter, PeerTable } from "./peer.js";
 
 export const RECEIVE_COUNTERS = [
@@ -87,6 +88,8 @@ export const RECEIVE_DELIVERY_DROPS: ReadonlySet<ReceiveCounter> = new Set(Objec
 
 export class ReceivePath {
   readonly counters = new Counters<ReceiveCounter>(RECEIVE_COUNTERS);
+  /** Told the fate of every frame from the tunnel (status, capture); null costs nothing. */
+  tap: FrameTap | null = null;
 
   constructor(
     private readonly peers: PeerTable,
@@ -117,6 +120,7 @@ export class ReceivePath {
       this.log.limited("info", "peer-moved", `peer ${peer.label} moved to ${formatEndpoint(from)}`);
     }
     peer.counters.add("datagrams-received");
+    peer.counters.add("bytes-received", datagram.length);
     opened ??= this.opener.open(datagram);
     if (!opened.ok) {
       const counters = REJECT_COUNTERS[opened.error.reason];
@@ -165,8 +169,10 @@ export class ReceivePath {
     }
     if (delivered) {
       this.counters.add("delivered");
+      this.tap?.("in", air, "delivered", peer.label);
     } else if (lastDrop !== null) {
       this.counters.add(DELIVER_COUNTERS[lastDrop]);
+      this.tap?.("in", air, DELIVER_COUNTERS[lastDrop], peer.label);
       if (lastDrop === "inject-error") {
         const transmitter = readAddress2(air.frame);
         const ta = transmitter === null ? "?" : formatMac(transmitter);

@@ -9,6 +9,7 @@ import { type AirFrame, type LocalMedium, MAX_AIR_FRAME_BYTES } from "../medium/
 import type { DatagramTransport } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { SendRefusal } from "../tunnel/sender.js";
+import type { FrameTap } from "./frame-tap.js";
 import type { PeerTable } from "./peer.js";
 
 export const SEND_COUNTERS = [
@@ -28,6 +29,8 @@ export interface FrameSealer {
 
 export class SendPath {
   readonly counters = new Counters<SendCounter>(SEND_COUNTERS);
+  /** Told the fate of every captured frame (status, capture); null costs nothing. */
+  tap: FrameTap | null = null;
 
   constructor(
     private readonly peers: PeerTable,
@@ -43,6 +46,7 @@ export class SendPath {
     const view = parseFrame(air.frame);
     if (!view.ok) {
       this.counters.add("dropped-malformed");
+      this.tap?.("out", air, "dropped-malformed", from.name);
       this.log.limited(
         "warn",
         "send-malformed",
@@ -54,10 +58,12 @@ export class SendPath {
     // makes its own. Forwarding them would only confuse both sides.
     if (view.value.type === "control") {
       this.counters.add("dropped-control");
+      this.tap?.("out", air, "dropped-control", from.name);
       return;
     }
     if (air.frame.length > MAX_AIR_FRAME_BYTES) {
       this.counters.add("dropped-oversize");
+      this.tap?.("out", air, "dropped-oversize", from.name);
       this.log.limited(
         "warn",
         "send-oversize",
@@ -68,11 +74,14 @@ export class SendPath {
     for (const medium of this.media) if (medium !== from) medium.deliver(air);
     if (this.peers.size === 0) {
       this.counters.add("dropped-no-peer");
+      this.tap?.("out", air, "dropped-no-peer", from.name);
       return;
     }
     const datagram = this.sealer.frame(air);
     if (!datagram.ok) {
-      this.counters.add(datagram.error.reason === "oversize" ? "dropped-oversize" : "dropped-malformed");
+      const drop = datagram.error.reason === "oversize" ? "dropped-oversize" : "dropped-malformed";
+      this.counters.add(drop);
+      this.tap?.("out", air, drop, from.name);
       this.log.limited("warn", "send-refused", `${from.name}: frame not sent: ${datagram.error.detail}`);
       return;
     }
@@ -81,5 +90,6 @@ export class SendPath {
       peer.counters.add("datagrams-sent");
     }
     this.counters.add("sent");
+    this.tap?.("out", air, "sent", from.name);
   }
 }

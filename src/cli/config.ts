@@ -8,6 +8,15 @@ import { ok, type Result, reject } from "../result.js";
 /** UDP port of the tunnel when --listen and --peer name none: 802.11 → 8211. */
 export const DEFAULT_PORT = 8211;
 
+/** Where `status` and `capture` find the agent unless told otherwise (docs/control.md). */
+export const DEFAULT_CONTROL_PATH = "/run/wifi-tunnel/wifi-tunnel.sock";
+
+/** The control socket: a path, and whether the user named it (a default that cannot be had only warns). */
+export interface ControlConfig {
+  readonly path: string;
+  readonly explicit: boolean;
+}
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -39,6 +48,8 @@ export interface AgentConfig {
   readonly logLevel: LogLevel;
   readonly statsIntervalSeconds: number;
   readonly airport: AirportConfig | null;
+  /** The control socket, or null for --control none. */
+  readonly control: ControlConfig | null;
 }
 
 type ConfigReject = "bad-option";

@@ -14,6 +14,8 @@ import type { Result } from "../result.js";
 import {
   type AgentConfig,
   type AirportConfig,
+  type ControlConfig,
+  DEFAULT_CONTROL_PATH,
   DEFAULT_PORT,
   type HostPort,
   IFACE_NAME,
@@ -62,6 +64,16 @@ interface AgentFlags {
   airportFreq: string;
   airportSignal: string;
   airportRate: string;
+  control?: string;
+}
+
+/** --control PATH, --control none, or the default. */
+export function controlConfig(text: string | undefined): ControlConfig | null {
+  if (text === "none") return null;
+  if (text === undefined) return { path: DEFAULT_CONTROL_PATH, explicit: false };
+  if (text === "" || text.includes("\0"))
+    unwrap({ ok: false, error: { reason: "bad-option", detail: `--control: '${text}' is not a path` } });
+  return { path: text, explicit: true };
 }
 
 function airportConfig(options: AgentFlags): AirportConfig | null {
@@ -137,6 +149,7 @@ export function agentConfig(options: AgentFlags): AgentConfig {
       parseIntegerIn(options.statsInterval, ...INTEGER_RANGES["stats-interval"], "--stats-interval"),
     ),
     airport,
+    control: controlConfig(options.control),
   };
 }
 
@@ -158,6 +171,10 @@ Examples:
   printf '[Agent]\\nUniqueMacs = yes\\n\\n[Peer]\\nEndpoint = 10.0.0.2\\n' > /etc/wifi-tunnel/lab.conf
   wifi-tunnel --config lab                  (= --config /etc/wifi-tunnel/lab.conf; flags win)
   systemctl reload wifi-tunnel@lab          (or kill -HUP PID, after editing it: peers added/removed)
+
+  # What a running agent is doing (peers, radios, counters), like 'wg show':
+  wifi-tunnel status
+  wifi-tunnel status --json --control /run/wifi-tunnel/lab1/wifi-tunnel.sock
 
   # Read a capture:
   wifi-tunnel inspect hwsim0.pcap
@@ -222,7 +239,13 @@ export function buildProgram(): Command {
       "--config <file>",
       "read settings and [Peer]s from this file (a bare NAME is /etc/wifi-tunnel/NAME.conf); flags win; SIGHUP reads it again",
     )
+    .option(
+      "--control <path>",
+      `control socket for 'status' and 'capture' (default ${DEFAULT_CONTROL_PATH}; 'none': no socket)`,
+    )
     .addHelpText("after", EXAMPLES)
+    // `status --control PATH` is the subcommand's own --control, not the agent's.
+    .enablePositionalOptions()
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()
     .action(async (options: AgentFlags & { config?: string }, command: Command) => {
@@ -248,6 +271,18 @@ export function buildProgram(): Command {
     .action(async (file: string, options: { json: boolean }) => {
       const { runInspect } = await import("../inspect/command.js");
       process.exitCode = await runInspect(file, { json: options.json }, process.stdout, process.stderr);
+    });
+
+  program
+    .command("status")
+    .description(
+      "show a running agent's node, peers, radios, remote transmitters and counters (like wg show)",
+    )
+    .option("--json", "machine-readable output (docs/control.md)", false)
+    .option("--control <path>", "the agent's control socket", DEFAULT_CONTROL_PATH)
+    .action(async (options: { json: boolean; control: string }) => {
+      const { runStatus } = await import("./status.js");
+      process.exitCode = await runStatus(options, process.stdout, process.stderr);
     });
 
   program

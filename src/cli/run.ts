@@ -11,13 +11,16 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { Agent } from "../agent/agent.js";
+import { answer, ControlHandler, refuse } from "../agent/control.js";
+import { agentStatus, type StatusContext } from "../agent/status.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
+import { type ControlServer, ControlSocketInUseError, listenControl } from "../os/control/unix-socket.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
-import { parsePresharedKey } from "../tunnel/psk.js";
+import { keyFingerprint, parsePresharedKey } from "../tunnel/psk.js";
 import type { AgentConfig, PeerConfig } from "./config.js";
 import type { AgentConfigSource } from "./config-load.js";
 import { PrerequisiteError } from "./prerequisite.js";
@@ -124,6 +127,27 @@ export function statusLine(agent: Agent, media: readonly LocalMedium[]): string 
   return `${traffic.join("; ")}; peers heard ${heard}/${peers.length}`;
 }
 
+/**
+ * The control socket, first of all: a second agent on the same socket must stop before it touches
+ * any radio. A default path that cannot be had (not root) only warns: the agent works without it.
+ */
+async function openControl(
+  config: AgentConfig,
+  handler: ControlHandler,
+  log: Logger,
+): Promise<ControlServer | null> {
+  if (config.control === null) return null;
+  try {
+    return await listenControl(config.control.path, (line, connection) => handler.line(line, connection));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (config.control.explicit || error instanceof ControlSocketInUseError)
+      throw new PrerequisiteError(message);
+    log.warn(`${message}; 'wifi-tunnel status' and 'capture' will not reach this agent`);
+    return null;
+  }
+}
+
 export async function runAgent(config: AgentConfig, options: RunOptions): Promise<number> {
   // Installed first: a SIGTERM during start-up (systemctl stop right after start) must still stop
   // cleanly once the agent is up, not kill it with the default action.
@@ -147,8 +171,13 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   const media: LocalMedium[] = [];
   let agent: Agent | null = null;
   let peers: UdpEndpoint[] = [];
+  const control = new ControlHandler();
+  control.verb("status", (_args, connection) => refuse(connection, "the agent is still starting"));
+  let controlServer: ControlServer | null = null;
+  let psk: Buffer | null = null;
   try {
-    const psk = config.keyFile ? readKey(config.keyFile) : null;
+    controlServer = await openControl(config, control, log);
+    psk = config.keyFile ? readKey(config.keyFile) : null;
     peers = await resolvePeers(config);
     let radioMacs: () => MacAddress[] = () => [];
     if (config.iface !== null) {
@@ -177,6 +206,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   } catch (error) {
     await agent?.stop().catch(() => {});
     for (const medium of media) await medium.close().catch(() => {});
+    await controlServer?.close();
     startup.release();
     log.error(error instanceof Error ? error.message : String(error));
     return EXIT_FAILURE;
@@ -188,6 +218,22 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     await warmUpHwsimPath(config, createStartupLog("error").log);
   }
   const readySeconds = uptime();
+  const fingerprint = psk === null ? null : keyFingerprint(psk);
+  const statusContext = (): StatusContext => {
+    const cpu = process.cpuUsage();
+    return {
+      version: options.version,
+      mode: describeMode(config),
+      uptimeSeconds: uptime(),
+      readySeconds,
+      keyFingerprint: fingerprint,
+      rssBytes: process.memoryUsage.rss(),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    };
+  };
+  control.verb("status", (_args, connection) =>
+    answer(connection, { status: agentStatus(running, statusContext(), Date.now()) }),
+  );
   startup.ready(
     readyLine(
       options.version,
@@ -258,6 +304,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     );
     process.exit(EXIT_FAILURE);
   }, STOP_DEADLINE_MS);
+  await controlServer?.close();
   await running.stop();
   clearTimeout(deadline);
   report("exit");

@@ -49,6 +49,26 @@ export type DeliverOutcome =
   | { readonly delivered: true }
   | { readonly delivered: false; readonly drop: DeliverDrop };
 
+/** What a medium shows in `wifi-tunnel status` beside its counters (each part only where it applies). */
+export interface MediumStatus {
+  /** The machine's own radio interfaces the medium serves (hwsim: the guest's, as last read). */
+  readonly localRadios?: readonly {
+    readonly ifname: string;
+    readonly address: string;
+    readonly type: string;
+    readonly up: boolean;
+    readonly freqMhz: number | null;
+  }[];
+  /** Which remote frames the local radios can use, in words ("everything on 2437 MHz", ...). */
+  readonly hears?: string;
+  /** The medium's own injecting radios, one per channel, and the addresses each acknowledges for. */
+  readonly injectingRadios?: readonly {
+    readonly freqMhz: number;
+    readonly ready: boolean;
+    readonly ackProxies: readonly string[];
+  }[];
+}
+
 export interface LocalMedium {
   /** Short name for logs, e.g. "hwsim0" or "airport:20". */
   readonly name: string;
@@ -58,6 +78,8 @@ export interface LocalMedium {
   deliver(frame: AirFrame): DeliverOutcome;
   /** Every counter of this medium for the report, zeros included. */
   counters(): Record<string, number>;
+  /** Its radios and channels, for `wifi-tunnel status`. */
+  status?(): MediumStatus;
   /** Release every OS resource; after it resolves `iw dev`/sockets look as they did before start. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The pre-shared key file: 32 random bytes as base64 on one line, as `wg genpsk` writes them. Every
 // agent of one tunnel holds the same file; traffic keys are derived from it per sender session.
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { ok, type Result, reject } from "../result.js";
 
 export const PRESHARED_KEY_BYTES = 32;
@@ -31,4 +31,17 @@ export function parsePresharedKey(text: string): Result<Buffer, PresharedKeyReje
 /** A fresh key file body: 32 bytes from the OS CSPRNG, base64, newline-terminated. */
 export function generatePresharedKey(): string {
   return randomBytes(PRESHARED_KEY_BYTES).toString("base64") + "\n";
+}
+
+/**
+ * What `status` shows for the key: equal on every agent holding the same file, and useless for
+ * guessing it (SHA-256 under a label of its own, so it is no traffic key and no hash anyone else
+ * publishes). 8 bytes as 16 hex digits: enough to tell keys apart by eye.
+ */
+export function keyFingerprint(key: Buffer): string {
+  return createHash("sha256")
+    .update("wifi-tunnel key fingerprint v1\0")
+    .update(key)
+    .digest("hex")
+    .slice(0, 16);
 }

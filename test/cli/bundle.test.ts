@@ -112,6 +112,8 @@ describe("the bundled agent under a service manager (sd_notify)", () => {
         bundle,
         ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(sockets, "hub.sock")],
         ...["--listen", `127.0.0.1:${port}`, "--peer", "127.0.0.1:9"],
+        // Its own control socket: the default one may belong to another agent on this machine.
+        ...["--control", join(sockets, "control.sock")],
       ],
       { env: { ...process.env, NOTIFY_SOCKET: notifyPath }, stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -175,6 +177,8 @@ describe("the bundled agent's log under journald", () => {
           join(sockets, `hub-${port}.sock`),
         ],
         ...["--listen", `127.0.0.1:${port}`, "--peer", "127.0.0.1:9"],
+        // Its own control socket: the default one may belong to another agent on this machine.
+        ...["--control", join(sockets, "control.sock")],
       ],
       {
         env: { ...process.env, JOURNAL_STREAM: journalStream({ dev, ino }) },

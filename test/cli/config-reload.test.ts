@@ -61,8 +61,17 @@ LogLevel = info
         ...["--iface", "none", "--airport-listen", `${HUB}`, "--airport-socket", hub(name)],
         ...["--listen", `127.0.0.1:${port}`, "--peer", `127.0.0.1:${portA}`],
         ...["--key-file", keyFile, "--node-name", `${name}node`],
+        // Each agent its own control socket (the default is one per machine).
+        ...["--control", join(dir, `${name}.ctl`)],
       ]);
-    const a = AgentProcess.start(bundle, ["--config", conf, "--log-level", "debug"]);
+    const a = AgentProcess.start(bundle, [
+      "--config",
+      conf,
+      "--log-level",
+      "debug",
+      "--control",
+      join(dir, "a.ctl"),
+    ]);
     const b = byFlags("b", portB);
     const c = byFlags("c", portC);
     for (const agent of [a, b, c]) cleanups.push(() => agent.stop());

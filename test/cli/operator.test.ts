@@ -1,0 +1,215 @@
+// The operator's surface of the shipped CLI, everything real: two bundled agents on loopback, each
+// the airport hub (--iface none --airport-listen) of a QEMU-like guest (lab/qemu-airport-client.ts),
+// each with its own control socket. Frames one guest transmits reach the other through both agents;
+// `wifi-tunnel status` (text and --json) then reads both agents, and its figures must be the frames
+// that really crossed.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkoutDir } from "../../lab/paths.js";
+import { QemuAirportClient } from "../../lab/qemu-airport-client.js";
+import { freeUdpPort } from "../../lab/vm.js";
+import { bundleCli } from "../../scripts/bundle.mjs";
+import type { AgentStatus } from "../../src/agent/status.js";
+import { formatMac } from "../../src/ieee80211/mac.js";
+import { STATION_A, testFrame } from "../airport/frames.js";
+
+const HUB = 20;
+const FRAMES = 40;
+// Inside the checkout, so the bundle's require() of the native addons finds node_modules.
+const scratch = join(checkoutDir, "dist", `operator-test-${process.pid}`);
+const bundle = join(scratch, "wifi-tunnel.cjs");
+let sockets: string;
+
+interface RunningAgent {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly control: string;
+  readonly hub: string;
+  readonly exited: Promise<number | null>;
+  log: string;
+}
+
+const agents: RunningAgent[] = [];
+
+async function startAgent(
+  name: string,
+  own: number,
+  peer: number,
+  extra: string[] = [],
+): Promise<RunningAgent> {
+  const control = join(sockets, `${name}.ctl`);
+  const hub = join(sockets, `${name}.hub`);
+  const child = spawn(
+    process.execPath,
+    [
+      bundle,
+      ...["--iface", "none", "--airport-listen", `${HUB}`, "--airport-socket", hub],
+      ...["--listen", `127.0.0.1:${own}`, "--peer", `127.0.0.1:${peer}`, "--node-name", name],
+      ...["--control", control, ...extra],
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const agent: RunningAgent = {
+    name,
+    process: child,
+    control,
+    hub,
+    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
+    log: "",
+  };
+  child.stderr?.on("data", (chunk: Buffer) => {
+    agent.log += chunk.toString();
+  });
+  agents.push(agent);
+  while (!agent.log.includes(" ready in ")) {
+    if (child.exitCode !== null) throw new Error(`agent ${name} exited: ${agent.log}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return agent;
+}
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bundle, ...args], { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function status(agent: RunningAgent): AgentStatus {
+  const run = cli(["status", "--json", "--control", agent.control]);
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as AgentStatus;
+}
+
+async function eventually<T>(read: () => T, check: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = read();
+    if (check(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let a: RunningAgent;
+let b: RunningAgent;
+let guestA: QemuAirportClient;
+let guestB: QemuAirportClient;
+
+beforeAll(async () => {
+  mkdirSync(scratch, { recursive: true });
+  sockets = mkdtempSync(join(tmpdir(), "wt-operator-"));
+  await bundleCli({ outdir: scratch, codeCache: false });
+  const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+  [a, b] = await Promise.all([startAgent("alpha", portA, portB), startAgent("bravo", portB, portA)]);
+  guestA = await QemuAirportClient.connect(a.hub, HUB);
+  guestB = await QemuAirportClient.connect(b.hub, HUB);
+  // Both peers up (HELLOs both ways) before the frames, so none waits for a session.
+  await eventually(
+    () => [status(a), status(b)],
+    (both) => both.every((s) => s.peers[0]?.state === "up"),
+  );
+  // One at a time: the hub's stream has no lengths, and the guest reads like QEMU's recv(), which
+  // would take frames queued together for one.
+  for (let sequence = 0; sequence < FRAMES; sequence++) {
+    guestA.sendFrame(testFrame({ transmitter: STATION_A, sequence, length: 100 + sequence }));
+    await guestB.waitForFrames(sequence + 1, 20_000);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await guestA?.close();
+  await guestB?.close();
+  for (const agent of agents) agent.process.kill("SIGKILL");
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(sockets, { recursive: true, force: true });
+});
+
+describe("wifi-tunnel status against running agents", () => {
+  it("--json names the node, and each peer is up with the datagrams that crossed", () => {
+    // The receiver first: a HELLO the sender sends meanwhile is in the sender's count only.
+    const receiver = status(b);
+    const sender = status(a);
+    expect(sender.version).toBe(1);
+    expect(sender.node).toMatchObject({ name: "alpha", mode: `airport listen ${HUB}`, keyFingerprint: null });
+    expect(sender.node.id).toMatch(/^[0-9a-f]{8}$/);
+    expect(sender.node.readySeconds).toBeGreaterThan(0);
+    expect(sender.node.uptimeSeconds).toBeGreaterThanOrEqual(sender.node.readySeconds ?? 0);
+    const [toB] = sender.peers;
+    const [fromA] = receiver.peers;
+    expect(toB).toMatchObject({ endpoint: receiver.node.listen, name: "bravo", state: "up" });
+    expect(fromA).toMatchObject({
+      endpoint: sender.node.listen,
+      name: "alpha",
+      state: "up",
+      nodeId: sender.node.id,
+    });
+    // Every frame is one datagram; the rest are HELLOs.
+    expect(sender.send.sent).toBe(FRAMES);
+    expect(fromA?.framesReceived).toBe(FRAMES);
+    expect(fromA?.datagramsReceived).toBe(FRAMES + (fromA?.hellosReceived ?? 0));
+    expect(toB?.datagramsSent).toBeGreaterThanOrEqual(fromA?.datagramsReceived ?? 0);
+    expect(toB?.bytesSent).toBeGreaterThanOrEqual(fromA?.bytesReceived ?? 0);
+    expect(fromA?.bytesReceived).toBeGreaterThan(FRAMES * 100);
+    expect(fromA).toMatchObject({ lost: 0, duplicates: 0, reordered: 0 });
+    expect(fromA?.lastHelloAgeSeconds).toBeLessThan(15);
+  });
+
+  it("names the remote transmitter with the frames it sent, and the delivery counters agree", () => {
+    const receiver = status(b);
+    expect(receiver.remoteTransmitters).toEqual([
+      expect.objectContaining({ address: formatMac(STATION_A), freqMhz: 2437, frames: FRAMES }),
+    ]);
+    expect(receiver.receive).toMatchObject({ "frames-in": FRAMES, delivered: FRAMES });
+    expect(receiver.drops.receive["wrong-channel"]).toBe(0);
+    const hub = receiver.media.find((medium) => medium.name === `airport:${HUB}`);
+    expect(hub?.counters["frames-from-tunnel"]).toBe(FRAMES);
+    expect(status(a).media[0]?.counters["frames-from-ports"]).toBe(FRAMES);
+  });
+
+  it("the text form shows the same node, peer and transmitter", () => {
+    const run = cli(["status", "--control", b.control]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^node: bravo \(id [0-9a-f]{8}\), wifi-tunnel \S+, airport listen 20$/m);
+    expect(run.stdout).toMatch(
+      new RegExp(`^peer: 127\\.0\\.0\\.1:\\d+ \\(alpha, node ${status(a).node.id}\\)$`, "m"),
+    );
+    expect(run.stdout).toMatch(/^ {2}state: up, last hello \d+\.\d s ago$/m);
+    expect(run.stdout).toContain(`${formatMac(STATION_A)} on 2437 MHz via alpha`);
+    expect(run.stdout).toContain(`: ${FRAMES} frames`);
+  });
+
+  it("a second agent on a live control socket stops at once with one sentence, the first keeps it", async () => {
+    const port = await freeUdpPort();
+    const second = cli([
+      ...["--iface", "none", "--airport-listen", "21", "--airport-socket", join(sockets, "x.hub")],
+      ...["--listen", `127.0.0.1:${port}`, "--control", a.control],
+    ]);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(
+      /error: the control socket \S+alpha\.ctl belongs to a running agent: stop it, or give this one another --control PATH \(or --control none\)\n$/,
+    );
+    expect(status(a).node.name).toBe("alpha");
+  });
+
+  it("status without an agent is one sentence and exit 1", () => {
+    const run = cli(["status", "--control", join(sockets, "nobody.ctl")]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /^wifi-tunnel: no agent is running with the control socket \S+nobody\.ctl: start one, or name its socket with --control PATH\n$/,
+    );
+  });
+
+  it("an agent killed with SIGKILL leaves a stale socket that the next agent on that path takes over", async () => {
+    const port = await freeUdpPort();
+    const doomed = await startAgent("charlie", port, 9);
+    doomed.process.kill("SIGKILL");
+    await doomed.exited;
+    const again = await startAgent("charlie", port, 9);
+    expect(status(again).node.name).toBe("charlie");
+    again.process.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+    expect(cli(["status", "--control", again.control]).status).toBe(1);
+  });
+});
