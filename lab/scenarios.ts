@@ -170,6 +170,8 @@ export interface StationResults {
   readonly bits_per_second: number | null;
   /** CTRL-EVENT-BEACON-LOSS lines in wpa_supplicant's log, from start to the end of the run. */
   readonly beacon_loss: number;
+  /** The same, during the iperf3 run alone (null if it never ran). */
+  readonly beacon_loss_iperf: number | null;
   /** Still wpa_state=COMPLETED at the end (after pings, iperf3 and the idle time). */
   readonly still_associated: boolean;
 }
@@ -275,6 +277,7 @@ const STATION_FIELDS = {
   station_pings_received: "number",
   bits_per_second: "number|null",
   beacon_loss: "number",
+  beacon_loss_iperf: "number|null",
   still_associated: "boolean",
 } as const;
 

@@ -294,7 +294,7 @@ wait_for_stations_flag() {
 # them (the restart test kills an agent before the load). Their figures land in these globals,
 # which station_results_json prints.
 ASSOCIATED=false HANDSHAKE_COMPLETED=false PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
-STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 BEACON_LOSS=0 STILL_ASSOCIATED=false
+STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 BEACON_LOSS=0 STILL_ASSOCIATED=false BEACON_LOSS_IPERF=null
 
 # station_pings: the 4-way handshake checked, 20 pings to AP_WLAN_IP, 10 to every other station;
 # then waits for the other stations' pings (iperf3 fills the air: pings behind it would drop).
@@ -310,9 +310,19 @@ station_pings() {
 }
 
 # station_load: iperf3 against the AP's server for this station (port 5200 + last octet) for
-# IPERF3_SECONDS (default 5), then IDLE_SECONDS (default 0) associated and idle.
+# IPERF3_SECONDS (default 5), then IDLE_SECONDS (default 0) associated and idle. Sets
+# BEACON_LOSS_IPERF (CTRL-EVENT-BEACON-LOSS during iperf3 alone); raises flags iperf-start and
+# iperf-end, and marks both in the agent's memory record (RSS_SAMPLES=1).
 station_load() {
+  # Beacon losses during iperf3 alone: the air is full, and every queue in front of a beacon grows.
+  local beacon_loss_before
+  beacon_loss_before=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
+  rss_mark iperf-start
+  raise_flag iperf-start
   IPERF3_ARGS="${IPERF3_ARGS:-} -p $((5200 + ${LAB_IP##*.}))" iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  rss_mark iperf-end
+  raise_flag iperf-end
+  BEACON_LOSS_IPERF=$(($(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS) - beacon_loss_before))
   if [ "${IDLE_SECONDS:-0}" -gt 0 ]; then
     log "staying associated and idle for $IDLE_SECONDS s"
     sleep "$IDLE_SECONDS"
@@ -343,6 +353,7 @@ station_results_json() {
   "station_pings_received": $STATION_PINGS_RECEIVED,
   "bits_per_second": $BITS_PER_SECOND,
   "beacon_loss": $BEACON_LOSS,
+  "beacon_loss_iperf": ${BEACON_LOSS_IPERF:-null},
   "still_associated": $STILL_ASSOCIATED,
 JSON
 }
@@ -368,6 +379,7 @@ launch_agent() {
   # shellcheck disable=SC2086 # the command string and AGENT_ARGS are split into words on purpose
   $cmd "${peers[@]}" --iface hwsim0 ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
+  sample_agent_rss
 }
 
 # start_agent: launch_agent, then waits until the agent is ready: until its log matches
@@ -411,6 +423,20 @@ kill_and_relaunch_agent() {
   log "agent killed (SIGKILL); launching it again"
   launch_agent
 }
+
+# sample_agent_rss: with RSS_SAMPLES=1, records the agent's resident memory every RSS_INTERVAL
+# seconds (default 5) into $LAB_SHARE/agent-rss.txt as "UPTIME KB" lines, in the background, for as
+# long as that agent runs; rss_mark NAME adds an "UPTIME NAME" line (e.g. iperf-start) to the file.
+sample_agent_rss() {
+  [ "${RSS_SAMPLES:-0}" = 1 ] || return 0
+  (
+    while [ -r "/proc/$AGENT_PID/status" ]; do
+      echo "$(cut -d' ' -f1 /proc/uptime) $(awk '/^VmRSS:/ { print $2 }' "/proc/$AGENT_PID/status")"
+      sleep "${RSS_INTERVAL:-5}"
+    done >>"$LAB_SHARE/agent-rss.txt"
+  ) 2>/dev/null &
+}
+rss_mark() { [ "${RSS_SAMPLES:-0}" = 1 ] && echo "$(cut -d' ' -f1 /proc/uptime) $1" >>"$LAB_SHARE/agent-rss.txt"; return 0; }
 
 # stop_agent: stop_process for the agent; sets AGENT_EXIT_CODE (137 = killed).
 stop_agent() {

@@ -30,13 +30,19 @@ fi
 serve_stations
 
 # A station may ask for this agent to be killed and relaunched (the peer-restart test), once.
-declare -A restarted=()
+declare -A restarted=() iperf_start=() iperf_end=()
 station_poll() {
   if [ -z "${restarted[$1]:-}" ] && peer_has_flag restart-agent "$1"; then
     restarted[$1]=1
     kill_and_relaunch_agent
     raise_flag agent-killed
   fi
+  # RSS_SAMPLES=1: mark a station's iperf3 run in our agent's memory record as we see it.
+  if [ "${RSS_SAMPLES:-0}" = 1 ]; then
+    [ -z "${iperf_start[$1]:-}" ] && peer_has_flag iperf-start "$1" && iperf_start[$1]=1 && rss_mark iperf-start
+    [ -z "${iperf_end[$1]:-}" ] && peer_has_flag iperf-end "$1" && iperf_end[$1]=1 && rss_mark iperf-end
+  fi
+  return 0
 }
 wait_for_stations "${STATION_TIMEOUT:-600}"
 agent_alive && agent_started=true

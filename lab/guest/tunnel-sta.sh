@@ -14,7 +14,9 @@
 #
 # Then: time wpa_supplicant start to wpa_state=COMPLETED, check the 4-way handshake, ping the AP 20
 # times, ping every other station 10 times through the AP (STATION_PEERS: their eth0 addresses),
-# iperf3 against the AP, stay associated IDLE_SECONDS, and count CTRL-EVENT-BEACON-LOSS throughout.
+# iperf3 against the AP, stay associated IDLE_SECONDS, and count CTRL-EVENT-BEACON-LOSS throughout
+# (and during iperf3 alone). RSS_SAMPLES=1 records the agent's memory in agent-rss.txt, with the
+# iperf3 run's start and end marked (in the AP's file too, as it sees our flags).
 # Writes radios-before.txt / radios-after.txt, wlan0-address.txt, agent.log, wpa_supplicant.log,
 # wpa-status.txt, ping.txt, ping-<ip>.txt, iperf3.json, acks.json and results.json to $LAB_SHARE.
 # SECURITY=sae (for every VM) makes the network WPA3-SAE. RESTART_AGENT=station (or ap) SIGKILLs

@@ -8,19 +8,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { consoleTail, runTunnelLab, type TunnelLab } from "../../lab/scenarios.js";
 import { labUnavailableReason } from "../../lab/vm.js";
+import { exitCounters } from "./agent-log.js";
 
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) console.warn(`skipping the three-VM test: ${unavailable}`);
-
-/** The counters line `name: a=1 b=2` the agent logs at exit, as numbers. */
-function exitCounters(log: string, component: string): Record<string, number> {
-  const lines = log.split("\n").filter((line) => line.includes(`  ${component}: `));
-  const last = lines.at(-1);
-  if (last === undefined) throw new Error(`no "${component}:" counters in the agent log`);
-  const counters: Record<string, number> = {};
-  for (const match of last.matchAll(/([a-z0-9-]+)=(\d+)/g)) counters[match[1]] = Number(match[2]);
-  return counters;
-}
 
 describe.skipIf(unavailable !== undefined)(
   "three VMs share one air (AP + two stations, started together)",
