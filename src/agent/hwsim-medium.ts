@@ -6,7 +6,8 @@
 // channel-radios.ts; scans are answered with remote APs' beacons (scan-answer.ts).
 //
 // Timers: the scan replay (expiredScanReplay, every SCAN_REPLAY_INTERVAL_MS while a local scan
-// runs); GuestWatch and ChannelRadios keep their own (the guest poll, the ACK-proxy sweep).
+// runs), the capture filter's rebuild (expiredCaptureFilter); GuestWatch, ChannelRadios and
+// BeaconKeeper keep their own (the guest poll, the ACK-proxy sweep, a remote AP's beacon gap).
 
 import { FrameTypeCode, HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
 import { frameTypeCode, readAddress1, readAddress2 } from "../ieee80211/frame.js";
@@ -24,6 +25,7 @@ import type { PacketSource } from "../os/pcap/live.js";
 import type { GuestEvent, GuestInterface, InjectionRadio, RadioBackend } from "../os/radios/backend.js";
 import { decodeHwsimRadiotap, encodeInjectionHeader } from "../radiotap/radiotap.js";
 import type { AckProxyPolicy } from "./ack-proxy.js";
+import { BeaconKeeper } from "./beacon-keeper.js";
 import { CaptureQueue } from "./capture-queue.js";
 import { type ChannelRadioCounter, ChannelRadios } from "./channel-radios.js";
 import { EchoFilter } from "./echo-filter.js";
@@ -72,6 +74,7 @@ export const HWSIM_COUNTERS = [
   "unused",
   "own-frame",
   "beacons-replayed",
+  "beacons-kept",
   "scans-seen",
 ] as const;
 export type HwsimCounter = (typeof HWSIM_COUNTERS)[number];
@@ -97,6 +100,7 @@ export class HwsimMedium implements LocalMedium {
   private readonly counts = new Counters<HwsimCounter>(HWSIM_COUNTERS);
   private readonly echoes = new EchoFilter();
   private readonly remoteBeacons = new RemoteBeacons();
+  private readonly beaconKeeper: BeaconKeeper;
   private readonly radios: ChannelRadios;
   private readonly queue: CaptureQueue | null;
   private readonly injectionHeaders = new Map<number, Buffer>();
@@ -113,6 +117,13 @@ export class HwsimMedium implements LocalMedium {
     this.name = options.captureIface;
     this.now = options.now ?? Date.now;
     this.queue = options.boundCaptureQueue ? new CaptureQueue() : null;
+    this.beaconKeeper = new BeaconKeeper({
+      now: this.now,
+      inject: (freqMhz, packet) => {
+        const radio = this.radios.radioOn(freqMhz);
+        if (radio && this.inject(radio, packet)) this.counts.add("beacons-kept");
+      },
+    });
     this.guest = new GuestWatch({
       name: this.name,
       backend: options.backend,
@@ -217,6 +228,8 @@ export class HwsimMedium implements LocalMedium {
     const outcome = this.radios.send(air.freqMhz, packet ?? this.injectionPacket(air));
     if (outcome === "no-radio") return { delivered: false, drop: "not-ready" };
     if (outcome === "inject-error") return { delivered: false, drop: "inject-error" };
+    if (isBeacon && transmitter !== null && packet !== null)
+      this.beaconKeeper.delivered(transmitter, air.freqMhz, packet, air.frame);
     this.counts.add("delivered");
     return { delivered: true };
   }
@@ -371,6 +384,7 @@ export class HwsimMedium implements LocalMedium {
 
   async close(): Promise<void> {
     this.guest.close();
+    this.beaconKeeper.close();
     this.radios.timersStop();
     if (this.captureFilterTimer) clearTimeout(this.captureFilterTimer);
     this.captureFilterTimer = null;
