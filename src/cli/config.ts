@@ -50,6 +50,8 @@ export interface AgentConfig {
   readonly airport: AirportConfig | null;
   /** The control socket, or null for --control none. */
   readonly control: ControlConfig | null;
+  /** Where /metrics is served (--metrics), or null. */
+  readonly metrics: HostPort | null;
 }
 
 type ConfigReject = "bad-option";
@@ -100,6 +102,22 @@ export function parseListen(text: string, what = "--listen"): Result<HostPort, C
   if (parsed.ok && isIP(parsed.value.host) === 0) {
     return reject("bad-option", `${what}: '${parsed.value.host}' is not an IP address of this machine`);
   }
+  return parsed;
+}
+
+/** [ADDR:]PORT for --metrics; a bare port serves on loopback only (counters are nobody else's business). */
+export function parseMetricsListen(text: string): Result<HostPort, ConfigReject> {
+  if (/^\d+$/.test(text)) {
+    const port = parsePort(text, "--metrics");
+    return port.ok ? ok({ host: "127.0.0.1", port: port.value }) : port;
+  }
+  const parsed = parseHostPort(text, 0, "--metrics");
+  if (!parsed.ok || !text.includes(":"))
+    return reject("bad-option", `--metrics: '${text}' is not [ADDR:]PORT (e.g. 9811 or 0.0.0.0:9811)`);
+  if (isIP(parsed.value.host) === 0)
+    return reject("bad-option", `--metrics: '${parsed.value.host}' is not an IP address of this machine`);
+  if (parsed.value.port === 0)
+    return reject("bad-option", `--metrics: '${text}' names no port (e.g. 9811 or 0.0.0.0:9811)`);
   return parsed;
 }
 

@@ -24,6 +24,7 @@ import {
   parseHubId,
   parseIntegerIn,
   parseListen,
+  parseMetricsListen,
 } from "./config.js";
 
 export const EXIT_USAGE = 2;
@@ -65,6 +66,7 @@ interface AgentFlags {
   airportSignal: string;
   airportRate: string;
   control?: string;
+  metrics?: string;
 }
 
 /** --control PATH, --control none, or the default. */
@@ -150,6 +152,7 @@ export function agentConfig(options: AgentFlags): AgentConfig {
     ),
     airport,
     control: controlConfig(options.control),
+    metrics: options.metrics === undefined ? null : unwrap(parseMetricsListen(options.metrics)),
   };
 }
 
@@ -175,6 +178,9 @@ Examples:
   # What a running agent is doing (peers, radios, counters), like 'wg show':
   wifi-tunnel status
   wifi-tunnel status --json --control /run/wifi-tunnel/lab1/wifi-tunnel.sock
+
+  # Prometheus metrics on http://127.0.0.1:9811/metrics (0.0.0.0:9811 for every address):
+  wifi-tunnel --peer 10.0.0.2 --metrics 9811
 
   # Read a capture:
   wifi-tunnel inspect hwsim0.pcap
@@ -242,6 +248,10 @@ export function buildProgram(): Command {
     .option(
       "--control <path>",
       `control socket for 'status' and 'capture' (default ${DEFAULT_CONTROL_PATH}; 'none': no socket)`,
+    )
+    .option(
+      "--metrics <[addr:]port>",
+      "serve Prometheus metrics on http://ADDR:PORT/metrics (address 127.0.0.1 by default)",
     )
     .addHelpText("after", EXAMPLES)
     // `status --control PATH` is the subcommand's own --control, not the agent's.

@@ -17,6 +17,7 @@ import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
 import { type ControlServer, ControlSocketInUseError, listenControl } from "../os/control/unix-socket.js";
+import type { MetricsServer } from "../os/http/metrics-server.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
@@ -234,6 +235,25 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   control.verb("status", (_args, connection) =>
     answer(connection, { status: agentStatus(running, statusContext(), Date.now()) }),
   );
+  let metricsServer: MetricsServer | null = null;
+  if (config.metrics !== null) {
+    try {
+      // Loaded only with --metrics: prom-client is not start-up's to pay for.
+      const { AgentMetrics } = await import("../agent/metrics.js");
+      const { serveMetrics } = await import("../os/http/metrics-server.js");
+      const metrics = new AgentMetrics(running, { version: options.version, mode: describeMode(config) });
+      metricsServer = await serveMetrics(config.metrics, () => metrics.render());
+      log.info(
+        `metrics on http://${formatEndpoint({ address: metricsServer.local.host, port: metricsServer.local.port })}/metrics`,
+      );
+    } catch (error) {
+      await controlServer?.close();
+      await running.stop();
+      startup.release();
+      log.error(error instanceof Error ? error.message : String(error));
+      return EXIT_FAILURE;
+    }
+  }
   startup.ready(
     readyLine(
       options.version,
@@ -305,6 +325,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     process.exit(EXIT_FAILURE);
   }, STOP_DEADLINE_MS);
   await controlServer?.close();
+  await metricsServer?.close();
   await running.stop();
   clearTimeout(deadline);
   report("exit");

@@ -6,6 +6,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,6 +93,31 @@ async function eventually<T>(read: () => T, check: (value: T) => boolean): Promi
   }
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** The samples of a Prometheus text page, by metric name and labels as written. */
+function samples(page: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of page.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match === null) throw new Error(`not a Prometheus sample line: ${line}`);
+    values.set(match[1] as string, Number(match[2]));
+  }
+  return values;
+}
+
+let metricsPort: number;
 let a: RunningAgent;
 let b: RunningAgent;
 let guestA: QemuAirportClient;
@@ -102,7 +128,11 @@ beforeAll(async () => {
   sockets = mkdtempSync(join(tmpdir(), "wt-operator-"));
   await bundleCli({ outdir: scratch, codeCache: false });
   const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
-  [a, b] = await Promise.all([startAgent("alpha", portA, portB), startAgent("bravo", portB, portA)]);
+  metricsPort = await freeTcpPort();
+  [a, b] = await Promise.all([
+    startAgent("alpha", portA, portB),
+    startAgent("bravo", portB, portA, ["--metrics", `127.0.0.1:${metricsPort}`]),
+  ]);
   guestA = await QemuAirportClient.connect(a.hub, HUB);
   guestB = await QemuAirportClient.connect(b.hub, HUB);
   // Both peers up (HELLOs both ways) before the frames, so none waits for a session.
@@ -211,5 +241,66 @@ describe("wifi-tunnel status against running agents", () => {
     again.process.kill("SIGTERM");
     expect(await again.exited).toBe(0);
     expect(cli(["status", "--control", again.control]).status).toBe(1);
+  });
+});
+
+describe("--metrics against a running agent", () => {
+  it("serves every counter in Prometheus text format, equal to what status says", async () => {
+    const before = status(b);
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const page = await response.text();
+    const values = samples(page);
+    const now = status(b);
+    const peer = `peer="${now.peers[0]?.endpoint}",name="alpha"`;
+    expect(values.get(`wifi_tunnel_peer_frames_received_total{${peer}}`)).toBe(FRAMES);
+    // A HELLO may arrive between the two reads: the scrape lies between status before and after.
+    const bytes = values.get(`wifi_tunnel_peer_bytes_received_total{${peer}}`) ?? -1;
+    expect(bytes).toBeGreaterThanOrEqual(before.peers[0]?.bytesReceived ?? 0);
+    expect(bytes).toBeLessThanOrEqual(now.peers[0]?.bytesReceived ?? 0);
+    expect(values.get(`wifi_tunnel_peer_lost_total{${peer}}`)).toBe(0);
+    expect(values.get(`wifi_tunnel_peer_up{${peer}}`)).toBe(1);
+    expect(values.get(`wifi_tunnel_peer_dropped_total{${peer},reason="auth-failure"}`)).toBe(0);
+    expect(values.get("wifi_tunnel_receive_frames_in_total")).toBe(FRAMES);
+    expect(values.get("wifi_tunnel_receive_delivered_total")).toBe(FRAMES);
+    expect(values.get('wifi_tunnel_receive_dropped_total{reason="wrong-channel"}')).toBe(0);
+    expect(values.get('wifi_tunnel_send_dropped_total{reason="no-peer"}')).toBe(0);
+    expect(values.get(`wifi_tunnel_medium_frames_from_tunnel_total{medium="airport:${HUB}"}`)).toBe(FRAMES);
+    expect(
+      values.get(`wifi_tunnel_medium_dropped_total{medium="airport:${HUB}",reason="port-backlog"}`),
+    ).toBe(0);
+    expect(
+      values.get(
+        `wifi_tunnel_remote_transmitter_frames_total{address="${formatMac(STATION_A)}",freq_mhz="2437",peer="alpha (${now.peers[0]?.endpoint})"}`,
+      ),
+    ).toBe(FRAMES);
+    expect(
+      values.get(
+        `wifi_tunnel_info{node="bravo",id="${now.node.id}",version="${now.node.version}",mode="airport listen 20"}`,
+      ),
+    ).toBe(1);
+    // Event-loop delay and RSS: the agent's own figures and prom-client's standard process metrics.
+    expect(values.get("wifi_tunnel_event_loop_delay_p99_seconds")).toBeGreaterThanOrEqual(0);
+    expect(values.get("wifi_tunnel_event_loop_delay_max_seconds")).toBeGreaterThanOrEqual(0);
+    expect(values.get("process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
+    expect(values.has("nodejs_eventloop_lag_p99_seconds")).toBe(true);
+    expect(page).toContain("# TYPE wifi_tunnel_peer_frames_received_total counter");
+    expect(page).toContain("# TYPE wifi_tunnel_peer_up gauge");
+  });
+
+  it("answers only /metrics, and a bad --metrics is one sentence and exit 2", async () => {
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: "POST" })).status).toBe(405);
+    const wrong = cli(["--iface", "none", "--airport-listen", "20", "--metrics", "soon"]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /^wifi-tunnel: --metrics: 'soon' is not \[ADDR:\]PORT \(e\.g\. 9811 or 0\.0\.0\.0:9811\)\n/,
+    );
+  });
+
+  it("only the agent given --metrics says where it serves them", () => {
+    expect(a.log).not.toContain("metrics on http");
+    expect(b.log).toContain(`metrics on http://127.0.0.1:${metricsPort}/metrics`);
   });
 });
