@@ -9,6 +9,7 @@
 // runs), the capture filter's rebuild (expiredCaptureFilter); GuestWatch, ChannelRadios and
 // BeaconKeeper keep their own (the guest poll, the ACK-proxy sweep, a remote AP's beacon gap).
 
+import { announcedSwitchFreq } from "../ieee80211/channel-switch.js";
 import { FrameTypeCode, HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
 import { frameTypeCode, readAddress1, readAddress2 } from "../ieee80211/frame.js";
 import { formatMac, type MacAddress } from "../ieee80211/mac.js";
@@ -186,6 +187,7 @@ export class HwsimMedium implements LocalMedium {
     this.counts.add("captured");
     const freqMhz = header.channel?.freqMhz ?? 0;
     if (frame[0] === ManagementFc0.probeRequest) this.answerScan(freqMhz);
+    if (frame[0] === ManagementFc0.beacon) this.readyForSwitch(frame, freqMhz);
     onTransmit({
       frame,
       freqMhz,
@@ -207,6 +209,7 @@ export class HwsimMedium implements LocalMedium {
     if (isBeacon && transmitter !== null) {
       packet = this.injectionPacket(air);
       this.remoteBeacons.heard(air.freqMhz, transmitter, packet, this.now());
+      this.readyForSwitch(air.frame, air.freqMhz);
     }
     const listeners = this.guest.listeners;
     const use = listeners.use({
@@ -232,6 +235,15 @@ export class HwsimMedium implements LocalMedium {
       this.beaconKeeper.delivered(transmitter, air.freqMhz, packet, air.frame);
     this.counts.add("delivered");
     return { delivered: true };
+  }
+
+  /**
+   * A beacon (local or remote) announces a channel switch: park a radio on the new channel now, in
+   * the beacons' notice before the AP moves, so frames there are injected from the first one.
+   */
+  private readyForSwitch(beacon: Buffer, freqMhz: number): void {
+    const next = announcedSwitchFreq(beacon, freqMhz);
+    if (next !== null && next !== freqMhz) this.radios.ready(next);
   }
 
   /**
