@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AirportAccessPoint } from "./airport-ap.js";
+import { makeEapCerts } from "./eap-certs.js";
 import { checkoutDir, guestDir } from "./paths.js";
 import {
   type BootOptions,
@@ -360,6 +361,99 @@ const VWIFI_STATION_FIELDS = {
   vwifi_cpu_seconds: "number|null",
   client_exit_code: "number",
 } as const;
+
+/** The scenes of lab/guest/scenes.sh, in the order they run by default. */
+export const WIFI_SCENES = ["5ghz", "chanswitch", "open", "eap", "iwd-wpa2", "iwd-wpa3"] as const;
+export type WifiScene = (typeof WIFI_SCENES)[number];
+
+/** What the station measured in one scene (scenes.sh, scene_join / scene_ping_through_switch). */
+export interface SceneResult {
+  readonly scene: WifiScene;
+  /** Where the station was associated at the end of the scene (null: not associated). */
+  readonly freq_mhz: number | null;
+  /** Station daemon start to connected (wpa_state=COMPLETED, iwd "connected"); not in chanswitch. */
+  readonly assoc_seconds?: number | null;
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+  readonly bits_per_second?: number | null;
+  /** CTRL-EVENT-BEACON-LOSS lines of wpa_supplicant during the scene; null with iwd. */
+  readonly beacon_loss: number | null;
+  /** chanswitch: pings 0.1 s apart from 2 s before the switch to 15 s after the first. */
+  readonly pings_during?: number;
+  readonly lost_during?: number;
+  /** chanswitch: the longest run of unanswered pings (x 0.1 s: how long traffic stopped). */
+  readonly longest_gap_pings?: number;
+}
+
+export interface ScenesStationResults {
+  readonly scenes: readonly SceneResult[];
+  readonly agent_started: boolean;
+  readonly agent_exit_code: number;
+}
+
+export interface ScenesApResults {
+  readonly agent_started: boolean;
+  readonly scenes_served: number;
+  readonly agent_exit_code: number;
+}
+
+export interface WifiScenes {
+  readonly ap: ScenarioVm<ScenesApResults>;
+  readonly station: ScenarioVm<ScenesStationResults>;
+}
+
+export interface ScenesOptions extends ScenarioOptions {
+  /** Which scenes, in order (default WIFI_SCENES; chanswitch needs 5ghz right before it). */
+  readonly scenes?: readonly WifiScene[];
+}
+
+/** The scenes' environment: which scenes, and a fresh CA and server certificate for "eap". */
+function scenesEnv(options: ScenesOptions): Record<string, string> {
+  const certs = makeEapCerts(join(newRunDir("eap-certs"), "certs"));
+  return { ...options.env, SCENES: (options.scenes ?? WIFI_SCENES).join(" "), EAP_CERTS: certs };
+}
+
+/**
+ * Two VMs, one hwsim radio each and an agent in each: the scenes of scenes.sh one after the other,
+ * hostapd in VM 10.0.0.1 (scenes-ap.sh), the station in VM 10.0.0.2 (scenes-sta.sh). One boot
+ * serves every scene: 5 GHz, a channel switch, an open network, WPA2-Enterprise, iwd with WPA2 and
+ * WPA3.
+ */
+export async function runWifiScenes(options: ScenesOptions = {}): Promise<WifiScenes> {
+  const env = scenesEnv(options);
+  const [first, second] = await ethernetPair();
+  const [ap, station] = await runVms(
+    [
+      { name: "scenes-ap", script: join(guestDir, "scenes-ap.sh"), radios: 1, ethernet: first, env },
+      { name: "scenes-sta", script: join(guestDir, "scenes-sta.sh"), radios: 1, ethernet: second, env },
+    ],
+    { ...options, timeoutMs: options.timeoutMs ?? 900_000 },
+  );
+  return {
+    ap: withResults<ScenesApResults>(ap, {
+      agent_started: "boolean",
+      scenes_served: "number",
+      agent_exit_code: "number",
+    }),
+    station: withResults<ScenesStationResults>(station, {
+      scenes: "object",
+      agent_started: "boolean",
+      agent_exit_code: "number",
+    }),
+  };
+}
+
+/** The same scenes in one VM with two radios and no tunnel (local-scenes.sh): the baseline. */
+export async function runLocalScenes(
+  options: ScenesOptions = {},
+): Promise<ScenarioVm<{ readonly scenes: readonly SceneResult[] }>> {
+  const env = scenesEnv(options);
+  const [vm] = await runVms(
+    [{ name: "scenes-local", script: join(guestDir, "local-scenes.sh"), radios: 2, env }],
+    { ...options, timeoutMs: options.timeoutMs ?? 900_000 },
+  );
+  return withResults<{ scenes: readonly SceneResult[] }>(vm, { scenes: "object" });
+}
 
 export interface AirportScanResults {
   readonly agent_started: boolean;

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   qemu-system-x86 linux-image-amd64 busybox-static cpio kmod iproute2 procps
   hostapd wpasupplicant iw iperf3 iputils-ping
+  wireless-regdb iwd dbus openssl
   tcpdump tshark libpcap-dev
   make g++ python3
 )
