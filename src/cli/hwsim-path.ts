@@ -9,7 +9,9 @@ import type { Logger } from "../log.js";
 import { LinkControl } from "../os/netlink/links.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
 import { KernelRadios, type NetlinkThread } from "../os/radios/kernel.js";
+import { liveSystem } from "../os/system/probe.js";
 import type { AgentConfig } from "./config.js";
+import { hwsimProblem } from "./hwsim-prerequisite.js";
 import { PrerequisiteError } from "./prerequisite.js";
 
 export async function hwsimMedium(
@@ -31,7 +33,8 @@ export async function hwsimMedium(
     const ifindex = links.ifindex(iface);
     if (ifindex === null) {
       throw new PrerequisiteError(
-        `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
+        hwsimProblem(liveSystem, iface) ??
+          `there is no interface ${iface}: load the driver with 'modprobe mac80211_hwsim radios=1' (it creates hwsim0), or pass --iface`,
       );
     }
     // hwsim0 starts down and libpcap refuses a down interface.
@@ -47,7 +50,9 @@ export async function hwsimMedium(
       log.warn(`netlink runs on the agent's thread: ${reason}`),
     );
   } catch (error) {
-    throw new PrerequisiteError(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    // No hwsim or nl80211 family: the kernel sentence says what to do (src/cli/hwsim-prerequisite.ts).
+    throw new PrerequisiteError(hwsimProblem(liveSystem, iface) ?? message);
   }
   step("radio backend open");
   const medium = new HwsimMedium({

@@ -26,6 +26,7 @@ import {
   parseListen,
   parseMetricsListen,
 } from "./config.js";
+import type { AgentConfigSource } from "./config-load.js";
 
 export const EXIT_USAGE = 2;
 
@@ -156,6 +157,18 @@ export function agentConfig(options: AgentFlags): AgentConfig {
   };
 }
 
+/** The agent's configuration from its flags, or from --config FILE under them (with the file, for SIGHUP). */
+async function configOf(
+  options: AgentFlags & { config?: string },
+  command: Command,
+): Promise<{ config: AgentConfig; source?: AgentConfigSource }> {
+  if (options.config === undefined) return { config: agentConfig(options) };
+  // The file's parser and loader are loaded only for --config.
+  const { agentConfigSource, configFilePath } = await import("./config-load.js");
+  const source = agentConfigSource(configFilePath(options.config), command, options, agentConfig);
+  return { config: unwrap(source.load()), source };
+}
+
 const EXAMPLES = `
 Examples:
   # In VM A (10.0.0.1) and VM B (10.0.0.2), each with 'modprobe mac80211_hwsim radios=1':
@@ -181,6 +194,9 @@ Examples:
 
   # Prometheus metrics on http://127.0.0.1:9811/metrics (0.0.0.0:9811 for every address):
   wifi-tunnel --peer 10.0.0.2 --metrics 9811
+
+  # Before the first start (and whenever something does not work): one line per check
+  wifi-tunnel doctor --config lab           (or the agent's flags: wifi-tunnel doctor --peer 10.0.0.2)
 
   # Read a capture:
   wifi-tunnel inspect hwsim0.pcap
@@ -259,16 +275,22 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run 'wifi-tunnel --help' for usage)")
     .exitOverride()
     .action(async (options: AgentFlags & { config?: string }, command: Command) => {
-      // The file's parser and loader are loaded only for --config.
-      const source =
-        options.config === undefined
-          ? undefined
-          : await import("./config-load.js").then(({ agentConfigSource, configFilePath }) =>
-              agentConfigSource(configFilePath(options.config ?? ""), command, options, agentConfig),
-            );
-      const config = source === undefined ? agentConfig(options) : unwrap(source.load());
+      const { config, source } = await configOf(options, command);
       const { runAgent } = await import("./run.js");
       process.exitCode = await runAgent(config, { version, ...(source ? { reload: source } : {}) });
+    });
+
+  program
+    .command("doctor")
+    .description(
+      "preflight for an agent with the same flags or --config: kernel, hwsim, privileges, UDP port, MTU, peers (HELLO, key), MAC collisions, regulatory domain; exit 0 only if all pass",
+    )
+    .action(async () => {
+      const { config } = await configOf(program.opts<AgentFlags & { config?: string }>(), program);
+      const { doctorCommand } = await import("./doctor-command.js");
+      // `wifi-tunnel doctor | head` closes the pipe early: the exit status still tells.
+      process.stdout.on("error", () => {});
+      process.exitCode = await doctorCommand(config, (line) => process.stdout.write(`${line}\n`));
     });
 
   program

@@ -46,7 +46,7 @@ export interface RunOptions {
   readonly reload?: AgentConfigSource;
 }
 
-function readKey(path: string): Buffer {
+export function readKey(path: string): Buffer {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -20,6 +20,8 @@ export async function buildScratchBundle(name: string): Promise<{ bundle: string
 
 export class AgentProcess {
   readonly lines: string[] = [];
+  /** Everything written to stdout (doctor's lines). */
+  stdout = "";
   readonly exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
   private partial = "";
@@ -32,12 +34,16 @@ export class AgentProcess {
       this.lines.push(...parts);
       for (const wake of this.waiters.splice(0)) wake();
     });
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    // "close", not "exit": both pipes are drained by then.
+    this.exited = new Promise((resolve) => child.once("close", (code) => resolve(code)));
   }
 
   static start(bundle: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentProcess {
     return new AgentProcess(
-      spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "ignore", "pipe"] }),
+      spawn(process.execPath, [bundle, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }),
     );
   }
 
