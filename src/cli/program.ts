@@ -280,18 +280,20 @@ export function buildProgram(): Command {
       process.exitCode = await runAgent(config, { version, ...(source ? { reload: source } : {}) });
     });
 
-  program
+  const doctor = program
     .command("doctor")
     .description(
       "preflight for an agent with the same flags or --config: kernel, hwsim, privileges, UDP port, MTU, peers (HELLO, key), MAC collisions, regulatory domain; exit 0 only if all pass",
-    )
-    .action(async () => {
-      const { config } = await configOf(program.opts<AgentFlags & { config?: string }>(), program);
-      const { doctorCommand } = await import("./doctor-command.js");
-      // `wifi-tunnel doctor | head` closes the pipe early: the exit status still tells.
-      process.stdout.on("error", () => {});
-      process.exitCode = await doctorCommand(config, (line) => process.stdout.write(`${line}\n`));
-    });
+    );
+  // The agent's own flags, after `doctor` (options are positional: see enablePositionalOptions).
+  for (const option of program.options) if (option.long !== "--version") doctor.addOption(option);
+  doctor.action(async (options: AgentFlags & { config?: string }, command: Command) => {
+    const { config } = await configOf(options, command);
+    const { doctorCommand } = await import("./doctor-command.js");
+    // `wifi-tunnel doctor | head` closes the pipe early: the exit status still tells.
+    process.stdout.on("error", () => {});
+    process.exitCode = await doctorCommand(config, (line) => process.stdout.write(`${line}\n`));
+  });
 
   program
     .command("inspect")

@@ -21,6 +21,7 @@ const KEY_OF_FIELD: Readonly<Record<string, string>> = {
   logLevel: "LogLevel",
   statsIntervalSeconds: "StatsInterval",
   airport: "Airport*",
+  control: "Control",
 };
 
 /** What the agent runs with: its configuration, and where each configured peer resolved to. */

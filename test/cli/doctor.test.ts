@@ -42,6 +42,7 @@ function config(port: number, peers: number[], extra: Partial<AgentConfig> = {})
     logLevel: "info",
     statsIntervalSeconds: 0,
     airport: null,
+    control: null,
     ...extra,
   };
 }
