@@ -22,6 +22,7 @@ const KEY_OF_FIELD: Readonly<Record<string, string>> = {
   statsIntervalSeconds: "StatsInterval",
   airport: "Airport*",
   control: "Control",
+  metrics: "Metrics",
 };
 
 /** What the agent runs with: its configuration, and where each configured peer resolved to. */
