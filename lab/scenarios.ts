@@ -183,6 +183,8 @@ export interface TunnelStationResults extends StationResults {
   readonly agent_ready_seconds: number | null;
   /** With env RESTART_AGENT: from the SIGKILL to associated and pinging the AP again. */
   readonly restart_seconds: number | null;
+  /** `wifi-tunnel doctor`'s exit status with env LAB_DOCTOR=1 (doctor.txt has its lines), else null. */
+  readonly doctor_exit: number | null;
   readonly agent_exit_code: number;
 }
 
@@ -288,6 +290,7 @@ const TUNNEL_STATION_FIELDS = {
   agent_started: "boolean",
   agent_ready_seconds: "number|null",
   restart_seconds: "number|null",
+  doctor_exit: "number|null",
   agent_exit_code: "number",
 } as const;
 

@@ -368,18 +368,44 @@ count_in() {
 # --- The wifi-tunnel agent ----------------------------------------------------------------------
 
 # launch_agent: starts the agent in the background and returns at once, as systemd starts a unit
-# next to hostapd and wpa_supplicant: "$WIFI_TUNNEL_CMD --iface hwsim0", one --peer per address in
-# AGENT_PEER (default: every other VM, LAB_PEER_IPS), plus $AGENT_ARGS; output in
-# $LAB_SHARE/agent.log; sets AGENT_PID and AGENT_LAUNCHED (a `now` reading).
+# next to hostapd and wpa_supplicant, with --iface hwsim0 and one peer per address in AGENT_PEER
+# (default: every other VM, LAB_PEER_IPS), plus $AGENT_ARGS; output in $LAB_SHARE/agent.log; sets
+# AGENT_PID and AGENT_LAUNCHED (a `now` reading). The checkout's own agent reads those from a
+# config file, $LAB_SHARE/agent.conf ([Agent] Iface, one [Peer] Endpoint each), as an installed
+# one does; another build (WIFI_TUNNEL_CMD, e.g. an older one in a bench) gets them as flags.
 launch_agent() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} peer peers=()
-  for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
-  log "starting agent: $cmd ${peers[*]} --iface hwsim0 ${AGENT_ARGS:-}"
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} peer peers=() source
+  if [ -z "${WIFI_TUNNEL_CMD:-}" ]; then
+    write_agent_config >"$LAB_SHARE/agent.conf"
+    source=(--config "$LAB_SHARE/agent.conf")
+  else
+    for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
+    source=("${peers[@]}" --iface hwsim0)
+  fi
+  log "starting agent: $cmd ${source[*]} ${AGENT_ARGS:-}"
   AGENT_LAUNCHED=$(now)
   # shellcheck disable=SC2086 # the command string and AGENT_ARGS are split into words on purpose
-  $cmd "${peers[@]}" --iface hwsim0 ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
+  $cmd "${source[@]}" ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
   sample_agent_rss
+}
+
+# write_agent_config: the agent's config file (README.md, "Config file") for launch_agent.
+write_agent_config() {
+  local peer
+  printf '# written by lab/guest/prelude.sh for %s\n[Agent]\nIface = hwsim0\n' "$LAB_NAME"
+  for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do printf '\n[Peer]\nEndpoint = %s\n' "$peer"; done
+}
+
+# run_doctor: `wifi-tunnel doctor` with the agent's configuration (agent.conf and AGENT_ARGS), to
+# $LAB_SHARE/doctor.txt; sets DOCTOR_EXIT. Needs the agent's UDP port free (stop the agent first)
+# and the peers' agents running, since it says HELLO to them from that port.
+run_doctor() {
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
+  # shellcheck disable=SC2086 # as in launch_agent
+  $cmd doctor --config "$LAB_SHARE/agent.conf" ${AGENT_ARGS:-} >"$LAB_SHARE/doctor.txt" 2>&1
+  DOCTOR_EXIT=$?
+  log "doctor exited with status $DOCTOR_EXIT: $(tail -n 1 "$LAB_SHARE/doctor.txt")"
 }
 
 # start_agent: launch_agent, then waits until the agent is ready: until its log matches

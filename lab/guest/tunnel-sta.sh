@@ -105,8 +105,12 @@ agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
 station_wind_down
 
-raise_flag station-done
 stop_agent
+# LAB_DOCTOR=1: the preflight with this agent's configuration, now that its UDP port is free and
+# while the AP's agent still runs (the AP stops it once it sees station-done).
+DOCTOR_EXIT=null
+[ "${LAB_DOCTOR:-}" = 1 ] && run_doctor
+raise_flag station-done
 radio_snapshot >"$LAB_SHARE/radios-after.txt"
 
 cat >"$LAB_SHARE/results.json" <<JSON
@@ -116,6 +120,7 @@ cat >"$LAB_SHARE/results.json" <<JSON
   "agent_ready_seconds": $AGENT_READY_SECONDS,
 $(station_results_json)
   "restart_seconds": $RESTART_SECONDS,
+  "doctor_exit": $DOCTOR_EXIT,
   "agent_exit_code": $AGENT_EXIT_CODE
 }
 JSON

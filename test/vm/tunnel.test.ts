@@ -14,7 +14,7 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
   let pair: TunnelPair;
 
   beforeAll(async () => {
-    pair = await runTunnelPair({ timeoutMs: 600_000 });
+    pair = await runTunnelPair({ timeoutMs: 600_000, env: { LAB_DOCTOR: "1" } });
     const station = pair.station.results;
     console.log(
       `tunnel: associated in ${station?.assoc_seconds ?? "-"} s, ping ${station?.ping_received}/${station?.ping_transmitted}, ` +
@@ -30,6 +30,43 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
     expect(pair.station.results?.associated).toBe(true);
     expect(pair.station.results?.handshake_completed).toBe(true);
     expect(share("station", "agent.log")).toMatch(/acknowledging for remote 02:00:00:00:00:00 on 2437 MHz/);
+  });
+
+  it("each agent ran from a config file (the lab's agent.conf: Iface, one [Peer] per other VM)", () => {
+    expect(share("station", "agent.conf")).toMatch(
+      /^\[Agent\]\nIface = hwsim0\n\n\[Peer\]\nEndpoint = 10\.0\.0\.1\n$/m,
+    );
+    expect(share("ap", "agent.conf")).toMatch(/\[Peer\]\nEndpoint = 10\.0\.0\.2\n$/);
+    expect(share("station", "agent.log")).toMatch(
+      /ready in \d+\.\d\d s: hwsim hwsim0, UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.1:8211\n/,
+    );
+    expect(share("ap", "agent.log")).toMatch(
+      /ready in \d+\.\d\d s: hwsim hwsim0, UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.2:8211\n/,
+    );
+  });
+
+  it("wifi-tunnel doctor in the station's VM passes every check with the agent's config", () => {
+    const lines = share("station", "doctor.txt").trimEnd().split("\n");
+    expect(pair.station.results?.doctor_exit, lines.join("\n")).toBe(0);
+    expect(lines.at(-1)).toBe("doctor: all checks passed");
+    for (const check of [
+      "kernel",
+      "hwsim",
+      "privileges",
+      "UDP",
+      "MTU",
+      "peer 10.0.0.1:8211",
+      "MAC addresses",
+      "regulatory domain",
+    ])
+      expect(
+        lines.some((line) => line.startsWith(`ok    ${check}`) || line.startsWith(`warn  ${check}`)),
+        check,
+      ).toBe(true);
+    expect(lines.filter((line) => /^(FAIL|skip)/.test(line))).toEqual([]);
+    expect(
+      lines.some((line) => /^ok {4}peer 10\.0\.0\.1:8211: answers HELLO \(node .+\), no key$/.test(line)),
+    ).toBe(true);
   });
 
   it("ping over the Wi-Fi link: 20 of 20", () => {
