@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { exitCounters } from "../../lab/agent-log.js";
 import { consoleTail, runTunnelLab, type TunnelLab } from "../../lab/scenarios.js";
 import { labUnavailableReason } from "../../lab/vm.js";
-import { exitCounters } from "./agent-log.js";
 
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) console.warn(`skipping the three-VM test: ${unavailable}`);

@@ -7,10 +7,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { exitCounters, parseRss, type RssRecord, sumOf } from "../../lab/agent-log.js";
 import { consoleTail, runTunnelPair, type TunnelPair } from "../../lab/scenarios.js";
 import { labUnavailableReason, type VmResult } from "../../lab/vm.js";
 import { RECEIVE_DELIVERY_DROPS } from "../../src/agent/receive.js";
-import { exitCounters, parseRss, type RssRecord, sumOf } from "./agent-log.js";
 
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) console.warn(`skipping the soak test: ${unavailable}`);

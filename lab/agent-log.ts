@@ -1,4 +1,4 @@
-// What the VM tests read from an agent's log and memory record (lab/guest/prelude.sh).
+// What the VM tests and benches read from an agent's log and memory record (lab/guest/prelude.sh).
 
 /** The counters line `name: a=1 b=2` the agent logs at exit, as numbers (zero counters are left out). */
 export function exitCounters(log: string, component: string): Record<string, number> {
