@@ -5,14 +5,11 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { announcesChannelSwitch, beaconIntervalMs, KEEP_MAX_MS } from "../../src/agent/beacon-keeper.js";
-import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
-import { createLogger } from "../../src/log.js";
 import type { AirFrame } from "../../src/medium/medium.js";
-import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
 import type { GuestInterface } from "../../src/os/radios/backend.js";
+import { silentMedium } from "./hwsim-fixtures.js";
 
-const quiet = createLogger({ level: "error", write: () => {} });
 const AP = 0x02_00_00_00_00_00;
 const BROADCAST = 0xff_ff_ff_ff_ff_ff;
 
@@ -69,19 +66,8 @@ describe("the beacon keeper", () => {
   afterEach(() => vi.useRealTimers());
 
   async function medium() {
-    const radios = new RecordingRadios([wlan0]);
-    const hwsim = new HwsimMedium({
-      captureIface: "hwsim0",
-      source: { start: () => {}, close: () => {} },
-      backend: radios,
-      log: quiet,
-      pollGuest: false,
-      now: () => Date.now(),
-    });
-    await hwsim.start(() => {});
-    hwsim.setGuestInterfaces([wlan0]);
-    const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
-    return { hwsim, radios, advance };
+    const { hwsim, radios } = await silentMedium(wlan0, () => Date.now());
+    return { hwsim, radios, advance: (ms: number) => vi.advanceTimersByTimeAsync(ms) };
   }
 
   it("stands in after three silent intervals, once per interval, until 2 s after the last real beacon", async () => {

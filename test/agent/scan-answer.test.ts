@@ -6,14 +6,13 @@ import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import { RemoteBeacons } from "../../src/agent/scan-answer.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
-import { createLogger } from "../../src/log.js";
 import type { AirFrame } from "../../src/medium/medium.js";
 import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
 import type { PacketSource } from "../../src/os/pcap/live.js";
 import type { GuestInterface } from "../../src/os/radios/backend.js";
 import { decodeRadiotap, encodeInjectionHeader } from "../../src/radiotap/radiotap.js";
+import { quiet, silentMedium } from "./hwsim-fixtures.js";
 
-const quiet = createLogger({ level: "error", write: () => {} });
 const AP = 0x02_00_00_00_0a_01;
 const OTHER_AP = 0x02_00_00_00_0a_02;
 const STATION = 0x02_00_00_00_aa_01;
@@ -35,22 +34,6 @@ const wlan0 = (state: { up: boolean; freqMhz: number | null }): GuestInterface =
   mac: STATION,
   ...state,
 });
-
-/** A hwsim medium over recording radios with no capture, told the guest is `guest`. */
-async function silentMedium(guest: GuestInterface, now?: () => number) {
-  const radios = new RecordingRadios([guest]);
-  const hwsim = new HwsimMedium({
-    captureIface: "hwsim0",
-    source: { start: () => {}, close: () => {} },
-    backend: radios,
-    log: quiet,
-    pollGuest: false,
-    ...(now ? { now } : {}),
-  });
-  await hwsim.start(() => {});
-  hwsim.setGuestInterfaces([guest]);
-  return { hwsim, radios };
-}
 
 const beacon = (bssid: number, freqMhz = 2437): AirFrame => ({
   frame: management(0x80, bssid),
