@@ -28,6 +28,8 @@ export interface GuestWatchOptions {
   readonly now: () => number;
   /** Called when nl80211 announces a scan. */
   readonly onScanStarted?: () => void;
+  /** Called with Listeners.operatingChannels whenever what local radios hear changes. */
+  readonly onOperatingChannels?: (freqsMhz: readonly number[]) => void;
 }
 
 export class GuestWatch {
@@ -165,8 +167,9 @@ export class GuestWatch {
         : this.interfaces.map((iface) => ({ ...iface, scanning: this.scans.has(iface.ifindex) })),
       new Set(this.addresses.keys()),
     );
-    if (!listeners.equals(this.listenersNow))
-      this.options.log.info(`${this.options.name}: local radios hear ${listeners}`);
+    if (listeners.equals(this.listenersNow)) return;
+    this.options.log.info(`${this.options.name}: local radios hear ${listeners}`);
     this.listenersNow = listeners;
+    this.options.onOperatingChannels?.(listeners.operatingChannels);
   }
 }

@@ -116,6 +116,14 @@ export class Listeners {
     );
   }
 
+  /**
+   * Channels a local radio operates on (an AP, mesh or IBSS serving one, a station associated on
+   * one): remote frames will be injected there, so a radio can be made there before they come.
+   */
+  get operatingChannels(): number[] {
+    return [...new Set([...this.serving, ...this.clientChannels])];
+  }
+
   /** What the local radios can do with `frame`. */
   use(frame: HeardFrame): FrameUse {
     const { freqMhz } = frame;

@@ -170,7 +170,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
     });
   }
 
-  it("drops frames for a channel no local radio hears, and counts them; readies only the beacon's channel", async () => {
+  it("drops frames for a channel no local radio hears, and counts them; readies only the beacon's channel and its own", async () => {
     const ap5GHz: GuestInterface = {
       ifindex: 3,
       ifname: "wlan0",
@@ -185,9 +185,10 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
     await until(() => (b.receiveCounters?.get("frames-in") ?? 0) === sent() && sent() > 0);
     expect(receiverRadios.injected).toHaveLength(0);
     expect(b.receiveCounters?.get("dropped-wrong-channel")).toBe(sent());
-    // Only the channel the remote AP beacons on gets a radio (ready before a station scans); none
-    // for the channels the remote station probed on.
-    expect([...receiverRadios.radios.keys()]).toEqual([2437]);
+    // The local AP's own channel gets a radio as soon as it is seen, and the channel the remote AP
+    // beacons on one (ready before a station scans); none for the channels the remote station
+    // probed on.
+    expect([...receiverRadios.radios.keys()]).toEqual([5180, 2437]);
   });
 
   it("a scanning station gets beacons and probe responses on every channel, not the other station's probes or data; radios only where APs are", async () => {
