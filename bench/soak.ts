@@ -27,7 +27,14 @@ if (!Number.isInteger(seconds) || seconds < 90) {
 }
 
 const pair = await runTunnelPair({
-  env: { IPERF3_SECONDS: `${seconds}`, RSS_SAMPLES: "1", RSS_INTERVAL: "10" },
+  // The AP waits STATION_TIMEOUT (600 s by default) for the station to finish; past that it stops
+  // its agent and hostapd, which a soak of 600 s would otherwise run into.
+  env: {
+    IPERF3_SECONDS: `${seconds}`,
+    RSS_SAMPLES: "1",
+    RSS_INTERVAL: "10",
+    STATION_TIMEOUT: `${seconds + 600}`,
+  },
   timeoutMs: 900_000 + seconds * 1500,
 });
 const station = pair.station.results;
