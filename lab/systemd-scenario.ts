@@ -87,7 +87,7 @@ export async function runSystemdPair(options: ScenarioOptions = {}): Promise<Sys
         env: { ...env, SYSTEMD_ROLE: "sta" },
       },
     ],
-    { ...options, timeoutMs: options.timeoutMs ?? 300_000 },
+    { ...options, timeoutMs: options.timeoutMs ?? 420_000 },
   );
   return { ap: readResults(ap), station: readResults(station) };
 }

@@ -97,6 +97,13 @@ case $SYSTEMD_ROLE in
   ap)
     ip addr add "$AP_WLAN_IP/24" dev wlan0
     raise_flag ap-ready
+    # The template unit: one agent per /etc/wifi-tunnel/NAME.conf, here a host-side airport hub.
+    # Started now, without waiting, so its start overlaps the wait for the station.
+    install -m 0644 "$LAB_CHECKOUT/systemd/wifi-tunnel@.service" /etc/systemd/system/
+    printf '[Agent]\nIface = none\nAirportListen = 30\nListen = 127.0.0.1:18300\n\n[Peer]\nEndpoint = 127.0.0.1:18301\n' \
+      >/etc/wifi-tunnel/hub30.conf
+    systemctl daemon-reload
+    systemctl start --no-block wifi-tunnel@hub30.service
     wait_until 300 peer_has_flag sta-done && PEER_DONE=true
     log "station done: $PEER_DONE"
     ;;
@@ -129,9 +136,11 @@ if [ "$SYSTEMD_ROLE" = ap ]; then
   systemctl reload wifi-tunnel.service
   wait_until 15 agent_logged "reload: /etc/wifi-tunnel/wifi-tunnel.conf: peers unchanged; 1 peer(s) carried on untouched" &&
     RELOAD_LOGGED=true
+  log "reload with the file unchanged logged: $RELOAD_LOGGED"
 fi
 systemctl kill -s USR1 wifi-tunnel.service
 wait_until 15 agent_logged "counters (SIGUSR1)" && COUNTERS_LOGGED=true
+log "SIGUSR1 logged the counters: $COUNTERS_LOGGED"
 # journald took each line's priority from its "<N>" prefix (info 6, warn 4, error 3), and the
 # agent added no timestamp of its own.
 journal_priorities() {
@@ -144,21 +153,16 @@ journal_priorities() {
 }
 JOURNAL_PRIORITIES=$(json_bool journal_priorities)
 
-# The template unit: one agent per /etc/wifi-tunnel/NAME.conf, here a host-side airport hub.
+# The template instance started while the AP waited for the station: check it, reload it, stop it.
 if [ "$SYSTEMD_ROLE" = ap ]; then
-  install -m 0644 "$LAB_CHECKOUT/systemd/wifi-tunnel@.service" /etc/systemd/system/
-  printf '[Agent]\nIface = none\nAirportListen = 30\nListen = 127.0.0.1:18300\n\n[Peer]\nEndpoint = 127.0.0.1:18301\n' \
-    >/etc/wifi-tunnel/hub30.conf
-  systemctl daemon-reload
   template_log() { journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wifi-tunnel@hub30.service; }
-  if systemctl start wifi-tunnel@hub30.service; then
-    TEMPLATE_ACTIVE=$(json_bool systemctl is-active --quiet wifi-tunnel@hub30.service)
-    TEMPLATE_FIRST_LINE=$(template_log | head -n 1)
-    printf '\n[Peer]\nEndpoint = 127.0.0.1:18302\n' >>/etc/wifi-tunnel/hub30.conf
-    systemctl reload wifi-tunnel@hub30.service
-    wait_until 15 sh -c "journalctl -q -o cat --no-pager _SYSTEMD_UNIT=wifi-tunnel@hub30.service | grep -q 'added 127.0.0.1:18302; 1 peer'" &&
-      TEMPLATE_RELOADED=true
-  fi
+  template_logged() { template_log | grep -q -- "$1"; }
+  wait_until 60 template_logged " ready in " || log "the template instance never logged its ready line"
+  TEMPLATE_ACTIVE=$(json_bool systemctl is-active --quiet wifi-tunnel@hub30.service)
+  TEMPLATE_FIRST_LINE=$(template_log | head -n 1)
+  printf '\n[Peer]\nEndpoint = 127.0.0.1:18302\n' >>/etc/wifi-tunnel/hub30.conf
+  systemctl reload wifi-tunnel@hub30.service
+  wait_until 15 template_logged "added 127.0.0.1:18302; 1 peer(s) carried on untouched" && TEMPLATE_RELOADED=true
   systemctl stop wifi-tunnel@hub30.service
   TEMPLATE_STOP_STATUS=$(number_or_null "$(prop wifi-tunnel@hub30.service ExecMainStatus)")
   log "template unit: active=$TEMPLATE_ACTIVE; $TEMPLATE_FIRST_LINE; reloaded=$TEMPLATE_RELOADED; exit $TEMPLATE_STOP_STATUS"
