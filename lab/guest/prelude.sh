@@ -382,7 +382,7 @@ launch_agent() {
     for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
     source=("${peers[@]}" --iface hwsim0)
   fi
-  log "starting agent: $cmd ${source[*]} ${AGENT_ARGS:-}"
+  log "starting agent: $cmd ${source[*]} ${AGENT_ARGS:-} (peers ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}})"
   AGENT_LAUNCHED=$(now)
   # shellcheck disable=SC2086 # the command string and AGENT_ARGS are split into words on purpose
   $cmd "${source[@]}" ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &

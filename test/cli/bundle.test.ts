@@ -200,6 +200,23 @@ describe("the bundled agent's log under journald", () => {
     for (const line of lines) expect(line).toMatch(/^<[3467]>(error|warn|info|debug): /);
   }, 30_000);
 
+  it("a wrong config file under journald is an error-priority line", async () => {
+    const path = join(sockets, "journal-usage");
+    const conf = join(sockets, "wrong.conf");
+    writeFileSync(conf, "[Agent]\nLisen = 1\n");
+    const fd = openSync(path, "w");
+    const { dev, ino } = fstatSync(fd, { bigint: true });
+    const result = spawnSync(process.execPath, [bundle, "--config", conf], {
+      env: { ...process.env, JOURNAL_STREAM: `${dev}:${ino}` },
+      stdio: ["ignore", "ignore", fd],
+    });
+    closeSync(fd);
+    expect(result.status).toBe(2);
+    expect(readFileSync(path, "utf8")).toMatch(
+      new RegExp(`^<3>wifi-tunnel: ${conf} line 2: Lisen is not a key of \\[Agent\\]`),
+    );
+  });
+
   it("with JOURNAL_STREAM naming another stream (stderr redirected): timestamps as on a terminal", async () => {
     const lines = await runLoggingTo(({ dev, ino }) => `${dev}:${ino + 1n}`);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z info: wifi-tunnel \d+\.\d+\.\d+ ready in /);
