@@ -440,6 +440,20 @@ agent_ready_seconds() {
   awk -v start="$AGENT_LAUNCHED" -v end="$(date -d "$stamp" +%s.%N)" 'BEGIN { printf "%.3f", end - start }'
 }
 
+# operator_snapshot: what an operator sees of the running agent, for the VM tests to check against
+# what happened: `wifi-tunnel status --json` (status.json, and the text form in status.txt) over the
+# control socket, then /metrics (metrics.txt) fetched with Node's own fetch (no curl in the lab),
+# when the agent was given --metrics METRICS_PORT.
+operator_snapshot() {
+  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
+  $cmd status --json >"$LAB_SHARE/status.json" 2>"$LAB_SHARE/status.err" || log "status failed: $(cat "$LAB_SHARE/status.err")"
+  $cmd status >"$LAB_SHARE/status.txt" 2>>"$LAB_SHARE/status.err"
+  [ -n "${METRICS_PORT:-}" ] || return 0
+  node -e 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t), (e) => { console.error(String(e)); process.exit(1); })' \
+    "http://127.0.0.1:$METRICS_PORT/metrics" >"$LAB_SHARE/metrics.txt" 2>>"$LAB_SHARE/status.err" ||
+    log "fetching /metrics failed: $(cat "$LAB_SHARE/status.err")"
+}
+
 # kill_and_relaunch_agent: SIGKILL the agent (as a crash or an OOM kill would), keep its log as
 # agent-killed.log, and launch a new one at once (as systemd's Restart= would).
 kill_and_relaunch_agent() {

@@ -18,6 +18,9 @@ AP_WLAN_IP=$(wlan_ip_of "$LAB_IP")
 
 load_hwsim 1
 serve_flags
+# What an operator sees (status over the control socket, /metrics), checked by test/vm/tunnel.test.ts.
+METRICS_PORT=9811
+AGENT_ARGS="${AGENT_ARGS:-} --metrics $METRICS_PORT"
 radio_snapshot >"$LAB_SHARE/radios-before.txt"
 agent_started=false
 if [ "$START_ORDER" = paced ]; then
@@ -47,6 +50,7 @@ station_poll() {
 wait_for_stations "${STATION_TIMEOUT:-600}"
 agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
+agent_alive && operator_snapshot
 AUTHENTICATED=$(count_in "$LAB_SHARE/hostapd.log" ' authenticated')
 
 stop_agent

@@ -42,6 +42,9 @@ else
 fi
 ip addr add "$STA_WLAN_IP/24" dev wlan0
 serve_flags
+# What an operator sees (status over the control socket, /metrics), checked by test/vm/tunnel.test.ts.
+METRICS_PORT=9811
+AGENT_ARGS="${AGENT_ARGS:-} --metrics $METRICS_PORT"
 
 # probe_acks: null-data frames from wlan0's address to the AP and to an address nobody has, injected
 # through a monitor interface on wlan0's radio; acks.json says which were acknowledged (only the AP's,
@@ -103,6 +106,7 @@ if start_station wlan0; then
 fi
 agent_alive && agent_started=true
 AGENT_READY_SECONDS=$(agent_ready_seconds)
+agent_alive && operator_snapshot
 station_wind_down
 
 stop_agent

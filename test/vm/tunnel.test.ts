@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runTunnelPair, type TunnelPair } from "../../lab/scenarios.js";
 import { labUnavailableReason } from "../../lab/vm.js";
+import type { AgentStatus } from "../../src/agent/status.js";
 
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) console.warn(`skipping the VM tunnel test: ${unavailable}`);
@@ -109,6 +110,68 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
       expect(log).toMatch(/echo-suppressed=[1-9]/);
       expect(log).toMatch(/capture-filter-updates=[1-9]/);
       expect(log).not.toMatch(/own-frame=[1-9]/);
+    }
+  });
+
+  it("`wifi-tunnel status --json` and /metrics in each VM say what crossed: peers up, radios, ACK proxies, transmitters", () => {
+    const status = (vm: "ap" | "station") => JSON.parse(share(vm, "status.json")) as AgentStatus;
+    const ap = status("ap");
+    const station = status("station");
+    const apMac = ap.media[0]?.localRadios.find((radio) => radio.ifname === "wlan0")?.address ?? "none";
+    const stationMac = share("station", "wlan0-address.txt").trim();
+    for (const [own, other] of [
+      [ap, station],
+      [station, ap],
+    ] as const) {
+      expect(own.node.mode).toBe("hwsim hwsim0");
+      expect(own.node.keyFingerprint).toBeNull();
+      const [peer] = own.peers;
+      expect(peer).toMatchObject({ name: other.node.name, nodeId: other.node.id });
+      expect(peer?.lastHelloAgeSeconds).not.toBeNull();
+      expect(peer?.framesReceived).toBeGreaterThan(0);
+      expect(peer?.datagramsReceived).toBeGreaterThan(peer?.framesReceived ?? 0);
+      expect(peer?.bytesSent).toBeGreaterThan(0);
+      expect(own.send.sent).toBeGreaterThan(0);
+      expect(own.drops.receive["own-frame"]).toBe(0);
+      expect(own.media[0]?.injectingRadios.map((radio) => radio.freqMhz)).toContain(2437);
+    }
+    // The AP's wlan0 serves 2437 MHz and its agent acknowledges for the station; the station's the same for the AP.
+    expect(ap.media[0]?.localRadios).toContainEqual(
+      expect.objectContaining({ ifname: "wlan0", type: "AP", up: true, freqMhz: 2437 }),
+    );
+    expect(ap.media[0]?.injectingRadios.find((radio) => radio.freqMhz === 2437)?.ackProxies).toContain(
+      stationMac,
+    );
+    expect(station.media[0]?.injectingRadios.find((radio) => radio.freqMhz === 2437)?.ackProxies).toContain(
+      apMac,
+    );
+    expect(station.remoteTransmitters).toContainEqual(
+      expect.objectContaining({ address: apMac, freqMhz: 2437 }),
+    );
+    expect(ap.remoteTransmitters).toContainEqual(
+      expect.objectContaining({ address: stationMac, freqMhz: 2437 }),
+    );
+    // The station asks while associated; the AP after the station is done (its agent may be stopping).
+    expect(station.peers[0]?.state).toBe("up");
+    expect(share("station", "status.txt")).toMatch(/^peer: 10\.0\.0\.1:8211 \(.*\)\n {2}state: up/m);
+    // /metrics, fetched after status: the same counters, never behind it.
+    for (const vm of ["ap", "station"] as const) {
+      const own = status(vm);
+      const metrics = share(vm, "metrics.txt");
+      const value = (name: string): number =>
+        Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+      const peerLabels = `{peer="${own.peers[0]?.endpoint}",name="${own.peers[0]?.name}"}`;
+      expect(vm === "station" ? [1] : [0, 1]).toContain(value(`wifi_tunnel_peer_up${peerLabels}`));
+      expect(value(`wifi_tunnel_peer_frames_received_total${peerLabels}`)).toBeGreaterThanOrEqual(
+        own.peers[0]?.framesReceived ?? 1,
+      );
+      expect(value("wifi_tunnel_send_frames_sent_total")).toBeGreaterThanOrEqual(own.send.sent ?? 1);
+      expect(value('wifi_tunnel_medium_captured_total{medium="hwsim0"}')).toBeGreaterThanOrEqual(
+        own.media[0]?.counters.captured ?? 1,
+      );
+      expect(value('wifi_tunnel_receive_dropped_total{reason="own-frame"}')).toBe(0);
+      expect(value("process_resident_memory_bytes")).toBeGreaterThan(10e6);
+      expect(value("wifi_tunnel_event_loop_delay_max_seconds")).toBeGreaterThanOrEqual(0);
     }
   });
 });
