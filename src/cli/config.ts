@@ -52,6 +52,16 @@ export interface AgentConfig {
   readonly control: ControlConfig | null;
   /** Where /metrics is served (--metrics), or null. */
   readonly metrics: HostPort | null;
+  /** --capture FILE with its rotation, or null. */
+  readonly capture: CaptureConfig | null;
+}
+
+export interface CaptureConfig {
+  readonly path: string;
+  /** Rotate once a file would exceed this. */
+  readonly maxBytes: number;
+  /** Older files kept (FILE.1.pcapng, ...). */
+  readonly keep: number;
 }
 
 type ConfigReject = "bad-option";

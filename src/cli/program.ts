@@ -68,6 +68,9 @@ interface AgentFlags {
   airportRate: string;
   control?: string;
   metrics?: string;
+  capture?: string;
+  captureMaxMb: string;
+  captureKeep: string;
 }
 
 /** --control PATH, --control none, or the default. */
@@ -154,6 +157,15 @@ export function agentConfig(options: AgentFlags): AgentConfig {
     airport,
     control: controlConfig(options.control),
     metrics: options.metrics === undefined ? null : unwrap(parseMetricsListen(options.metrics)),
+    capture:
+      options.capture === undefined || options.capture === ""
+        ? null
+        : {
+            path: options.capture,
+            maxBytes:
+              unwrap(parseIntegerIn(options.captureMaxMb, 1, 1_000_000, "--capture-max-mb")) * 1024 * 1024,
+            keep: unwrap(parseIntegerIn(options.captureKeep, 0, 1000, "--capture-keep")),
+          },
   };
 }
 
@@ -197,6 +209,10 @@ Examples:
 
   # Before the first start (and whenever something does not work): one line per check
   wifi-tunnel doctor --config lab           (or the agent's flags: wifi-tunnel doctor --peer 10.0.0.2)
+
+  # The shared air in Wireshark, live, from a running agent; or always on, rotated at 50 MB:
+  wifi-tunnel capture -w - | wireshark -k -i -
+  wifi-tunnel --peer 10.0.0.2 --capture /var/tmp/air.pcapng --capture-max-mb 50 --capture-keep 4
 
   # Read a capture:
   wifi-tunnel inspect hwsim0.pcap
@@ -269,6 +285,12 @@ export function buildProgram(): Command {
       "--metrics <[addr:]port>",
       "serve Prometheus metrics on http://ADDR:PORT/metrics (address 127.0.0.1 by default)",
     )
+    .option(
+      "--capture <file.pcapng>",
+      "write every frame handled (sent, received, dropped with its reason) as radiotap pcapng",
+    )
+    .option("--capture-max-mb <mb>", "start a new capture file past this size (FILE.1.pcapng, ...)", "100")
+    .option("--capture-keep <n>", "older capture files kept besides the current one", "2")
     .addHelpText("after", EXAMPLES)
     // `status --control PATH` is the subcommand's own --control, not the agent's.
     .enablePositionalOptions()
@@ -317,6 +339,16 @@ export function buildProgram(): Command {
     .action(async (options: { json: boolean; control: string }) => {
       const { runStatus } = await import("./status.js");
       process.exitCode = await runStatus(options, process.stdout, process.stderr);
+    });
+
+  program
+    .command("capture")
+    .description("stream the frames a running agent handles, live, as radiotap pcapng (Wireshark, tshark)")
+    .option("-w <file>", "write to this file; '-' for standard output", "-")
+    .option("--control <path>", "the agent's control socket", DEFAULT_CONTROL_PATH)
+    .action(async (options: { w: string; control: string }) => {
+      const { runCapture } = await import("./capture.js");
+      process.exitCode = await runCapture({ output: options.w, control: options.control }, process.stderr);
     });
 
   program

@@ -11,12 +11,20 @@ import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { Agent } from "../agent/agent.js";
+import { AirCapture, CLIENT_QUEUE_LIMIT_BYTES, captureHeader } from "../agent/air-capture.js";
 import { answer, ControlHandler, refuse } from "../agent/control.js";
 import { agentStatus, type StatusContext } from "../agent/status.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import { formatCounters } from "../medium/counters.js";
 import type { LocalMedium } from "../medium/medium.js";
-import { type ControlServer, ControlSocketInUseError, listenControl } from "../os/control/unix-socket.js";
+import {
+  type ControlConnection,
+  type ControlServer,
+  ControlSocketInUseError,
+  listenControl,
+} from "../os/control/unix-socket.js";
+import { RotatingFile } from "../os/files/rotating-file.js";
 import type { MetricsServer } from "../os/http/metrics-server.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
@@ -173,7 +181,8 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   let agent: Agent | null = null;
   let peers: UdpEndpoint[] = [];
   const control = new ControlHandler();
-  control.verb("status", (_args, connection) => refuse(connection, "the agent is still starting"));
+  for (const verb of ["status", "capture"])
+    control.verb(verb, (_args, connection) => refuse(connection, "the agent is still starting"));
   let controlServer: ControlServer | null = null;
   let psk: Buffer | null = null;
   try {
@@ -235,6 +244,34 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   control.verb("status", (_args, connection) =>
     answer(connection, { status: agentStatus(running, statusContext(), Date.now()) }),
   );
+  // The capture of the air: a frame tap on the agent only while a file or a client wants it.
+  const capture = new AirCapture();
+  let captureFile: RotatingFile | null = null;
+  let removeTap: (() => void) | null = null;
+  const captureClients = new Set<ControlConnection>();
+  const tapAsNeeded = (): void => {
+    if (capture.active && removeTap === null)
+      removeTap = running.addTap((direction, air, fate, via) => capture.frame(direction, air, fate, via));
+    else if (!capture.active && removeTap !== null) {
+      removeTap();
+      removeTap = null;
+    }
+  };
+  control.verb("capture", (_args, connection) => {
+    answer(connection, { capture: "pcapng" });
+    // Bounded per client: a reader that stalls loses packets (counted), the agent never waits.
+    const sink = { write: (block: Buffer) => connection.write(block, CLIENT_QUEUE_LIMIT_BYTES) };
+    capture.attach(sink);
+    captureClients.add(connection);
+    tapAsNeeded();
+    log.info("capture: a client attached");
+    connection.onClose(() => {
+      const dropped = capture.detach(sink);
+      captureClients.delete(connection);
+      tapAsNeeded();
+      log.info(`capture: a client detached (${dropped} packets dropped for it)`);
+    });
+  });
   let metricsServer: MetricsServer | null = null;
   if (config.metrics !== null) {
     try {
@@ -253,6 +290,27 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       log.error(error instanceof Error ? error.message : String(error));
       return EXIT_FAILURE;
     }
+  }
+  if (config.capture !== null) {
+    try {
+      captureFile = RotatingFile.open(config.capture.path, {
+        maxBytes: config.capture.maxBytes,
+        keep: config.capture.keep,
+        header: () => captureHeader(),
+      });
+    } catch (error) {
+      await controlServer?.close();
+      await metricsServer?.close();
+      await running.stop();
+      startup.release();
+      log.error(error instanceof Error ? error.message : String(error));
+      return EXIT_FAILURE;
+    }
+    capture.setFile(captureFile);
+    tapAsNeeded();
+    log.info(
+      `capture: every frame to ${config.capture.path} (a new file past ${config.capture.maxBytes / 1024 / 1024} MB, ${config.capture.keep} kept)`,
+    );
   }
   startup.ready(
     readyLine(
@@ -276,6 +334,10 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   report = (why: string): void => {
     log.info(`counters (${why}):`);
     for (const line of running.report(mediaCounters(media))) log.info(`  ${line}`);
+    if (captureFile !== null || capture.counters.get("packets") > 0)
+      log.info(
+        `  capture: ${formatCounters({ ...capture.counters.snapshot(), "file-rotations": captureFile?.rotations ?? 0 }, true)}`,
+      );
     notifier.notify({ STATUS: statusLine(running, media) });
   };
   let reloading: Promise<RunningConfig> = Promise.resolve({
@@ -327,6 +389,8 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   await controlServer?.close();
   await metricsServer?.close();
   await running.stop();
+  for (const connection of captureClients) connection.end();
+  await captureFile?.close();
   clearTimeout(deadline);
   report("exit");
   notifier.close();

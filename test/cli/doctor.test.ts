@@ -43,6 +43,7 @@ function config(port: number, peers: number[], extra: Partial<AgentConfig> = {})
     statsIntervalSeconds: 0,
     airport: null,
     control: null,
+    capture: null,
     metrics: null,
     ...extra,
   };

@@ -118,6 +118,8 @@ function samples(page: string): Map<string, number> {
 }
 
 let metricsPort: number;
+let liveCapture: ChildProcess | undefined;
+let liveExited: Promise<number | null>;
 let a: RunningAgent;
 let b: RunningAgent;
 let guestA: QemuAirportClient;
@@ -130,9 +132,23 @@ beforeAll(async () => {
   const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
   metricsPort = await freeTcpPort();
   [a, b] = await Promise.all([
-    startAgent("alpha", portA, portB),
-    startAgent("bravo", portB, portA, ["--metrics", `127.0.0.1:${metricsPort}`]),
+    startAgent("alpha", portA, portB, ["--capture", join(sockets, "alpha.pcapng")]),
+    startAgent("bravo", portB, portA, [
+      ...["--metrics", `127.0.0.1:${metricsPort}`],
+      ...["--capture", join(sockets, "bravo.pcapng")],
+    ]),
   ]);
+  // A live capture attached to bravo before any frame: it must see every one of them.
+  liveCapture = spawn(
+    process.execPath,
+    [bundle, "capture", "-w", join(sockets, "live.pcapng"), "--control", b.control],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  liveExited = new Promise((resolve) => liveCapture?.once("exit", (code) => resolve(code)));
+  while (!b.log.includes("capture: a client attached"))
+    await new Promise((resolve) => setTimeout(resolve, 10));
   guestA = await QemuAirportClient.connect(a.hub, HUB);
   guestB = await QemuAirportClient.connect(b.hub, HUB);
   // Both peers up (HELLOs both ways) before the frames, so none waits for a session.
@@ -152,6 +168,7 @@ afterAll(async () => {
   await guestA?.close();
   await guestB?.close();
   for (const agent of agents) agent.process.kill("SIGKILL");
+  liveCapture?.kill("SIGKILL");
   rmSync(scratch, { recursive: true, force: true });
   rmSync(sockets, { recursive: true, force: true });
 });
@@ -302,5 +319,73 @@ describe("--metrics against a running agent", () => {
   it("only the agent given --metrics says where it serves them", () => {
     expect(a.log).not.toContain("metrics on http");
     expect(b.log).toContain(`metrics on http://127.0.0.1:${metricsPort}/metrics`);
+  });
+});
+
+/** tshark's fields of every packet of a capture file, one row per packet. */
+function tshark(file: string, fields: string[]): string[][] {
+  const run = spawnSync("tshark", ["-r", file, "-T", "fields", ...fields.flatMap((field) => ["-e", field])], {
+    encoding: "utf8",
+  });
+  expect(run.status).toBe(0);
+  return run.stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => line.split("\t"));
+}
+
+/** The agent's exit counters of one component ("send", "receive") from its log. */
+function exitCounters(log: string, component: string): Record<string, number> {
+  const exit = log.slice(log.indexOf("counters (exit):"));
+  const line = new RegExp(`  ${component}: (.*)$`, "m").exec(exit)?.[1] ?? "";
+  return Object.fromEntries(line.split(" ").map((pair) => [pair.split("=")[0], Number(pair.split("=")[1])]));
+}
+
+describe("--capture and wifi-tunnel capture, opened by tshark", () => {
+  beforeAll(async () => {
+    // Stopping the agents flushes their files and ends the live capture.
+    a.process.kill("SIGTERM");
+    b.process.kill("SIGTERM");
+    expect(await a.exited).toBe(0);
+    expect(await b.exited).toBe(0);
+  }, 30_000);
+
+  it("the sender's file has one outbound packet per frame its send path took, commented with its fate", () => {
+    const rows = tshark(join(sockets, "alpha.pcapng"), [
+      "frame.packet_flags_direction",
+      "frame.comment",
+      "wlan.ta",
+      "radiotap.channel.freq",
+    ]);
+    const send = exitCounters(a.log, "send");
+    expect(send["frames-in"]).toBe(FRAMES);
+    const outbound = rows.filter(([direction]) => direction === "0x00000002");
+    expect(outbound).toHaveLength(send["frames-in"] ?? -1);
+    expect(
+      outbound.every(
+        ([, comment, ta, freq]) =>
+          comment === `airport:${HUB}: sent` && ta === formatMac(STATION_A) && freq === "2437",
+      ),
+    ).toBe(true);
+    expect(rows).toHaveLength(outbound.length);
+  });
+
+  it("the receiver's file and the live capture have one inbound packet per frame from the tunnel, with peer and fate", () => {
+    const receive = exitCounters(b.log, "receive");
+    expect(receive["frames-in"]).toBe(FRAMES);
+    for (const file of ["bravo.pcapng", "live.pcapng"]) {
+      const rows = tshark(join(sockets, file), ["frame.packet_flags_direction", "frame.comment", "wlan.seq"]);
+      expect(rows).toHaveLength(receive["frames-in"] ?? -1);
+      expect(rows.every(([direction]) => direction === "0x00000001")).toBe(true);
+      expect(rows.every(([, comment]) => /^alpha \(127\.0\.0\.1:\d+\): delivered$/.test(comment ?? ""))).toBe(
+        true,
+      );
+      expect(rows.map(([, , seq]) => Number(seq))).toEqual([...Array(FRAMES).keys()]);
+    }
+    expect(b.log).toMatch(/ {2}capture: packets=40 client-drops=0 file-drops=0 file-rotations=0$/m);
+  });
+
+  it("the live capture ends with exit 0 when the agent stops", async () => {
+    expect(await liveExited).toBe(0);
   });
 });

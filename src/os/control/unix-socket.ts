@@ -167,6 +167,9 @@ export interface ControlClient {
   /** Everything the agent writes, as it arrives; resolves when the agent closes. */
   onData(listener: (chunk: Buffer) => void): void;
   readonly closed: Promise<void>;
+  /** Stop and restart reading (a slow consumer: the agent then drops for this client, not us). */
+  pause(): void;
+  resume(): void;
   close(): void;
 }
 
@@ -195,6 +198,8 @@ export function connectControl(path: string): Promise<ControlClient> {
           socket.on("data", listener);
         },
         closed,
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
         close: () => socket.destroy(),
       });
     });
