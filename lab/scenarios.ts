@@ -386,6 +386,8 @@ export interface SceneResult {
   readonly lost_during?: number;
   /** chanswitch: the longest run of unanswered pings (x 0.1 s: how long traffic stopped). */
   readonly longest_gap_pings?: number;
+  /** chanswitch: times the station lost its AP (then associated again on the new channel). */
+  readonly disconnects?: number;
 }
 
 export interface ScenesStationResults {
