@@ -61,7 +61,7 @@ describe.skipIf(unavailable !== undefined)("Wi-Fi scenes across two VMs", () => 
   });
 
   // On a loaded host the station sometimes loses the AP during the announcement (beacon loss before
-  // its own switch; 3 of 8 runs) and associates again, on 149: `disconnects` counts that.
+  // its own switch; 4 of 9 runs) and associates again, on 149: `disconnects` counts that.
   it("channel switch to 149: the station hears the announcement and ends up on 149, pings go on, both agents' radios follow", () => {
     const s = scene("chanswitch");
     expect(s.freq_mhz).toBe(5745);
