@@ -126,7 +126,10 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
       expect(own.node.mode).toBe("hwsim hwsim0");
       expect(own.node.keyFingerprint).toBeNull();
       const [peer] = own.peers;
-      expect(peer).toMatchObject({ name: other.node.name, nodeId: other.node.id });
+      expect(peer?.name).toBe(other.node.name);
+      // The AP asks last: by then the station's `doctor` (run after its agent stopped) may have said
+      // HELLO with a node id of its own, so only the station's view names the other run exactly.
+      if (own === station) expect(peer?.nodeId).toBe(other.node.id);
       expect(peer?.lastHelloAgeSeconds).not.toBeNull();
       expect(peer?.framesReceived).toBeGreaterThan(0);
       expect(peer?.datagramsReceived).toBeGreaterThan(peer?.framesReceived ?? 0);
