@@ -10,6 +10,7 @@
 // loop, ahead of the I/O backlog, so after a stall the kept beacon goes out before the queue drains.
 // Beacons that announce a channel switch are not kept: their countdown would go stale.
 
+import { announcedSwitchFreq } from "../ieee80211/channel-switch.js";
 import { HeaderLength } from "../ieee80211/constants.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 
@@ -20,24 +21,12 @@ export const KEEP_MAX_MS = 2000;
 
 /** A beacon's body: timestamp (8), beacon interval (2, in TU of 1.024 ms), capability (2), elements. */
 const INTERVAL_OFFSET = HeaderLength.threeAddress + 8;
-const ELEMENTS_OFFSET = HeaderLength.threeAddress + 12;
-const ELEMENT_CHANNEL_SWITCH = 37;
-const ELEMENT_EXTENDED_CHANNEL_SWITCH = 60;
 const DEFAULT_INTERVAL_TU = 100;
 
 /** The beacon interval in ms (the field's TU value when it is sane, else the usual 100 TU). */
 export function beaconIntervalMs(frame: Buffer): number {
   const tu = frame.length >= INTERVAL_OFFSET + 2 ? frame.readUInt16LE(INTERVAL_OFFSET) : 0;
   return (tu >= 10 && tu <= 1000 ? tu : DEFAULT_INTERVAL_TU) * 1.024;
-}
-
-/** Whether a beacon carries a (extended) channel switch announcement element. */
-export function announcesChannelSwitch(frame: Buffer): boolean {
-  for (let offset = ELEMENTS_OFFSET; offset + 2 <= frame.length; offset += 2 + frame[offset + 1]) {
-    const id = frame[offset];
-    if (id === ELEMENT_CHANNEL_SWITCH || id === ELEMENT_EXTENDED_CHANNEL_SWITCH) return true;
-  }
-  return false;
 }
 
 export interface BeaconKeeperOptions {
@@ -63,7 +52,7 @@ export class BeaconKeeper {
   delivered(bssid: MacAddress, freqMhz: number, packet: Buffer, frame: Buffer): void {
     const previous = this.kept.get(bssid);
     if (previous?.timer) clearTimeout(previous.timer);
-    if (announcesChannelSwitch(frame)) {
+    if (announcedSwitchFreq(frame, freqMhz) !== null) {
       this.kept.delete(bssid);
       return;
     }

@@ -59,6 +59,13 @@ const MAX_FILTERED_TRANSMITTERS = 32;
  */
 const CAPTURE_FILTER_SETTLE_MS = 5000;
 
+/**
+ * How long after a remote AP's last channel-switch announcement frames on the new channel are
+ * delivered as on the old one: the AP's countdown (hostapd's chan_switch: ~1 s), the station's
+ * first beacon there, and the agent's next read of the station's channel (2 s, later under load).
+ */
+const SWITCH_FOLLOW_MS = 10_000;
+
 /** hwsim0 does not report a signal; receivers see this one. */
 const CAPTURED_SIGNAL_DBM = -30;
 
@@ -112,6 +119,8 @@ export class HwsimMedium implements LocalMedium {
   private captureFilterTimer: NodeJS.Timeout | null = null;
   private captureFilterNow = HWSIM_CAPTURE_FILTER;
   private readonly reportedCollisions = new Set<MacAddress>();
+  /** New channel → the channel a remote AP announced it leaves, and until when (listenedAs). */
+  private readonly switchesAnnounced = new Map<number, { fromMhz: number; untilMs: number }>();
   private readonly now: () => number;
 
   constructor(private readonly options: HwsimMediumOptions) {
@@ -216,11 +225,11 @@ export class HwsimMedium implements LocalMedium {
     if (isBeacon && transmitter !== null) {
       packet = this.injectionPacket(air);
       this.remoteBeacons.heard(air.freqMhz, transmitter, packet, this.now());
-      this.readyForSwitch(air.frame, air.freqMhz);
+      this.readyForSwitch(air.frame, air.freqMhz, true);
     }
     const listeners = this.guest.listeners;
     const use = listeners.use({
-      freqMhz: air.freqMhz,
+      freqMhz: this.listenedAs(air.freqMhz, listeners.hears(air.freqMhz)),
       announcesNetwork: isBeacon || fc0 === ManagementFc0.probeResponse,
       probesForNetworks: fc0 === ManagementFc0.probeRequest,
       receiver: readAddress1(air.frame),
@@ -248,9 +257,31 @@ export class HwsimMedium implements LocalMedium {
    * A beacon (local or remote) announces a channel switch: park a radio on the new channel now, in
    * the beacons' notice before the AP moves, so frames there are injected from the first one.
    */
-  private readyForSwitch(beacon: Buffer, freqMhz: number): void {
+  private readyForSwitch(beacon: Buffer, freqMhz: number, remote = false): void {
     const next = announcedSwitchFreq(beacon, freqMhz);
-    if (next !== null && next !== freqMhz) this.radios.ready(next);
+    if (next === null || next === freqMhz) return;
+    this.radios.ready(next);
+    if (remote)
+      this.switchesAnnounced.set(next, { fromMhz: freqMhz, untilMs: this.now() + SWITCH_FOLLOW_MS });
+  }
+
+  /**
+   * The channel a remote frame on `freqMhz` is judged as: a remote AP announced a move from F to
+   * `freqMhz`, so until SWITCH_FOLLOW_MS after its last announcement, what local radios on F would
+   * use is delivered on `freqMhz` too. mac80211 moves an associated station only after it hears a
+   * beacon on the new channel, and the agent learns the station's new channel a poll later; without
+   * this the beacons it needed there were dropped as wrong-channel (in 4 of 9 loaded runs the station
+   * lost its AP in the switch and had to associate again).
+   */
+  private listenedAs(freqMhz: number, heard: boolean): number {
+    if (heard) return freqMhz;
+    const announced = this.switchesAnnounced.get(freqMhz);
+    if (announced === undefined) return freqMhz;
+    if (this.now() > announced.untilMs) {
+      this.switchesAnnounced.delete(freqMhz);
+      return freqMhz;
+    }
+    return announced.fromMhz;
   }
 
   /**

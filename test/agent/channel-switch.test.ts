@@ -1,7 +1,7 @@
 // An AP announcing a channel switch: the agent parks a radio on the new channel before the AP moves,
 // for a remote AP's beacons (the station's side) and for the local AP's own (the AP's side).
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HwsimMedium } from "../../src/agent/hwsim-medium.js";
 import { createLogger } from "../../src/log.js";
 import { RecordingRadios } from "../../src/os/doubles/recording-radios.js";
@@ -87,5 +87,36 @@ describe("channel switch announcements", () => {
     // The beacon itself still goes to the peers, on its own channel.
     expect(sent).toEqual([5180, 5180]);
     await hwsim.close();
+  });
+
+  it("after a remote AP announced a move, its frames on the new channel reach the station still on the old one, for 10 s", async () => {
+    vi.useFakeTimers();
+    try {
+      const station: GuestInterface[] = [
+        { ifindex: 2, ifname: "wlan0", iftype: "STATION", up: true, freqMhz: 5180, mac: 0x02_00_00_77_00_02 },
+      ];
+      const { radios, hwsim } = medium(station);
+      await hwsim.start(() => {});
+      hwsim.setGuestInterfaces(station);
+      const on = (freqMhz: number, frame: Buffer) => ({
+        freqMhz,
+        rate500kbps: 12,
+        signalDbm: -30,
+        flags: 0,
+        frame,
+      });
+      // Before any announcement a beacon on 149 is not for a station associated on 36.
+      expect(hwsim.deliver(on(5745, beacon()))).toEqual({ delivered: false, drop: "wrong-channel" });
+      hwsim.deliver(on(5180, beacon(149)));
+      await vi.advanceTimersByTimeAsync(10);
+      // The AP moved; the station (still read as on 36) needs its first beacon on 149 to follow.
+      expect(hwsim.deliver(on(5745, beacon()))).toEqual({ delivered: true });
+      expect(radios.injected.at(-1)?.freqMhz).toBe(5745);
+      await vi.advanceTimersByTimeAsync(10_100);
+      expect(hwsim.deliver(on(5745, beacon()))).toEqual({ delivered: false, drop: "wrong-channel" });
+      await hwsim.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
