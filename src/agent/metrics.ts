@@ -132,56 +132,7 @@ export class AgentMetrics {
       help: string,
       pick: (p: ReturnType<typeof peers>[number]) => number,
     ): void => counter(name, help, ["peer", "name"], () => peers().map((p) => [p.labels, pick(p)] as const));
-    perPeer(
-      "peer_datagrams_sent_total",
-      "Datagrams sent to the peer (HELLOs and frames).",
-      (p) => p.counters["datagrams-sent"],
-    );
-    perPeer(
-      "peer_bytes_sent_total",
-      "Bytes of the datagrams sent to the peer.",
-      (p) => p.counters["bytes-sent"],
-    );
-    perPeer(
-      "peer_datagrams_received_total",
-      "Datagrams received from the peer.",
-      (p) => p.counters["datagrams-received"],
-    );
-    perPeer(
-      "peer_bytes_received_total",
-      "Bytes of the datagrams received from the peer.",
-      (p) => p.counters["bytes-received"],
-    );
-    perPeer(
-      "peer_frames_received_total",
-      "Frames received from the peer.",
-      (p) => p.counters["frames-received"],
-    );
-    perPeer(
-      "peer_hellos_received_total",
-      "HELLOs received from the peer.",
-      (p) => p.counters["hellos-received"],
-    );
-    perPeer(
-      "peer_reordered_total",
-      "Datagrams from the peer that arrived out of order.",
-      (p) => p.counters.reordered,
-    );
-    perPeer(
-      "peer_lost_total",
-      "Datagrams of the peer's current session never received.",
-      (p) => p.sequence?.lost ?? 0,
-    );
-    perPeer(
-      "peer_duplicates_total",
-      "Duplicate datagrams of the peer's current session.",
-      (p) => p.sequence?.duplicates ?? 0,
-    );
-    perPeer(
-      "peer_too_old_total",
-      "Datagrams of the peer's current session older than the window.",
-      (p) => p.sequence?.["too-old"] ?? 0,
-    );
+    for (const [name, help, pick] of PEER_METRICS) perPeer(name, help, pick);
     counter(
       "peer_dropped_total",
       "Datagrams from (or to, send-error) the peer dropped, by reason.",
@@ -272,3 +223,43 @@ function drops(counters: Record<string, number>): Sample[] {
     .filter(([name]) => name.startsWith("dropped-"))
     .map(([name, value]) => [{ reason: name.slice("dropped-".length) }, value] as const);
 }
+
+type PeerFigures = { counters: Record<string, number>; sequence?: Record<string, number> | null };
+
+/** Per-peer counters as Prometheus counters: name, help, and where the figure comes from. */
+const PEER_METRICS: readonly (readonly [string, string, (p: PeerFigures) => number])[] = [
+  [
+    "peer_datagrams_sent_total",
+    "Datagrams sent to the peer (HELLOs and frames).",
+    (p) => p.counters["datagrams-sent"],
+  ],
+  ["peer_bytes_sent_total", "Bytes of the datagrams sent to the peer.", (p) => p.counters["bytes-sent"]],
+  [
+    "peer_datagrams_received_total",
+    "Datagrams received from the peer.",
+    (p) => p.counters["datagrams-received"],
+  ],
+  [
+    "peer_bytes_received_total",
+    "Bytes of the datagrams received from the peer.",
+    (p) => p.counters["bytes-received"],
+  ],
+  ["peer_frames_received_total", "Frames received from the peer.", (p) => p.counters["frames-received"]],
+  ["peer_hellos_received_total", "HELLOs received from the peer.", (p) => p.counters["hellos-received"]],
+  ["peer_reordered_total", "Datagrams from the peer that arrived out of order.", (p) => p.counters.reordered],
+  [
+    "peer_lost_total",
+    "Datagrams of the peer's current session never received.",
+    (p) => p.sequence?.lost ?? 0,
+  ],
+  [
+    "peer_duplicates_total",
+    "Duplicate datagrams of the peer's current session.",
+    (p) => p.sequence?.duplicates ?? 0,
+  ],
+  [
+    "peer_too_old_total",
+    "Datagrams of the peer's current session older than the window.",
+    (p) => p.sequence?.["too-old"] ?? 0,
+  ],
+];
