@@ -19,6 +19,7 @@ import { TunnelReceiver } from "../tunnel/receiver.js";
 import { ReplyBudget } from "../tunnel/reply-budget.js";
 import { TunnelSender } from "../tunnel/sender.js";
 import type { FrameTap } from "./frame-tap.js";
+import { describeLink, isDefaultLink, type Link, LinkModel, type RandomSource } from "./link-model.js";
 import { LoopDelay } from "./loop-delay.js";
 import { type ConfiguredPeer, type Peer, PeerTable } from "./peer.js";
 import { ReceivePath } from "./receive.js";
@@ -40,6 +41,8 @@ export interface AgentOptions {
   readonly localRadioMacs: () => readonly MacAddress[];
   readonly log: Logger;
   readonly now?: () => number;
+  /** Where the link model's loss decisions come from (tests fix it); Math.random by default. */
+  readonly random?: RandomSource;
   readonly keepaliveMs?: number;
   /** Tests may put something else than a UDP socket under the agent. */
   readonly bindTransport?: (
@@ -64,6 +67,9 @@ export class Agent {
   readonly loopDelay = new LoopDelay();
   /** Remote transmitters heard through the tunnel, for `status`. */
   readonly transmitters = new RemoteTransmitters();
+  /** Each peer's link: the signal and loss its frames get on the way in (link-model.ts). */
+  readonly links: LinkModel<Peer>;
+  private warnedSignalIgnored = false;
   /** Watchers of every frame's fate besides the transmitter table (a capture). */
   private readonly taps = new Set<FrameTap>();
   private readonly now: () => number;
@@ -71,6 +77,12 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.peers = new PeerTable(options.peers);
+    this.links = new LinkModel(options.random);
+    // PeerTable keeps the configured order.
+    options.peers.forEach((configured, index) => {
+      const peer = this.peers.all()[index];
+      if (configured.link !== undefined && peer !== undefined) this.links.set(peer, configured.link);
+    });
     this.sender = new TunnelSender({ nodeId: options.nodeId, psk: options.psk });
     this.receiver = new TunnelReceiver({
       psk: options.psk,
@@ -124,6 +136,7 @@ export class Agent {
           }),
       },
       this.log,
+      this.links,
     );
     this.installTaps();
     try {
@@ -144,6 +157,7 @@ export class Agent {
             .join(", ") || "none"
         }`,
     );
+    for (const peer of this.peers.all()) this.logLink(peer, "configured");
     this.sayHello(true);
     const interval = this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS;
     this.keepaliveTimer = setInterval(() => {
@@ -215,6 +229,10 @@ export class Agent {
     const peer = this.peers.add(configured);
     if (peer === null) return false;
     this.log.info(`peer ${peer.label} added`);
+    if (configured.link !== undefined) {
+      this.links.set(peer, configured.link);
+      this.logLink(peer, "configured");
+    }
     this.sayHello(true, peer);
     return true;
   }
@@ -224,9 +242,37 @@ export class Agent {
     const peer = this.peers.remove(configured);
     if (peer === undefined) return false;
     this.silent.delete(peer);
+    this.links.forget(peer);
     this.sealing?.forget(peer.endpoint);
     this.log.info(`peer ${peer.label} removed`);
     return true;
+  }
+
+  /**
+   * Changes a peer's link (a reload, `set peer`): from the next frame on. Logged, with `why`; a
+   * signal that some medium cannot apply is warned about once per run.
+   */
+  setLink(peer: Peer, change: Partial<Link>, why: string): Link {
+    const link = this.links.set(peer, change);
+    this.logLink(peer, why, true);
+    return link;
+  }
+
+  /** The media that do not apply a link's signal (see LocalMedium.appliesSignal). */
+  get mediaIgnoringSignal(): string[] {
+    return this.options.media.filter((medium) => medium.appliesSignal !== true).map((medium) => medium.name);
+  }
+
+  private logLink(peer: Peer, why: string, always = false): void {
+    const link = this.links.get(peer);
+    if (!always && isDefaultLink(link)) return;
+    this.log.info(`peer ${peer.label} link (${why}): ${describeLink(link)}`);
+    const ignoring = this.mediaIgnoringSignal;
+    if (link.signalDbm === null || ignoring.length === 0 || this.warnedSignalIgnored) return;
+    this.warnedSignalIgnored = true;
+    this.log.warn(
+      `a link's signal is not applied on ${ignoring.join(", ")}: that medium cannot choose the signal its receivers report (on hwsim's monitor path it is -50 dBm + the injecting radio's TX power; airport frames carry none), so only the loss takes effect (README, "Signal and loss")`,
+    );
   }
 
   private checkCollisions(peer: Peer, remote: readonly MacAddress[]): void {

@@ -2,8 +2,8 @@
 // wireguard-go's uapi: one request per line, words separated by spaces; each answer is one JSON
 // line {"ok": true, ...} or {"ok": false, "error": "one sentence"}. A verb may take the connection
 // over afterwards (`capture` streams pcapng on it). `set OBJECT NAME KEY VALUE...` dispatches on
-// OBJECT to whatever registered a setter for it, so a later `set peer NAME signal -72 loss 5%`
-// (the link model) slots in without touching the parser.
+// OBJECT to whatever registered a setter for it (`set peer NAME signal -72 loss 5%`: the link
+// model, link-control.ts), so a new object slots in without touching the parser.
 
 import type { ControlConnection } from "../os/control/unix-socket.js";
 import type { Result } from "../result.js";
@@ -19,9 +19,6 @@ export type ControlSetter = (
   name: string,
   settings: readonly (readonly [string, string])[],
 ) => Result<Record<string, unknown>>;
-
-/** Objects `set` will know of; answered "not available" until something registers a setter. */
-export const RESERVED_SET_OBJECTS = ["peer"] as const;
 
 export function answer(connection: ControlConnection, body: Record<string, unknown>): void {
   connection.write(`${JSON.stringify({ ok: true, ...body })}\n`);
@@ -77,11 +74,10 @@ export class ControlHandler {
     }
     const setter = this.setters.get(object);
     if (setter === undefined) {
+      const known = [...this.setters.keys()].sort();
       refuse(
         connection,
-        (RESERVED_SET_OBJECTS as readonly string[]).includes(object)
-          ? `set ${object}: this agent has nothing to set on a ${object} yet (reserved for the link model)`
-          : `set ${object.slice(0, 40)}: unknown object; set knows ${RESERVED_SET_OBJECTS.join(", ")}`,
+        `set ${object.slice(0, 40)}: unknown object; set knows ${known.length === 0 ? "nothing on this agent" : known.join(", ")}`,
       );
       return;
     }

@@ -135,14 +135,30 @@ export class AgentMetrics {
     for (const [name, help, pick] of PEER_METRICS) perPeer(name, help, pick);
     counter(
       "peer_dropped_total",
-      "Datagrams from (or to, send-error) the peer dropped, by reason.",
+      "Datagrams from (or to, send-error) the peer dropped, by reason (link-loss: its frames dropped by its link's loss).",
       ["peer", "name", "reason"],
       () =>
         peers().flatMap((p) =>
-          (["send-error", "malformed", "auth-failure", "replay"] as const).map(
+          (["send-error", "malformed", "auth-failure", "replay", "link-loss"] as const).map(
             (reason) => [{ ...p.labels, reason }, p.counters[reason]] as const,
           ),
         ),
+    );
+    gauge(
+      "peer_link_signal_dbm",
+      "The signal the peer's link gives its frames, in dBm (absent while the medium's own applies).",
+      ["peer", "name"],
+      () =>
+        peers().flatMap((p) => {
+          const signal = agent.links.get(p.peer).signalDbm;
+          return signal === null ? [] : [[p.labels, signal] as const];
+        }),
+    );
+    gauge(
+      "peer_link_loss_ratio",
+      "The share of the peer's frames its link drops on receive, 0 to 1.",
+      ["peer", "name"],
+      () => peers().map((p) => [p.labels, agent.links.get(p.peer).lossPercent / 100] as const),
     );
     gauge(
       "peer_up",

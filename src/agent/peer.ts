@@ -9,6 +9,7 @@ import type { TunnelReject } from "../tunnel/constants.js";
 import type { SessionRef } from "../tunnel/hello.js";
 import { decodeHeader } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
+import type { Link } from "./link-model.js";
 
 type OpenResult = Result<ReceivedMessage, TunnelReject>;
 /** The receiving half of the tunnel, as the receive path sees it. */
@@ -28,6 +29,7 @@ export const PEER_COUNTERS = [
   "auth-failure",
   "replay",
   "reordered",
+  "link-loss",
 ] as const;
 export type PeerCounter = (typeof PEER_COUNTERS)[number];
 
@@ -83,9 +85,11 @@ export class Peer {
   }
 }
 
-/** A peer as the configuration gives it: an address and port, and perhaps a name. */
+/** A peer as the configuration gives it: an address and port, perhaps a name and a link. */
 export interface ConfiguredPeer extends UdpEndpoint {
   readonly name?: string | null;
+  /** Its link (a config file's Signal, Loss); the default link when absent. */
+  readonly link?: Partial<Link>;
 }
 
 function sameEndpoint(a: UdpEndpoint, b: UdpEndpoint): boolean {
@@ -151,6 +155,25 @@ export class PeerTable {
     if (!opened.ok) return null;
     peer.endpoint = from;
     return { peer, opened };
+  }
+
+  /**
+   * The peers `text` names, most specific first: HOST:PORT (where it is, or where it was
+   * configured), its configured Name, a bare address, the node name its HELLO announced. More than
+   * one only when that kind of name is shared.
+   */
+  named(text: string): Peer[] {
+    const kinds: ((peer: Peer) => boolean)[] = [
+      (peer) => formatEndpoint(peer.endpoint) === text || formatEndpoint(peer.configured) === text,
+      (peer) => peer.name === text,
+      (peer) => peer.endpoint.address === text || peer.configured.address === text,
+      (peer) => peer.identity?.nodeName === text,
+    ];
+    for (const kind of kinds) {
+      const found = this.peers.filter(kind);
+      if (found.length > 0) return found;
+    }
+    return [];
   }
 
   all(): readonly Peer[] {

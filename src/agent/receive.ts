@@ -1,6 +1,7 @@
 // The inbound walk of a datagram: it arrives (receive) → from a configured peer? → authentic, new,
-// well-formed (open) → HELLOs update the peer, frames go to every local medium (steer) → each
-// medium injects it into its own air or says why not (inject).
+// well-formed (open) → HELLOs update the peer, frames pass the peer's link (lost, or given its
+// signal: link-model.ts) and go to every local medium (steer) → each medium injects it into its own
+// air or says why not (inject).
 
 import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac } from "../ieee80211/mac.js";
@@ -13,6 +14,7 @@ import type { TunnelReject } from "../tunnel/constants.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
 import type { FrameTap } from "./frame-tap.js";
+import type { LinkModel } from "./link-model.js";
 import type { Peer, PeerCounter, PeerTable } from "./peer.js";
 
 export const RECEIVE_COUNTERS = [
@@ -31,6 +33,7 @@ export const RECEIVE_COUNTERS = [
   "dropped-too-long",
   "dropped-inject-error",
   "dropped-not-ready",
+  "dropped-link-loss",
 ] as const;
 export type ReceiveCounter = (typeof RECEIVE_COUNTERS)[number];
 
@@ -84,7 +87,10 @@ const DELIVER_COUNTERS: Record<DeliverDrop, ReceiveCounter> = {
 };
 
 /** The counters of frames no medium took: frames-in = delivered + these. */
-export const RECEIVE_DELIVERY_DROPS: ReadonlySet<ReceiveCounter> = new Set(Object.values(DELIVER_COUNTERS));
+export const RECEIVE_DELIVERY_DROPS: ReadonlySet<ReceiveCounter> = new Set([
+  ...Object.values(DELIVER_COUNTERS),
+  "dropped-link-loss",
+]);
 
 export class ReceivePath {
   readonly counters = new Counters<ReceiveCounter>(RECEIVE_COUNTERS);
@@ -97,6 +103,7 @@ export class ReceivePath {
     private readonly media: readonly LocalMedium[],
     private readonly events: ReceiveEvents,
     private readonly log: Logger,
+    private readonly links: LinkModel<Peer>,
   ) {}
 
   receive(datagram: Buffer, from: UdpEndpoint): void {
@@ -158,8 +165,20 @@ export class ReceivePath {
     this.steer(message.air, peer);
   }
 
-  /** Every local medium gets the frame; each decides whether its radios can hear it. */
-  private steer(air: Extract<TunnelMessage, { type: "frame" }>["air"], peer: Peer): void {
+  /**
+   * The peer's link first: a lost frame reaches no medium (counted: the sending kernel had its ACK
+   * already, README "Signal and loss"); a kept one carries the link's signal, if one is set. Then
+   * every local medium gets the frame; each decides whether its radios can hear it.
+   */
+  private steer(sent: Extract<TunnelMessage, { type: "frame" }>["air"], peer: Peer): void {
+    if (this.links.lose(peer)) {
+      this.counters.add("dropped-link-loss");
+      peer.counters.add("link-loss");
+      this.tap?.("in", sent, "dropped-link-loss", peer.label);
+      return;
+    }
+    const signalDbm = this.links.signalFor(peer, sent.signalDbm);
+    const air = signalDbm === sent.signalDbm ? sent : { ...sent, signalDbm };
     let delivered = false;
     let lastDrop: DeliverDrop | null = null;
     for (const medium of this.media) {

@@ -49,6 +49,16 @@ export interface PeerStatus {
     readonly replay: number;
   };
   readonly radios: readonly string[];
+  /** Its link (link-model.ts): what frames from it get on the way in. */
+  readonly link: {
+    /** dBm its frames are given; null: the medium's own. */
+    readonly signalDbm: number | null;
+    readonly lossPercent: number;
+    /** Its frames dropped by the loss (receive: dropped-link-loss, per peer). */
+    readonly dropped: number;
+    /** The media where a set signal changes nothing (LocalMedium.appliesSignal); [] without one. */
+    readonly signalIgnoredBy: readonly string[];
+  };
 }
 
 export interface AgentStatus {
@@ -113,6 +123,7 @@ function dropsOf(counters: Record<string, number>): Record<string, number> {
 function peerStatus(agent: Agent, peer: Peer, nowMs: number): PeerStatus {
   const counters = peer.counters.snapshot();
   const sequence = agent.sequenceOf(peer);
+  const link = agent.links.get(peer);
   return {
     endpoint: formatEndpoint(peer.endpoint),
     name: peer.identity?.nodeName ?? null,
@@ -136,6 +147,12 @@ function peerStatus(agent: Agent, peer: Peer, nowMs: number): PeerStatus {
       replay: counters.replay,
     },
     radios: peer.identity?.radioMacs.map(formatMac) ?? [],
+    link: {
+      signalDbm: link.signalDbm,
+      lossPercent: link.lossPercent,
+      dropped: counters["link-loss"],
+      signalIgnoredBy: link.signalDbm === null ? [] : agent.mediaIgnoringSignal,
+    },
   };
 }
 

@@ -1,9 +1,10 @@
 // The config file (--config /etc/wifi-tunnel/NAME.conf), INI in the spirit of wg-quick: one
 // [Agent] section whose keys are the agent's flags (KeyFile = ... for --key-file) and one [Peer]
-// section per peer (Endpoint, Name). Pure: text in, typed sections or the one sentence that names
+// section per peer (Endpoint, Name, and its link: Signal, Loss). Pure: text in, typed sections or the one sentence that names
 // the file, the line and what is expected. What the values mean is checked by the same parsers
 // the flags use (config.ts), so a file and a command line accept exactly the same things.
 
+import { DEFAULT_LINK, type Link, parseLoss, parseSignal } from "../agent/link-model.js";
 import { ok, type Result, reject } from "../result.js";
 import { DEFAULT_PORT, type HostPort, parseHostPort } from "./config.js";
 
@@ -29,6 +30,8 @@ export interface AgentSetting {
 export interface ConfigPeer extends HostPort {
   /** Name = ...: how this agent's log names the peer (its HELLO's node name otherwise). */
   readonly name: string | null;
+  /** Signal = DBM, Loss = PERCENT% (the default link for what it leaves out). */
+  readonly link: Link;
   readonly line: number;
 }
 
@@ -43,7 +46,7 @@ export interface ConfigFile {
 export const AGENT_SECTION = "Agent";
 export const PEER_SECTION = "Peer";
 
-/** A key of a [Peer] section. Issue 14's link model adds its keys (Signal, Loss) here. */
+/** A key of a [Peer] section. */
 interface PeerKey {
   readonly key: string;
   readonly check: (value: string, what: string) => Result<unknown>;
@@ -60,6 +63,9 @@ export const PEER_KEYS: readonly PeerKey[] = [
         ? ok(value)
         : reject("bad-config", `${what}: '${value}' is not a peer name (1-63 printable ASCII characters)`),
   },
+  // The link model (src/agent/link-model.ts): the same parsers as `set peer NAME signal -72 loss 5%`.
+  { key: "Signal", check: (value, what) => parseSignal(value, what) },
+  { key: "Loss", check: (value, what) => parseLoss(value, what) },
 ];
 
 const SWITCH_VALUES: Readonly<Record<string, boolean>> = {
@@ -226,9 +232,26 @@ export function parseConfigFile(
         `Endpoint ${endpoint.value} is already the [${PEER_SECTION}] on line ${twin.line}; list each peer once`,
       );
     }
-    peers.push({ ...parsed.value, name: draft.values.get("Name")?.value ?? null, line: draft.line });
+    peers.push({
+      ...parsed.value,
+      name: draft.values.get("Name")?.value ?? null,
+      link: linkOf(draft),
+      line: draft.line,
+    });
   }
   return ok({ path, agent, peers });
+}
+
+/** The draft's Signal and Loss, already checked line by line. */
+function linkOf(draft: PeerDraft): Link {
+  const signal = draft.values.get("Signal");
+  const loss = draft.values.get("Loss");
+  const signalDbm = signal === undefined ? null : parseSignal(signal.value, "Signal");
+  const lossPercent = loss === undefined ? null : parseLoss(loss.value, "Loss");
+  return {
+    signalDbm: signalDbm?.ok ? signalDbm.value : DEFAULT_LINK.signalDbm,
+    lossPercent: lossPercent?.ok ? lossPercent.value : DEFAULT_LINK.lossPercent,
+  };
 }
 
 function describeExpected(key: AgentKey): string {

@@ -71,7 +71,7 @@ export function agentConfigSource<Flags extends object>(
 
 /** The file's peers first (they may carry a Name), then command-line peers the file does not list. */
 function withFilePeers(file: ConfigFile, cliPeers: readonly PeerConfig[]): PeerConfig[] {
-  const peers: PeerConfig[] = file.peers.map(({ host, port, name }) => ({ host, port, name }));
+  const peers: PeerConfig[] = file.peers.map(({ host, port, name, link }) => ({ host, port, name, link }));
   for (const peer of cliPeers)
     if (!peers.some((known) => known.host === peer.host && known.port === peer.port)) peers.push(peer);
   return peers;

@@ -2,6 +2,7 @@
 // whose detail is the one sentence the CLI prints before exiting non-zero.
 
 import { isIP } from "node:net";
+import type { Link } from "../agent/link-model.js";
 import type { LogLevel } from "../log.js";
 import { ok, type Result, reject } from "../result.js";
 
@@ -31,9 +32,11 @@ export interface AirportConfig {
   readonly rate500kbps: number;
 }
 
-/** A configured peer: --peer HOST[:PORT], or a config file's [Peer] (which may name it). */
+/** A configured peer: --peer HOST[:PORT], or a config file's [Peer] (which may name it and set its link). */
 export interface PeerConfig extends HostPort {
   readonly name?: string | null;
+  /** A file's Signal and Loss (the default link where it sets neither); absent for --peer. */
+  readonly link?: Link;
 }
 
 export interface AgentConfig {

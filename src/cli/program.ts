@@ -202,6 +202,9 @@ Examples:
 
   # What a running agent is doing (peers, radios, counters), like 'wg show':
   wifi-tunnel status
+
+  # A peer's link at run time (a roaming test fading one AP); Signal/Loss in its [Peer] too:
+  wifi-tunnel set peer ap1 signal -80 loss 5%
   wifi-tunnel status --json --control /run/wifi-tunnel/lab1/wifi-tunnel.sock
 
   # Prometheus metrics on http://127.0.0.1:9811/metrics (0.0.0.0:9811 for every address):
@@ -339,6 +342,27 @@ export function buildProgram(): Command {
     .action(async (options: { json: boolean; control: string }) => {
       const { runStatus } = await import("./status.js");
       process.exitCode = await runStatus(options, process.stdout, process.stderr);
+    });
+
+  program
+    .command("set")
+    .description(
+      "change a running agent: set peer NAME signal DBM loss PERCENT% (the link model; NAME as status shows it)",
+    )
+    .argument("<object>", "what to change: peer")
+    .argument("<name>", "which one: a peer's HOST:PORT, Name or node name")
+    .argument("<settings...>", "KEY VALUE pairs: signal -72 (dBm, or default), loss 5%")
+    .option("--control <path>", "the agent's control socket", DEFAULT_CONTROL_PATH)
+    // `signal -72`: a negative value is a value, not an option.
+    .allowUnknownOption()
+    .action(async (object: string, name: string, settings: string[], options: { control: string }) => {
+      const { runSet } = await import("./set.js");
+      process.exitCode = await runSet(
+        [object, name, ...settings],
+        options.control,
+        process.stdout,
+        process.stderr,
+      );
     });
 
   program

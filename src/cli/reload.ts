@@ -1,10 +1,12 @@
 // SIGHUP (systemctl reload): read the config file again and apply what can change while the agent
 // runs, which is its peers: new [Peer] sections are added (each gets a HELLO at once), vanished
 // ones removed; the other peers' sessions, counters and the associations over them go on
-// untouched. Any other setting that changed is named in one line saying a restart applies it. A
+// untouched, with their Name and, where the file changed it, their link (Signal, Loss: a value the
+// file still has as before leaves what `set peer` made of it alone). Any other setting that changed is named in one line saying a restart applies it. A
 // file that no longer parses changes nothing (one error line).
 
 import type { Agent } from "../agent/agent.js";
+import { DEFAULT_LINK, type Link } from "../agent/link-model.js";
 import type { Logger } from "../log.js";
 import type { UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import type { AgentConfig, PeerConfig } from "./config.js";
@@ -32,6 +34,15 @@ export interface RunningConfig {
 }
 
 const peerKey = (peer: PeerConfig): string => `${peer.host}\u0000${peer.port}`;
+
+/** The parts of the file's link that differ from what the file said before. */
+function linkChange(before: Link | undefined, after: Link | undefined): Partial<Link> {
+  const [was, now] = [before ?? DEFAULT_LINK, after ?? DEFAULT_LINK];
+  return {
+    ...(was.signalDbm !== now.signalDbm ? { signalDbm: now.signalDbm } : {}),
+    ...(was.lossPercent !== now.lossPercent ? { lossPercent: now.lossPercent } : {}),
+  };
+}
 
 export async function reloadConfig(
   running: RunningConfig,
@@ -68,6 +79,7 @@ export async function reloadConfig(
   const wanted = new Map(next.peers.map((peer) => [peerKey(peer), peer]));
   const kept: { config: PeerConfig; endpoint: UdpEndpoint }[] = [];
   const removed: string[] = [];
+  const relinked: string[] = [];
   for (const current of running.peers) {
     const still = wanted.get(peerKey(current.config));
     if (still === undefined) {
@@ -76,7 +88,14 @@ export async function reloadConfig(
       continue;
     }
     const peer = agent.peers.configuredAt(current.endpoint);
-    if (peer !== undefined) peer.name = still.name ?? null;
+    if (peer !== undefined) {
+      peer.name = still.name ?? null;
+      const change = linkChange(current.config.link, still.link);
+      if (Object.keys(change).length > 0) {
+        agent.setLink(peer, change, "reload");
+        relinked.push(`${current.config.host}:${current.config.port}`);
+      }
+    }
     kept.push({ config: still, endpoint: current.endpoint });
   }
   const known = new Set(running.peers.map((peer) => peerKey(peer.config)));
@@ -91,7 +110,7 @@ export async function reloadConfig(
       log.error(`reload: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    agent.addPeer({ ...endpoint, name: peer.name ?? null });
+    agent.addPeer({ ...endpoint, name: peer.name ?? null, ...(peer.link ? { link: peer.link } : {}) });
     kept.push({ config: peer, endpoint });
     added.push(`${peer.host}:${peer.port}`);
   }
@@ -100,11 +119,12 @@ export async function reloadConfig(
   kept.sort((a, b) => (order.get(peerKey(a.config)) ?? 0) - (order.get(peerKey(b.config)) ?? 0));
   log.info(
     `reload: ${source.path}: ${
-      added.length + removed.length === 0
+      added.length + removed.length + relinked.length === 0
         ? "peers unchanged"
         : [
             added.length ? `added ${added.join(", ")}` : "",
             removed.length ? `removed ${removed.join(", ")}` : "",
+            relinked.length ? `link changed for ${relinked.join(", ")}` : "",
           ]
             .filter(Boolean)
             .join("; ")

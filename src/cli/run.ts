@@ -13,6 +13,7 @@ import { isIP } from "node:net";
 import { Agent } from "../agent/agent.js";
 import { AirCapture, CLIENT_QUEUE_LIMIT_BYTES, captureHeader } from "../agent/air-capture.js";
 import { answer, ControlHandler, refuse } from "../agent/control.js";
+import { peerLinkSetter } from "../agent/link-control.js";
 import { agentStatus, type StatusContext } from "../agent/status.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
@@ -29,6 +30,7 @@ import type { MetricsServer } from "../os/http/metrics-server.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { reject } from "../result.js";
 import { keyFingerprint, parsePresharedKey } from "../tunnel/psk.js";
 import type { AgentConfig, PeerConfig } from "./config.js";
 import type { AgentConfigSource } from "./config-load.js";
@@ -183,6 +185,9 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   const control = new ControlHandler();
   for (const verb of ["status", "capture"])
     control.verb(verb, (_args, connection) => refuse(connection, "the agent is still starting"));
+  control.setter("peer", () =>
+    reject("starting", "set peer: the agent is still starting; ask again once it is ready"),
+  );
   let controlServer: ControlServer | null = null;
   let psk: Buffer | null = null;
   try {
@@ -206,7 +211,10 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       nodeName: config.nodeName,
       psk,
       listen: { address: config.listen.host, port: config.listen.port },
-      peers: peers.map((endpoint, index) => ({ ...endpoint, name: config.peers[index]?.name ?? null })),
+      peers: peers.map((endpoint, index) => {
+        const peer = config.peers[index];
+        return { ...endpoint, name: peer?.name ?? null, ...(peer?.link ? { link: peer.link } : {}) };
+      }),
       media,
       localRadioMacs: radioMacs,
       log,
@@ -244,6 +252,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   control.verb("status", (_args, connection) =>
     answer(connection, { status: agentStatus(running, statusContext(), Date.now()) }),
   );
+  control.setter("peer", peerLinkSetter(running));
   // The capture of the air: a frame tap on the agent only while a file or a client wants it.
   const capture = new AirCapture();
   let captureFile: RotatingFile | null = null;

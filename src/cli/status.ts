@@ -64,6 +64,17 @@ function nonZero(counters: Record<string, number>): string {
   return parts.length === 0 ? "none" : parts.join(" ");
 }
 
+/** "signal -72 dBm (not applied on this medium: hwsim0), loss 5% (3 frames dropped)". */
+function renderLink(link: AgentStatus["peers"][number]["link"]): string {
+  const ignored =
+    link.signalIgnoredBy.length === 0
+      ? ""
+      : ` (not applied on this medium: ${link.signalIgnoredBy.join(", ")})`;
+  const signal = link.signalDbm === null ? "as the medium gives it" : `${link.signalDbm} dBm${ignored}`;
+  const dropped = link.dropped === 0 ? "" : ` (${link.dropped} frames dropped)`;
+  return `signal ${signal}, loss ${link.lossPercent}%${dropped}`;
+}
+
 /** The human form: one block per node, peer and medium, then remote transmitters and drops. */
 export function renderStatus(status: AgentStatus): string {
   const out: string[] = [];
@@ -90,6 +101,7 @@ export function renderStatus(status: AgentStatus): string {
     const drops = nonZero(peer.drops);
     if (drops !== "none") out.push(`  drops: ${drops}`);
     out.push(`  radios: ${peer.radios.length === 0 ? "none" : peer.radios.join(", ")}`);
+    out.push(`  link: ${renderLink(peer.link)}`);
   }
   for (const medium of status.media) {
     out.push("");

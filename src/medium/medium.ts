@@ -72,6 +72,13 @@ export interface MediumStatus {
 export interface LocalMedium {
   /** Short name for logs, e.g. "hwsim0" or "airport:20". */
   readonly name: string;
+  /**
+   * Whether a delivered frame's signalDbm is what the local receivers report. False (or absent)
+   * where the medium cannot choose it: hwsim's monitor path (the injecting radio's TX power
+   * decides), airport (no signal reaches the guest). The link model warns when a signal it sets
+   * would be ignored (README, "Signal and loss").
+   */
+  readonly appliesSignal?: boolean;
   /** Begin reporting frames that local radios transmit. Resolves once frames can flow both ways. */
   start(onTransmit: (frame: AirFrame) => void): Promise<void>;
   /** Hand a frame from the remote air to the local radios. */

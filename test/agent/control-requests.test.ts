@@ -1,5 +1,5 @@
 // The control socket's requests (src/agent/control.ts) against a connection in memory: verbs,
-// refusals in one sentence, and the `set` dispatch a link model will plug into.
+// refusals in one sentence, and the `set` dispatch the link model plugs into (link-control.ts).
 
 import { describe, expect, it } from "vitest";
 import { answer, ControlHandler } from "../../src/agent/control.js";
@@ -25,8 +25,8 @@ describe("control requests", () => {
     ["frobnicate", /^unknown request 'frobnicate': this agent knows help, set, status$/],
     ["set", /^set wants OBJECT NAME KEY VALUE/],
     ["set peer b signal", /^set wants OBJECT NAME KEY VALUE/],
-    ["set peer b signal -72", /^set peer: this agent has nothing to set on a peer yet \(reserved/],
-    ["set moon b phase full", /^set moon: unknown object; set knows peer$/],
+    ["set peer b signal -72", /^set peer: unknown object; set knows nothing on this agent$/],
+    ["set moon b phase full", /^set moon: unknown object; set knows nothing on this agent$/],
   ])("%s is refused in one sentence", (line, error) => {
     const handler = new ControlHandler();
     handler.verb("status", () => {});
@@ -55,5 +55,8 @@ describe("control requests", () => {
     ]);
     expect(ask(handler, "set peer c signal -72")).toEqual([{ ok: false, error: "no peer named c" }]);
     expect(ask(handler, "help")).toEqual([{ ok: true, verbs: ["help", "set"], set: ["peer"] }]);
+    expect(ask(handler, "set moon b phase full")).toEqual([
+      { ok: false, error: "set moon: unknown object; set knows peer" },
+    ]);
   });
 });

@@ -56,8 +56,11 @@ Name = sta-1
 [peer]
 Name = sta 2
 Endpoint = [fd00::3]:9000
+Signal = -72
+Loss = 5%
 [Peer]
 Endpoint = vm-c.lab:8212
+loss=0.5%
 `);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
@@ -72,9 +75,9 @@ Endpoint = vm-c.lab:8212
       },
     );
     expect(parsed.value.peers).toEqual([
-      { host: "10.0.0.2", port: 8211, name: "sta-1", line: 11 },
-      { host: "fd00::3", port: 9000, name: "sta 2", line: 15 },
-      { host: "vm-c.lab", port: 8212, name: null, line: 18 },
+      { host: "10.0.0.2", port: 8211, name: "sta-1", link: { signalDbm: null, lossPercent: 0 }, line: 11 },
+      { host: "fd00::3", port: 9000, name: "sta 2", link: { signalDbm: -72, lossPercent: 5 }, line: 15 },
+      { host: "vm-c.lab", port: 8212, name: null, link: { signalDbm: null, lossPercent: 0.5 }, line: 20 },
     ]);
   });
 
@@ -155,9 +158,30 @@ describe("a wrong config file is one sentence naming the file, the line and what
       "line 3: Endpoint is set twice in this [Peer] (first on line 2); keep one",
     ],
     [
-      "[Peer]\nEndpoint = 10.0.0.2\nSignal = -40\n",
-      "line 3: Signal is not a key of [Peer]; expected one of Endpoint, Name",
+      "[Peer]\nEndpoint = 10.0.0.2\nTxPower = 20\n",
+      "line 3: TxPower is not a key of [Peer]; expected one of Endpoint, Name, Signal, Loss",
     ],
+    [
+      "[Peer]\nEndpoint = 10.0.0.2\nSignal = -140\n",
+      "line 3: Signal: '-140' is not a signal in dBm (a whole number from -127 to 0, e.g. -72, or default)",
+    ],
+    [
+      "[Peer]\nEndpoint = 10.0.0.2\nSignal = -72 dBm\n",
+      "line 3: Signal: '-72 dBm' is not a signal in dBm (a whole number from -127 to 0, e.g. -72, or default)",
+    ],
+    [
+      "[Peer]\nEndpoint = 10.0.0.2\nLoss = 0.05\n",
+      "line 3: Loss: '0.05' is not a loss (a percentage from 0% to 100%, e.g. 5% or 0.5%)",
+    ],
+    [
+      "[Peer]\nEndpoint = 10.0.0.2\nLoss = 150%\n",
+      "line 3: Loss: '150%' is not a loss (a percentage from 0% to 100%, e.g. 5% or 0.5%)",
+    ],
+    [
+      "[Peer]\nEndpoint = 10.0.0.2\nLoss = 5%\nloss = 6%\n",
+      "line 4: loss is set twice in this [Peer] (first on line 3); keep one",
+    ],
+    ["[Peer]\nEndpoint = 10.0.0.2\nSignal =\n", "line 3: Signal has no value"],
     ["[Peer]\nEndpoint =\n", "line 2: Endpoint has no value"],
     [
       "[Peer]\nEndpoint = 10.0.0.2\nName = \u0007bell\n",
