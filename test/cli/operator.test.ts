@@ -227,6 +227,41 @@ describe("wifi-tunnel status against running agents", () => {
     expect(run.stdout).toContain(`: ${FRAMES} frames`);
   });
 
+  it("wifi-tunnel set peer changes a link that status then shows, and refuses a wrong value in one sentence", async () => {
+    const set = cli(["set", "peer", "alpha", "signal", "-72", "loss", "2.5%", "--control", b.control]);
+    expect(set.stderr).toBe("");
+    expect(set.status).toBe(0);
+    // airport frames carry no signal to the guest: the agent says it cannot apply it there.
+    expect(set.stdout).toMatch(
+      /^peer alpha \(127\.0\.0\.1:\d+\): signal -72 dBm \(not applied on this medium: airport:20\), loss 2\.5%\n$/,
+    );
+    expect(status(b).peers[0]?.link).toEqual({
+      signalDbm: -72,
+      lossPercent: 2.5,
+      dropped: 0,
+      signalIgnoredBy: [`airport:${HUB}`],
+    });
+    expect(cli(["status", "--control", b.control]).stdout).toMatch(
+      /^ {2}link: signal -72 dBm \(not applied on this medium: airport:20\), loss 2\.5%$/m,
+    );
+    const wrong = cli(["set", "peer", "alpha", "loss", "5", "--control", b.control]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toBe(
+      "wifi-tunnel: the agent refused 'set peer alpha loss 5': set peer alpha: loss: '5' is not a loss (a percentage from 0% to 100%, e.g. 5% or 0.5%)\n",
+    );
+    // Back to the default link: the capture checks below count every frame.
+    expect(
+      cli(["set", "peer", "alpha", "signal", "default", "loss", "0%", "--control", b.control]).status,
+    ).toBe(0);
+    expect(status(b).peers[0]?.link).toMatchObject({ signalDbm: null, lossPercent: 0 });
+    // The log is read from the agent's stderr pipe, which spawnSync kept this process from reading.
+    await eventually(
+      () => b.log,
+      (log) => /warn: a link's signal is not applied on airport:20: /.test(log),
+    );
+    expect(b.log.match(/warn: a link's signal is not applied/g)).toHaveLength(1);
+  });
+
   it("a second agent on a live control socket stops at once with one sentence, the first keeps it", async () => {
     const port = await freeUdpPort();
     const second = cli([
