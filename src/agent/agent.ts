@@ -258,6 +258,17 @@ export class Agent {
     return link;
   }
 
+  /**
+   * The peer whose HELLO announced `address` as one of its radios, with its link: for a medium that
+   * decides a local transmission's fate itself (hwsim's medium interface: whether a unicast frame
+   * to that address is acknowledged). Null for an address no peer announced (a group address, a
+   * remote station's randomised one). A linear look: peers times their radios, a handful each.
+   */
+  linkToward(address: MacAddress): { readonly peer: Peer; readonly link: Link } | null {
+    const peer = this.peers.all().find((candidate) => candidate.identity?.radioMacs.includes(address));
+    return peer === undefined ? null : { peer, link: this.links.get(peer) };
+  }
+
   /** The media that do not apply a link's signal (see LocalMedium.appliesSignal). */
   get mediaIgnoringSignal(): string[] {
     return this.options.media.filter((medium) => medium.appliesSignal !== true).map((medium) => medium.name);

@@ -277,6 +277,36 @@ describe("set peer over a real control socket, between two agents on loopback", 
     expect(bravo.links.get(bravo.peers.all()[0] as never)).toEqual({ signalDbm: -80, lossPercent: 0 });
   });
 
+  it("linkToward names the peer that announced a radio address, with its link", async () => {
+    const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
+    const radio = 0x02_00_00_00_0a_01;
+    const agent = (port: number, peerPort: number, macs: number[]) =>
+      new Agent({
+        nodeId: port,
+        nodeName: `n${port}`,
+        psk: null,
+        listen: { address: "127.0.0.1", port },
+        peers: [
+          { address: "127.0.0.1", port: peerPort, name: "other", link: { signalDbm: null, lossPercent: 20 } },
+        ],
+        media: [new HandMedium(`m${port}`)],
+        localRadioMacs: () => macs,
+        log: quiet,
+      });
+    const a = agent(portA, portB, []);
+    const b = agent(portB, portA, [radio]);
+    for (const started of [a, b]) {
+      await started.start();
+      cleanups.push(() => started.stop());
+    }
+    await until(() => a.peers.all()[0]?.identity !== null, "b's HELLO at a");
+    expect(a.linkToward(radio)).toEqual({
+      peer: a.peers.all()[0],
+      link: { signalDbm: null, lossPercent: 20 },
+    });
+    expect(a.linkToward(0xff_ff_ff_ff_ff_ff)).toBeNull();
+  });
+
   it("a medium that applies signal is not named as ignoring it", async () => {
     const agent = new Agent({
       nodeId: 1,
