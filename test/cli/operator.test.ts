@@ -244,6 +244,11 @@ describe("wifi-tunnel status against running agents", () => {
     expect(cli(["status", "--control", b.control]).stdout).toMatch(
       /^ {2}link: signal -72 dBm \(not applied on this medium: airport:20\), loss 2\.5%$/m,
     );
+    const link = samples(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    const labels = `peer="${status(b).peers[0]?.endpoint}",name="alpha"`;
+    expect(link.get(`wifi_tunnel_peer_link_signal_dbm{${labels}}`)).toBe(-72);
+    expect(link.get(`wifi_tunnel_peer_link_loss_ratio{${labels}}`)).toBe(0.025);
+    expect(link.get(`wifi_tunnel_peer_dropped_total{${labels},reason="link-loss"}`)).toBe(0);
     const wrong = cli(["set", "peer", "alpha", "loss", "5", "--control", b.control]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toBe(
