@@ -3,7 +3,9 @@
 // QemuAirportClient. Agent A runs from a config file only, with a pre-shared key; B and C from
 // flags. A's file first lists B; SIGHUP after C is added makes A say HELLO to C and send it the
 // hub's frames while B's session and counters carry on; SIGHUP after B is removed stops B's frames.
-// A changed setting that needs a restart, and a broken file, change nothing and say so.
+// A changed setting that needs a restart, and a broken file, change nothing and say so. B's [Peer]
+// sets a Signal (logged at start, with the warning that a hub cannot apply it); changing it in the
+// file applies it on SIGHUP.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,8 +54,8 @@ NodeName = anode
 ; the command line's --log-level debug wins over this
 LogLevel = info
 `;
-    const peerB = `\n[Peer]\nName = b\nEndpoint = 127.0.0.1:${portB}\n`;
-    const peerC = `\n[Peer]\n# added while A runs\nName = c\nEndpoint = 127.0.0.1:${portC}\n`;
+    const peerB = `\n[Peer]\nName = b\nEndpoint = 127.0.0.1:${portB}\nSignal = -70\n`;
+    const peerC = `\n[Peer]\n# added while A runs\nName = c\nEndpoint = 127.0.0.1:${portC}\nLoss = 0%\n`;
     writeFileSync(conf, agentSection(portA) + peerB);
 
     const byFlags = (name: string, port: number): AgentProcess =>
@@ -80,6 +82,13 @@ LogLevel = info
     // Flags win over the file: debug lines although the file says info.
     await a.waitFor(/^\S+ debug: start-up: /);
     await a.waitFor(new RegExp(`info: peer b \\(127\\.0\\.0\\.1:${portB}\\) is up: node `));
+    // B's link from its [Peer]; the hub cannot apply a signal, which A says once.
+    await a.waitFor(
+      new RegExp(
+        `info: peer b \\(127\\.0\\.0\\.1:${portB}\\) link \\(configured\\): signal -70 dBm, loss 0%$`,
+      ),
+    );
+    await a.waitFor(/warn: a link's signal is not applied on airport:20: /);
     await b.waitFor(new RegExp(`info: peer anode \\(127\\.0\\.0\\.1:${portA}\\) is up`));
     await c.waitFor(/info: medium airport:20 is up/);
 
@@ -143,6 +152,21 @@ LogLevel = info
       new RegExp(
         `error: reload: ${conf} line 11: Lisen is not a key of \\[Agent\\]; expected one of .*; nothing changed`,
       ),
+      mark,
+    );
+
+    // B's Signal changed in the file: applied at once, the sessions untouched.
+    writeFileSync(conf, agentSection(portA) + peerB.replace("-70", "-75") + peerC);
+    mark = a.lines.length;
+    a.child.kill("SIGHUP");
+    await a.waitFor(
+      new RegExp(
+        `reload: ${conf}: link changed for 127\\.0\\.0\\.1:${portB}; 2 peer\\(s\\) carried on untouched`,
+      ),
+      mark,
+    );
+    await a.waitFor(
+      new RegExp(`peer b \\(127\\.0\\.0\\.1:${portB}\\) link \\(reload\\): signal -75 dBm, loss 0%$`),
       mark,
     );
 
