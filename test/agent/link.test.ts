@@ -307,6 +307,38 @@ describe("set peer over a real control socket, between two agents on loopback", 
     expect(a.linkToward(0xff_ff_ff_ff_ff_ff)).toBeNull();
   });
 
+  it("NAME is HOST:PORT, then a Name, then a bare address, then a node name; a shared one is refused", () => {
+    const agent = new Agent({
+      nodeId: 1,
+      nodeName: "x",
+      psk: null,
+      listen: { address: "127.0.0.1", port: 0 },
+      peers: [
+        { address: "10.0.0.2", port: 8211, name: "ap1" },
+        { address: "10.0.0.2", port: 8212, name: "ap2" },
+        { address: "10.0.0.3", port: 8211, name: "10.0.0.2" },
+      ],
+      media: [new HandMedium("m")],
+      localRadioMacs: () => [],
+      log: quiet,
+    });
+    const set = peerLinkSetter(agent);
+    const who = (name: string) => {
+      const result = set(name, [["loss", "1%"]]);
+      return result.ok ? result.value.peer : result.error.detail;
+    };
+    expect(who("10.0.0.2:8212")).toBe("ap2 (10.0.0.2:8212)");
+    expect(who("ap1")).toBe("ap1 (10.0.0.2:8211)");
+    // A Name wins over a bare address.
+    expect(who("10.0.0.2")).toBe("10.0.0.2 (10.0.0.3:8211)");
+    expect(who("10.0.0.3")).toBe("10.0.0.2 (10.0.0.3:8211)");
+    const [, , third] = agent.peers.all();
+    if (third) third.name = null;
+    expect(who("10.0.0.2")).toBe(
+      "set peer: '10.0.0.2' names 2 peers (ap1 (10.0.0.2:8211), ap2 (10.0.0.2:8212)); name one by HOST:PORT",
+    );
+  });
+
   it("a medium that applies signal is not named as ignoring it", async () => {
     const agent = new Agent({
       nodeId: 1,
