@@ -93,10 +93,4 @@ export class LinkModel<Peer extends object> {
     if (loss >= 100) return true;
     return this.random() < loss / 100;
   }
-
-  /** Any link set that a medium would have to apply its signal for (the capability warning). */
-  anySignal(): boolean {
-    for (const link of this.links.values()) if (link.signalDbm !== null) return true;
-    return false;
-  }
 }

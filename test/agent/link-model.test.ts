@@ -68,12 +68,10 @@ describe("LinkModel", () => {
     expect(links.set(a, { signalDbm: -72 })).toEqual({ signalDbm: -72, lossPercent: 0 });
     expect(links.set(a, { lossPercent: 5 })).toEqual({ signalDbm: -72, lossPercent: 5 });
     expect(links.get(b)).toEqual(DEFAULT_LINK);
-    expect(links.anySignal()).toBe(true);
     expect(links.signalFor(a, -50)).toBe(-72);
     expect(links.signalFor(b, -50)).toBe(-50);
     expect(links.set(a, { signalDbm: null })).toEqual({ signalDbm: null, lossPercent: 5 });
     expect(links.signalFor(a, -50)).toBe(-50);
-    expect(links.anySignal()).toBe(false);
     links.forget(a);
     expect(links.get(a)).toEqual(DEFAULT_LINK);
   });
