@@ -39,11 +39,17 @@ export interface PeerConfig extends HostPort {
   readonly link?: Link;
 }
 
+/** --medium: hwsim's registered medium (netlink), or capture on hwsim0 and inject (monitor). */
+export const HWSIM_MEDIUM_KINDS = ["monitor", "netlink"] as const;
+export type HwsimMediumKind = (typeof HWSIM_MEDIUM_KINDS)[number];
+
 export interface AgentConfig {
   readonly peers: readonly PeerConfig[];
   readonly listen: HostPort;
   /** Capture interface, or null for --iface none (no hwsim path). */
   readonly iface: string | null;
+  /** How the hwsim path reaches local radios (--medium). */
+  readonly medium: HwsimMediumKind;
   readonly keyFile: string | null;
   readonly injectPhy: string | null;
   readonly uniqueMacs: boolean;

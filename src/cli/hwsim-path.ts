@@ -3,11 +3,15 @@
 // (host-side airport agents) never loads netlink or libpcap.
 
 import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
+import { HwsimNetlinkMedium } from "../agent/hwsim-netlink-medium.js";
 import { uniqueMacFor } from "../agent/unique-macs.js";
 import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
+import type { LocalMedium } from "../medium/medium.js";
+import { HwsimMediumSocket } from "../os/netlink/hwsim-medium-socket.js";
 import { LinkControl } from "../os/netlink/links.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
+import { listHwsimRadios } from "../os/radios/hwsim-sysfs.js";
 import { KernelRadios, type NetlinkThread } from "../os/radios/kernel.js";
 import { liveSystem } from "../os/system/probe.js";
 import type { AgentConfig } from "./config.js";
@@ -19,16 +23,10 @@ export async function hwsimMedium(
   iface: string,
   log: Logger,
   step: (what: string) => void = () => {},
-): Promise<{ medium: HwsimMedium; radioMacs: () => MacAddress[] }> {
+): Promise<{ medium: LocalMedium; radioMacs: () => MacAddress[] }> {
+  if (config.medium === "netlink") return registeredMedium(config, log, step);
   routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
-  let links: LinkControl;
-  try {
-    links = LinkControl.open();
-  } catch (error) {
-    throw new PrerequisiteError(
-      `cannot open rtnetlink (${error instanceof Error ? error.message : String(error)}): the agent needs CAP_NET_ADMIN (run it as root)`,
-    );
-  }
+  const links = openLinks();
   try {
     const ifindex = links.ifindex(iface);
     if (ifindex === null) {
@@ -63,6 +61,45 @@ export async function hwsimMedium(
     boundCaptureQueue: true,
   });
   return { medium, radioMacs: () => medium.guestMacs() };
+}
+
+/**
+ * --medium netlink: the agent registers as hwsim's medium. No hwsim0, no libpcap, no radios of its
+ * own: the kernel hands it every local transmission and takes frames for each local radio.
+ */
+async function registeredMedium(
+  config: AgentConfig,
+  log: Logger,
+  step: (what: string) => void,
+): Promise<{ medium: LocalMedium; radioMacs: () => MacAddress[] }> {
+  if (config.uniqueMacs) {
+    const links = openLinks();
+    try {
+      await makeMacsUnique(links, log);
+    } finally {
+      links.close();
+    }
+  }
+  let port: HwsimMediumSocket;
+  try {
+    port = await HwsimMediumSocket.open();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PrerequisiteError(hwsimProblem(liveSystem, "hwsim0") ?? message);
+  }
+  step("registered as hwsim's medium");
+  const medium = new HwsimNetlinkMedium({ port, listRadios: () => listHwsimRadios(), log });
+  return { medium, radioMacs: () => medium.guestMacs() };
+}
+
+function openLinks(): LinkControl {
+  try {
+    return LinkControl.open();
+  } catch (error) {
+    throw new PrerequisiteError(
+      `cannot open rtnetlink (${error instanceof Error ? error.message : String(error)}): the agent needs CAP_NET_ADMIN (run it as root)`,
+    );
+  }
 }
 
 /**

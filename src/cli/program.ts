@@ -18,6 +18,8 @@ import {
   DEFAULT_CONTROL_PATH,
   DEFAULT_PORT,
   type HostPort,
+  HWSIM_MEDIUM_KINDS,
+  type HwsimMediumKind,
   IFACE_NAME,
   INTEGER_RANGES,
   parseHostPort,
@@ -53,6 +55,7 @@ export function packageVersion(): string {
 interface AgentFlags {
   peer: string[];
   iface: string;
+  medium: HwsimMediumKind;
   listen: string;
   keyFile?: string;
   injectPhy?: string;
@@ -142,10 +145,20 @@ export function agentConfig(options: AgentFlags): AgentConfig {
       error: { reason: "bad-option", detail: `--iface: '${options.iface}' is not an interface name` },
     });
   }
+  if (options.medium === "netlink" && options.injectPhy !== undefined) {
+    unwrap({
+      ok: false,
+      error: {
+        reason: "bad-option",
+        detail: "--inject-phy needs --medium monitor: as hwsim's medium the agent injects through no radio",
+      },
+    });
+  }
   return {
     peers,
     listen: unwrap(parseListen(options.listen)),
     iface,
+    medium: options.medium,
     keyFile: options.keyFile ?? null,
     injectPhy: options.injectPhy ?? null,
     uniqueMacs: options.uniqueMacs,
@@ -240,6 +253,14 @@ export function buildProgram(): Command {
       "--iface <name>",
       "capture interface: hwsim's monitor of every local transmission, or 'none'",
       "hwsim0",
+    )
+    .addOption(
+      new Option(
+        "--medium <kind>",
+        "how frames reach local radios: 'netlink' registers the agent as hwsim's medium (like wmediumd), 'monitor' captures on --iface and injects through radios of its own",
+      )
+        .choices(HWSIM_MEDIUM_KINDS)
+        .default("monitor"),
     )
     .option(
       "--listen <[addr:]port>",

@@ -108,7 +108,8 @@ function mediaCounters(media: readonly LocalMedium[]): Map<string, Record<string
 /** "hwsim hwsim0", "airport listen 20", or both joined by " + ". */
 export function describeMode(config: AgentConfig): string {
   const parts: string[] = [];
-  if (config.iface !== null) parts.push(`hwsim ${config.iface}`);
+  if (config.iface !== null)
+    parts.push(config.medium === "netlink" ? "hwsim (registered medium)" : `hwsim ${config.iface}`);
   if (config.airport) parts.push(`airport ${config.airport.mode} ${config.airport.hub}`);
   return parts.join(" + ");
 }

@@ -35,6 +35,7 @@ function config(port: number, peers: number[], extra: Partial<AgentConfig> = {})
     peers: peers.map((p) => ({ host: "127.0.0.1", port: p })),
     listen: { host: "127.0.0.1", port },
     iface: "hwsim0",
+    medium: "monitor",
     keyFile: null,
     injectPhy: null,
     uniqueMacs: false,

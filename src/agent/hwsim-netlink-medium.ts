@@ -1,0 +1,364 @@
+// The mac80211_hwsim medium with the agent as hwsim's registered medium (`--medium netlink`, the role
+// wmediumd plays): every frame a local radio transmits comes to the agent over netlink instead of
+// reaching the other radios, and the agent decides where it goes.
+//
+// The walk of a local transmission: hwsim hands it over (transmitted) → its fate is reported at once,
+// acknowledged if its receiver is an address some radio transmits from (known-receivers.ts) → the
+// other local radios get it, a probe request also the remote APs' beacons of its channel → the
+// tunnel gets it. A frame from the tunnel is handed to every local radio (deliver); hwsim drops it
+// for a radio not on its channel, and mac80211 filters by address as on the air.
+//
+// Against the monitor path (hwsim-medium.ts) this needs no capture on hwsim0, no injecting radios,
+// no ACK proxies and no echo filter: a delivered frame does not come back as a transmission. The
+// signal every receiver sees is the frame's AirFrame signal, so a link model can set it.
+//
+// Timers: the radio directory's re-read (expiredRadioScan, every RADIO_SCAN_INTERVAL_MS); the
+// BeaconKeeper keeps its own.
+
+import { ManagementFc0 } from "../ieee80211/constants.js";
+import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
+import { formatMac, isGroupAddress, type MacAddress } from "../ieee80211/mac.js";
+import type { Logger } from "../log.js";
+import { Counters } from "../medium/counters.js";
+import {
+  type AirFrame,
+  AirFrameFlags,
+  type DeliverOutcome,
+  type LocalMedium,
+  type MediumStatus,
+} from "../medium/medium.js";
+import type { HwsimMediumPort } from "../os/netlink/hwsim-medium-socket.js";
+import {
+  type HwsimDelivery,
+  type HwsimTransmission,
+  HwsimTxFlags,
+  hwsimRate500kbps,
+  hwsimRateIndex,
+  txStatusRates,
+} from "../os/netlink/hwsim-medium-wire.js";
+import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
+import { BeaconKeeper } from "./beacon-keeper.js";
+import { KnownReceivers } from "./known-receivers.js";
+import { RemoteBeacons } from "./scan-answer.js";
+
+/**
+ * The signal a receiver reports for a frame nobody set one for: what hwsim's own medium gives a
+ * radio at 20 dBm (-50 + TX power; hostapd's 2.4 GHz AP reads -30 dBm in one VM, measured).
+ */
+export const DEFAULT_SIGNAL_DBM = -30;
+/** Radios come and go (hwsim_cli, iwd recreating interfaces): the directory is read this often. */
+const RADIO_SCAN_INTERVAL_MS = 2000;
+/** Most local transmitter addresses remembered (a radio has a few interfaces). */
+const MAX_LOCAL_ADDRESSES = 256;
+
+export const HWSIM_NETLINK_COUNTERS = [
+  "captured",
+  "capture-malformed",
+  "acked",
+  "not-acked",
+  "local-delivered",
+  "delivered",
+  "own-frame",
+  "not-ready",
+  "beacons-replayed",
+  "beacons-kept",
+  "status-refused",
+  "delivery-refused",
+  "probes-seen",
+  "radio-rescans",
+] as const;
+export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
+
+export interface HwsimNetlinkMediumOptions {
+  readonly port: HwsimMediumPort;
+  /** The kernel's hwsim radios (src/os/radios/hwsim-sysfs.ts). */
+  readonly listRadios: () => HwsimRadioEntry[];
+  readonly log: Logger;
+  readonly now?: () => number;
+  /** Re-read the radio directory on a timer; tests that add radios themselves turn it off. */
+  readonly rescanRadios?: boolean;
+}
+
+/** hwsim names a radio by `addresses[1]`: its permanent address with 0x40 set in the first octet. */
+export function hwsimRadioKey(permAddr: MacAddress): MacAddress {
+  const first = Math.floor(permAddr / 0x100_0000_0000);
+  return (first | 0x40) * 0x100_0000_0000 + (permAddr % 0x100_0000_0000);
+}
+
+export class HwsimNetlinkMedium implements LocalMedium {
+  readonly name = "hwsim";
+  /** Receivers see the frame's AirFrame signal (a link model may set it). */
+  readonly appliesSignal = true;
+  private readonly counts = new Counters<HwsimNetlinkCounter>(HWSIM_NETLINK_COUNTERS);
+  private readonly receivers = new KnownReceivers();
+  private readonly remoteBeacons = new RemoteBeacons();
+  private readonly beaconKeeper: BeaconKeeper;
+  /** Addresses local radios transmit from → the radio (its hwsim key). */
+  private readonly localAddresses = new Map<MacAddress, MacAddress>();
+  /** hwsim keys seen transmitting, and the channel each was last on. */
+  private readonly transmitters = new Map<MacAddress, number>();
+  private directory: HwsimRadioEntry[] = [];
+  /** Where a frame for every local radio goes: one hwsim key per radio (both guesses until one is seen). */
+  private targets: MacAddress[] = [];
+  private radioScanTimer: NodeJS.Timeout | null = null;
+  private onTransmit: ((air: AirFrame) => void) | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: HwsimNetlinkMediumOptions) {
+    this.now = options.now ?? Date.now;
+    this.beaconKeeper = new BeaconKeeper({
+      now: this.now,
+      inject: (freqMhz, frame) => {
+        if (this.deliverLocally(frame, freqMhz, 0, DEFAULT_SIGNAL_DBM, null) > 0)
+          this.counts.add("beacons-kept");
+      },
+    });
+  }
+
+  async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
+    this.onTransmit = onTransmit;
+    this.rescan();
+    this.options.port.start({
+      transmission: (transmission) => this.transmitted(transmission),
+      refused: (what, errno) => this.refused(what, errno),
+      malformed: (detail) => {
+        this.counts.add("capture-malformed");
+        this.options.log.limited(
+          "warn",
+          "hwsim-malformed",
+          `${this.name}: unreadable message from hwsim: ${detail}`,
+        );
+      },
+    });
+    if (this.options.rescanRadios !== false) this.timersStart();
+  }
+
+  private timersStart(): void {
+    this.radioScanTimer = setInterval(() => this.expiredRadioScan(), RADIO_SCAN_INTERVAL_MS);
+    this.radioScanTimer.unref();
+  }
+
+  private expiredRadioScan(): void {
+    this.rescan();
+  }
+
+  /** Reads the radio directory again and recomputes where frames for local radios go. */
+  rescan(): void {
+    this.counts.add("radio-rescans");
+    this.directory = this.options.listRadios();
+    this.retarget();
+  }
+
+  private retarget(): void {
+    const targets: MacAddress[] = [];
+    const claimed = new Set<MacAddress>();
+    for (const entry of this.directory) {
+      const keyed = hwsimRadioKey(entry.permAddr);
+      // Radios hwsim made at load time are keyed by the 0x40 form, radios made with a permanent
+      // address (HWSIM_ATTR_PERM_ADDR) by the address itself; a transmission says which.
+      const seen = [keyed, entry.permAddr].filter((key) => this.transmitters.has(key));
+      const keys = seen.length > 0 ? seen : keyed === entry.permAddr ? [keyed] : [keyed, entry.permAddr];
+      for (const key of keys) {
+        targets.push(key);
+        claimed.add(key);
+      }
+    }
+    // A radio made since the last read transmits before the directory shows it.
+    for (const key of this.transmitters.keys()) if (!claimed.has(key)) targets.push(key);
+    this.targets = targets;
+  }
+
+  /** A local radio transmitted `tx`: its fate, the other local radios, then the tunnel. */
+  private transmitted(tx: HwsimTransmission): void {
+    const now = this.now();
+    const knownRadio = this.transmitters.has(tx.radio);
+    this.transmitters.set(tx.radio, tx.freqMhz);
+    if (!knownRadio) this.retarget();
+    const frame = tx.frame;
+    const receiver = readAddress1(frame);
+    const transmitter = readAddress2(frame);
+    if (transmitter !== null) this.learnLocal(transmitter, tx.radio, now);
+    const group = receiver === null || isGroupAddress(receiver);
+    const wantsNoAck = group || (tx.flags & HwsimTxFlags.NO_ACK) !== 0;
+    // A unicast frame is acknowledged when its receiver exists: a radio (here or behind a peer) has
+    // transmitted from that address; never when it is the transmitting radio's own.
+    const acked =
+      !wantsNoAck &&
+      receiver !== null &&
+      this.receivers.exists(receiver, now) &&
+      this.localAddresses.get(receiver) !== tx.radio;
+    if (!wantsNoAck) this.counts.add(acked ? "acked" : "not-acked");
+    const status = {
+      radio: tx.radio,
+      cookie: tx.cookie,
+      flags: tx.flags | (acked ? HwsimTxFlags.STAT_ACK : 0),
+      rates: txStatusRates(tx.rates, acked || wantsNoAck),
+      ackSignalDbm: DEFAULT_SIGNAL_DBM,
+    };
+    const firstRate = tx.rates.readInt8(0);
+    const rateIndex = tx.mcs || firstRate < 0 ? 0 : firstRate;
+    const deliveries = this.deliveries(frame, tx.freqMhz, rateIndex, DEFAULT_SIGNAL_DBM, tx.radio);
+    this.counts.add("local-delivered", deliveries.length);
+    if (frame[0] === ManagementFc0.probeRequest) this.answerProbe(tx, deliveries, now);
+    this.options.port.send([status], deliveries);
+    // Control frames (BlockAckReq) go to the tunnel too: the send path counts and drops them there.
+    this.counts.add("captured");
+    this.onTransmit?.({
+      frame,
+      freqMhz: tx.freqMhz,
+      rate500kbps: tx.mcs ? 0 : hwsimRate500kbps(rateIndex, tx.freqMhz),
+      signalDbm: DEFAULT_SIGNAL_DBM,
+      flags: wantsNoAck ? AirFrameFlags.noAck : 0,
+    });
+  }
+
+  private learnLocal(address: MacAddress, radio: MacAddress, now: number): void {
+    this.receivers.heard(address, now);
+    if (this.localAddresses.get(address) === radio) return;
+    this.localAddresses.delete(address);
+    this.localAddresses.set(address, radio);
+    if (this.localAddresses.size > MAX_LOCAL_ADDRESSES) {
+      const oldest = this.localAddresses.keys().next().value as MacAddress;
+      this.localAddresses.delete(oldest);
+    }
+  }
+
+  /**
+   * A local radio probes its channel, so it listens there now: the remote APs' latest beacons go to
+   * it at once, inside its scan's dwell (scan-answer.ts has the measurement); their probe responses
+   * follow when the tunnel brings them.
+   */
+  private answerProbe(tx: HwsimTransmission, deliveries: HwsimDelivery[], now: number): void {
+    this.counts.add("probes-seen");
+    const beacons = this.remoteBeacons.answerProbe(tx.freqMhz, now);
+    this.options.log.debug(
+      `${this.name}: a local probe request on ${tx.freqMhz} MHz, answered with ${beacons.length} remote beacons`,
+    );
+    for (const beacon of beacons) {
+      deliveries.push({
+        radio: tx.radio,
+        frame: beacon,
+        rateIndex: 0,
+        signalDbm: DEFAULT_SIGNAL_DBM,
+        freqMhz: tx.freqMhz,
+      });
+      this.counts.add("beacons-replayed");
+    }
+  }
+
+  private deliveries(
+    frame: Buffer,
+    freqMhz: number,
+    rateIndex: number,
+    signalDbm: number,
+    except: MacAddress | null,
+  ): HwsimDelivery[] {
+    const out: HwsimDelivery[] = [];
+    for (const radio of this.targets)
+      if (radio !== except) out.push({ radio, frame, rateIndex, signalDbm, freqMhz });
+    return out;
+  }
+
+  private deliverLocally(
+    frame: Buffer,
+    freqMhz: number,
+    rateIndex: number,
+    signalDbm: number,
+    except: MacAddress | null,
+  ): number {
+    const deliveries = this.deliveries(frame, freqMhz, rateIndex, signalDbm, except);
+    this.options.port.send([], deliveries);
+    return deliveries.length;
+  }
+
+  /** A frame from the tunnel: to every local radio (hwsim keeps it from those on other channels). */
+  deliver(air: AirFrame): DeliverOutcome {
+    const now = this.now();
+    const transmitter = readAddress2(air.frame);
+    if (transmitter !== null) {
+      const local = this.localAddresses.get(transmitter);
+      if (local !== undefined) return this.ownFrame(transmitter);
+      this.receivers.heard(transmitter, now);
+    }
+    if (this.targets.length === 0) {
+      this.counts.add("not-ready");
+      return { delivered: false, drop: "not-ready" };
+    }
+    const isBeacon = air.frame[0] === ManagementFc0.beacon;
+    if (isBeacon && transmitter !== null) {
+      this.remoteBeacons.heard(air.freqMhz, transmitter, air.frame, now);
+      this.beaconKeeper.delivered(transmitter, air.freqMhz, air.frame, air.frame);
+    }
+    this.deliverLocally(
+      air.frame,
+      air.freqMhz,
+      hwsimRateIndex(air.rate500kbps, air.freqMhz),
+      air.signalDbm,
+      null,
+    );
+    this.counts.add("delivered");
+    return { delivered: true };
+  }
+
+  /** A remote frame from a local address: it came back to the air it left, or two VMs share a MAC. */
+  private ownFrame(mac: MacAddress): DeliverOutcome {
+    this.counts.add("own-frame");
+    this.options.log.limited(
+      "error",
+      "own-frame",
+      `a remote frame carries the address ${formatMac(mac)} of a local radio as its transmitter: either another VM's radio has the same address (every VM's hwsim radios start with the same MACs; restart one agent with --unique-macs, or give the interface another address), or a frame came back to the air it left from (a bug: please report it)`,
+    );
+    return { delivered: false, drop: "own-frame" };
+  }
+
+  /**
+   * hwsim refused a message of ours. A delivery is refused whenever the radio could not hear it (on
+   * another channel, idle, down, or a guessed key that is no radio): normal, counted only. A status
+   * is refused when hwsim no longer holds its frame (it keeps 200 per radio, dropping the oldest).
+   */
+  private refused(what: "status" | "delivery", errno: number): void {
+    if (what === "delivery") {
+      this.counts.add("delivery-refused");
+      return;
+    }
+    this.counts.add("status-refused");
+    this.options.log.limited(
+      "warn",
+      "hwsim-status-refused",
+      `${this.name}: hwsim no longer held a frame whose fate the agent reported (errno ${errno})`,
+    );
+  }
+
+  /** Addresses local radios transmit from, as learned from their frames. */
+  guestMacs(): MacAddress[] {
+    return [...this.localAddresses.keys()];
+  }
+
+  status(): MediumStatus {
+    return {
+      localRadios: this.directory.map((entry) => {
+        const key = [hwsimRadioKey(entry.permAddr), entry.permAddr].find((k) => this.transmitters.has(k));
+        const freq = key === undefined ? undefined : this.transmitters.get(key);
+        return {
+          ifname: entry.phy,
+          address: formatMac(entry.permAddr),
+          type: "hwsim radio",
+          up: key !== undefined,
+          freqMhz: freq === undefined || freq === 0 ? null : freq,
+        };
+      }),
+      hears: "everything: hwsim gives each radio what its channel carries (the agent is hwsim's medium)",
+    };
+  }
+
+  counters(): Record<HwsimNetlinkCounter | "known-receivers", number> {
+    return { ...this.counts.snapshot(), "known-receivers": this.receivers.size };
+  }
+
+  async close(): Promise<void> {
+    if (this.radioScanTimer) clearInterval(this.radioScanTimer);
+    this.radioScanTimer = null;
+    this.beaconKeeper.close();
+    this.options.port.close();
+  }
+}

@@ -1,0 +1,194 @@
+// The agent as hwsim's registered medium: one generic netlink socket that registers with
+// MAC80211_HWSIM, receives every frame the namespace's radios transmit, and sends their fates and the
+// frames for local radios (hwsim-medium-wire.ts has the messages). The kernel forgets the
+// registration when this socket closes, however the agent ends (even SIGKILL): hwsim then goes back
+// to its own in-kernel medium ("wmediumd released netlink socket").
+
+import { RawNetlinkSocket } from "netlink";
+import {
+  decodeMediumMessages,
+  encodeDelivery,
+  encodeGetFamily,
+  encodeRegister,
+  encodeTxStatus,
+  type HwsimDelivery,
+  type HwsimMediumMessage,
+  type HwsimTransmission,
+  type HwsimTxStatus,
+} from "./hwsim-medium-wire.js";
+
+const NETLINK_GENERIC = 16;
+const HWSIM_FAMILY = "MAC80211_HWSIM";
+const REQUEST_TIMEOUT_MS = 5000;
+/**
+ * Receive buffer: hwsim drops a transmission (reported unacknowledged) when the medium's socket is
+ * full, so it must hold a burst while the agent's loop is busy. The kernel caps SO_RCVBUF at
+ * net.core.rmem_max (212992 on Debian) and doubles it: ~140 full-size frames.
+ */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Largest message hwsim sends: a 2400-byte frame plus its attributes. */
+const MESSAGE_BUFFER_BYTES = 8192;
+
+export const EBUSY = 16;
+export const EOPNOTSUPP = 95;
+
+/** What the medium sees of the kernel (a test double stands in: src/os/doubles/fake-hwsim-kernel.ts). */
+export interface HwsimMediumPort {
+  /** Every frame a local radio transmits, and the errors hwsim reports for messages of ours. */
+  start(events: {
+    readonly transmission: (transmission: HwsimTransmission) => void;
+    /** hwsim refused a message of ours: a status (its frame is gone) or a delivery (nobody took it). */
+    readonly refused: (what: "status" | "delivery", errno: number) => void;
+    readonly malformed: (detail: string) => void;
+  }): void;
+  /** Fates and deliveries, sent together in one system call. */
+  send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void;
+  close(): void;
+}
+
+export class HwsimMediumUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly errno: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The kernel side of HwsimMediumPort. */
+export class HwsimMediumSocket implements HwsimMediumPort {
+  /** Requests at start, then odd numbers for statuses and even ones for deliveries (refusals say which). */
+  private seq = 1;
+  private pending: { seq: number; settle: (message: HwsimMediumMessage) => void } | null = null;
+  private events: Parameters<HwsimMediumPort["start"]>[0] | null = null;
+
+  private constructor(
+    private readonly socket: RawNetlinkSocket,
+    private familyId: number,
+  ) {
+    socket.on("message", (buf) => this.received(buf));
+    socket.on("error", (error) => this.events?.refused("delivery", error.errno ?? 0));
+  }
+
+  /** Opens the socket, finds the family and registers; refuses with one sentence if it cannot. */
+  static async open(): Promise<HwsimMediumSocket> {
+    const raw = new RawNetlinkSocket(NETLINK_GENERIC, {
+      messagePeeking: false,
+      msgBufferSize: MESSAGE_BUFFER_BYTES,
+      recvBufferSize: RECEIVE_BUFFER_BYTES,
+      sendBufferSize: RECEIVE_BUFFER_BYTES,
+    });
+    const medium = new HwsimMediumSocket(raw, 0);
+    try {
+      const family = await medium.request((seq) => encodeGetFamily(HWSIM_FAMILY, seq));
+      if (family.kind !== "family") {
+        throw new HwsimMediumUnavailableError(
+          `the ${HWSIM_FAMILY} generic netlink family is not available: load the driver with 'modprobe mac80211_hwsim radios=1'`,
+          family.kind === "status" ? family.errno : null,
+        );
+      }
+      medium.familyId = family.familyId;
+      const registered = await medium.request((seq) => encodeRegister(family.familyId, seq));
+      if (registered.kind === "status" && registered.errno !== 0) {
+        throw new HwsimMediumUnavailableError(registrationProblem(registered.errno), registered.errno);
+      }
+      return medium;
+    } catch (error) {
+      raw.close();
+      throw error;
+    }
+  }
+
+  private request(encode: (seq: number) => Buffer): Promise<HwsimMediumMessage> {
+    const seq = this.seq++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = null;
+        reject(
+          new HwsimMediumUnavailableError(
+            `${HWSIM_FAMILY} did not answer within ${REQUEST_TIMEOUT_MS} ms`,
+            null,
+          ),
+        );
+      }, REQUEST_TIMEOUT_MS);
+      this.pending = {
+        seq,
+        settle: (message) => {
+          clearTimeout(timer);
+          this.pending = null;
+          resolve(message);
+        },
+      };
+      this.socket.send(encode(seq), {}, (error) => {
+        if (error === undefined) return;
+        clearTimeout(timer);
+        this.pending = null;
+        reject(new HwsimMediumUnavailableError(`${HWSIM_FAMILY}: ${error.message}`, error.errno ?? null));
+      });
+    });
+  }
+
+  start(events: Parameters<HwsimMediumPort["start"]>[0]): void {
+    this.events = events;
+  }
+
+  private received(buf: Buffer): void {
+    for (const message of decodeMediumMessages(buf, this.familyId)) {
+      const pending = this.pending;
+      if (
+        pending !== null &&
+        (message.kind === "status" || message.kind === "family") &&
+        message.seq === pending.seq
+      ) {
+        // A family reply is followed by its ACK: the first settles, the second is ignored.
+        pending.settle(message);
+        continue;
+      }
+      switch (message.kind) {
+        case "transmission":
+          this.events?.transmission(message.transmission);
+          break;
+        case "status":
+          if (message.errno !== 0)
+            this.events?.refused(message.seq % 2 === 1 ? "status" : "delivery", message.errno);
+          break;
+        case "malformed":
+          this.events?.malformed(message.detail);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void {
+    if (statuses.length + deliveries.length === 0) return;
+    // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
+    const parts: Buffer[] = [];
+    for (const status of statuses) parts.push(encodeTxStatus(this.familyId, this.nextSeq(1), status));
+    for (const delivery of deliveries) parts.push(encodeDelivery(this.familyId, this.nextSeq(0), delivery));
+    this.socket.send(parts, {}, (error) => {
+      if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
+    });
+  }
+
+  private nextSeq(parity: 0 | 1): number {
+    this.seq = (this.seq + 1) >>> 0;
+    if (this.seq % 2 !== parity) this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** One sentence for a refused HWSIM_CMD_REGISTER. */
+export function registrationProblem(errno: number): string {
+  if (errno === EBUSY)
+    return "another process is already hwsim's medium in this network namespace (wmediumd, vwifi-client or a second agent): stop it, or run with --medium monitor";
+  if (errno === EOPNOTSUPP)
+    return "hwsim refuses a medium process when a radio has more than one channel context: load it without channels=N (modprobe mac80211_hwsim radios=1), or run with --medium monitor";
+  if (errno === 1) return "registering as hwsim's medium needs CAP_NET_ADMIN: run the agent as root";
+  return `hwsim refused to register this agent as its medium (errno ${errno}); run with --medium monitor`;
+}

@@ -1,0 +1,204 @@
+// The agent as hwsim's registered medium, against the kernel's test double: which transmissions are
+// acknowledged, where local and remote frames go, and what never goes anywhere.
+
+import { describe, expect, it } from "vitest";
+import { HwsimNetlinkMedium, hwsimRadioKey } from "../../src/agent/hwsim-netlink-medium.js";
+import { HeaderLength } from "../../src/ieee80211/constants.js";
+import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
+import type { AirFrame } from "../../src/medium/medium.js";
+import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
+import { type HwsimTransmission, HwsimTxFlags } from "../../src/os/netlink/hwsim-medium-wire.js";
+import type { HwsimRadioEntry } from "../../src/os/radios/hwsim-sysfs.js";
+import { quiet } from "./hwsim-fixtures.js";
+
+const PHY0 = 0x02_00_00_00_00_00; // hwsim's first radio: keyed 42:00:00:00:00:00
+const PHY1 = 0x02_00_00_00_01_00;
+const KEY0 = hwsimRadioKey(PHY0);
+const KEY1 = hwsimRadioKey(PHY1);
+const AP = 0x02_00_00_77_00_01; // a vif address of the local AP on phy0
+const STATION = 0x02_00_00_77_00_02; // a vif address on phy1
+const REMOTE_AP = 0x02_00_00_77_00_09;
+const NOBODY = 0x02_00_00_77_00_42;
+const BROADCAST = 0xffff_ffff_ffff;
+
+function frame(fc0: number, addr1: number, addr2: number): Buffer {
+  return encodeThreeAddressHeader(
+    { frameControl: fc0, addr1, addr2, addr3: addr2 },
+    40 - HeaderLength.threeAddress,
+  );
+}
+
+function transmission(
+  radio: number,
+  bytes: Buffer,
+  flags: number = HwsimTxFlags.REQ_TX_STATUS,
+): HwsimTransmission {
+  return {
+    radio,
+    frame: bytes,
+    flags,
+    rates: Buffer.from([0, 3, 0xff, 0, 0xff, 0, 0xff, 0]),
+    mcs: false,
+    freqMhz: 2437,
+    cookie: Buffer.from([radio & 0xff, bytes[0] ?? 0, 0, 0, 0, 0, 0, 1]),
+  };
+}
+
+async function medium(
+  radios: HwsimRadioEntry[] = [
+    { phy: "phy0", permAddr: PHY0 },
+    { phy: "phy1", permAddr: PHY1 },
+  ],
+) {
+  const kernel = new FakeHwsimKernel();
+  const toTunnel: AirFrame[] = [];
+  let now = 1_000_000;
+  const subject = new HwsimNetlinkMedium({
+    port: kernel,
+    listRadios: () => radios,
+    log: quiet,
+    now: () => now,
+    rescanRadios: false,
+  });
+  await subject.start((air) => toTunnel.push(air));
+  return { kernel, subject, toTunnel, advance: (ms: number) => (now += ms) };
+}
+
+const remote = (bytes: Buffer, freqMhz = 2437): AirFrame => ({
+  frame: bytes,
+  freqMhz,
+  rate500kbps: 12,
+  signalDbm: -61,
+  flags: 0,
+});
+
+describe("the agent as hwsim's medium", () => {
+  it("reports every transmission's fate at once, in one send with its local deliveries", async () => {
+    const { kernel, toTunnel } = await medium();
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    expect(kernel.sends).toBe(1);
+    expect(kernel.statuses).toHaveLength(1);
+    expect(kernel.statuses[0]?.radio).toBe(KEY0);
+    expect(kernel.statuses[0]?.cookie[7]).toBe(1);
+    // A group frame is sent, not acknowledged.
+    expect((kernel.statuses[0]?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(0);
+    // The other radio gets it (both hwsim keys until phy1 transmits), the transmitter does not.
+    expect(kernel.deliveries.map((d) => d.radio)).toEqual([KEY1, PHY1]);
+    expect(toTunnel).toHaveLength(1);
+    expect(toTunnel[0]?.freqMhz).toBe(2437);
+  });
+
+  it("once a radio has transmitted, frames for it go to the key it transmitted from only", async () => {
+    const { kernel } = await medium();
+    kernel.transmit(transmission(KEY1, frame(0x40, BROADCAST, STATION)));
+    kernel.deliveries.length = 0;
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    expect(kernel.deliveries.map((d) => d.radio)).toEqual([KEY1]);
+  });
+
+  it.each([
+    ["a local address that has transmitted", () => STATION, true],
+    ["a remote transmitter heard through the tunnel", () => REMOTE_AP, true],
+    ["an address nobody transmits from", () => NOBODY, false],
+    ["the transmitting radio's own address", () => AP, false],
+  ])("acknowledges a unicast frame to %s: %s", async (_what, receiver, acked) => {
+    const { kernel, subject } = await medium();
+    kernel.transmit(transmission(KEY1, frame(0x40, BROADCAST, STATION)));
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
+    kernel.transmit(transmission(KEY0, frame(0xb0, receiver(), AP)));
+    const status = kernel.statuses.at(-1);
+    expect(((status?.flags ?? 0) & HwsimTxFlags.STAT_ACK) !== 0).toBe(acked);
+    // Acknowledged: one try; not: every try mac80211 asked for.
+    expect(status?.rates[1]).toBe(acked ? 1 : 3);
+    expect(subject.counters()[acked ? "acked" : "not-acked"]).toBe(1);
+  });
+
+  it("forgets a receiver ten minutes after it was last heard", async () => {
+    const { kernel, subject, advance } = await medium();
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
+    advance(600_001);
+    kernel.transmit(transmission(KEY0, frame(0xb0, REMOTE_AP, AP)));
+    expect((kernel.statuses.at(-1)?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(0);
+  });
+
+  it("never acknowledges a frame sent without wanting one", async () => {
+    const { kernel, subject } = await medium();
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
+    kernel.transmit(transmission(KEY0, frame(0x08, REMOTE_AP, AP), HwsimTxFlags.NO_ACK));
+    const status = kernel.statuses.at(-1);
+    expect((status?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(0);
+    expect(status?.flags).toBe(HwsimTxFlags.NO_ACK);
+  });
+
+  it("hands a frame from the tunnel to every local radio with its channel, rate index and signal", async () => {
+    const { kernel, subject } = await medium();
+    expect(subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2412))).toEqual({ delivered: true });
+    expect(kernel.deliveries.map((d) => [d.radio, d.freqMhz, d.rateIndex, d.signalDbm])).toEqual([
+      [KEY0, 2412, 4, -61],
+      [PHY0, 2412, 4, -61],
+      [KEY1, 2412, 4, -61],
+      [PHY1, 2412, 4, -61],
+    ]);
+    expect(kernel.statuses).toHaveLength(0);
+  });
+
+  it("refuses a remote frame from a local address (an echo or a MAC collision), counted", async () => {
+    const { kernel, subject } = await medium();
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    kernel.deliveries.length = 0;
+    expect(subject.deliver(remote(frame(0x80, BROADCAST, AP)))).toEqual({
+      delivered: false,
+      drop: "own-frame",
+    });
+    expect(kernel.deliveries).toHaveLength(0);
+    expect(subject.counters()["own-frame"]).toBe(1);
+  });
+
+  it("has nowhere to deliver before any radio exists", async () => {
+    const { kernel, subject } = await medium([]);
+    expect(subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)))).toEqual({
+      delivered: false,
+      drop: "not-ready",
+    });
+    expect(kernel.sends).toBe(0);
+  });
+
+  it("answers a local probe request with the remote APs' latest beacons of its channel, to the prober only", async () => {
+    const { kernel, subject } = await medium();
+    const remoteBeacon = frame(0x80, BROADCAST, REMOTE_AP);
+    subject.deliver(remote(remoteBeacon, 2437));
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP + 1), 2412));
+    kernel.deliveries.length = 0;
+    kernel.transmit(transmission(KEY1, frame(0x40, BROADCAST, STATION)));
+    const toProber = kernel.deliveries.filter((d) => d.radio === KEY1);
+    expect(toProber.map((d) => d.frame)).toEqual([remoteBeacon]);
+    expect(subject.counters()["beacons-replayed"]).toBe(1);
+  });
+
+  it("counts hwsim's refusals and unreadable messages without failing", async () => {
+    const { kernel, subject } = await medium();
+    kernel.refuse("delivery", 22);
+    kernel.refuse("status", 22);
+    kernel.refuse("status", 22);
+    expect(subject.counters()["delivery-refused"]).toBe(1);
+    expect(subject.counters()["status-refused"]).toBe(2);
+  });
+
+  it("closes the kernel socket (which ends the registration)", async () => {
+    const { kernel, subject } = await medium();
+    await subject.close();
+    expect(kernel.closed).toBe(true);
+  });
+});
+
+describe("hwsim radio keys", () => {
+  it.each([
+    [0x02_00_00_00_00_00, 0x42_00_00_00_00_00],
+    [0x02_00_00_00_01_00, 0x42_00_00_00_01_00],
+    [0x42_00_00_00_01_00, 0x42_00_00_00_01_00],
+    [0xfe_12_34_56_78_9a, 0xfe_12_34_56_78_9a],
+  ])("%d is keyed %d", (perm, key) => {
+    expect(hwsimRadioKey(perm)).toBe(key);
+  });
+});

@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import { parseMac } from "../../src/ieee80211/mac.js";
+import {
+  decodeMediumMessages,
+  deliveryEncodingLength,
+  encodeDelivery,
+  encodeGetFamily,
+  encodeRegister,
+  encodeTxStatus,
+  HwsimMediumAttr,
+  HwsimTxFlags,
+  hwsimRate500kbps,
+  hwsimRateIndex,
+  NLMSG_ERROR,
+  txStatusEncodingLength,
+  txStatusRates,
+} from "../../src/os/netlink/hwsim-medium-wire.js";
+
+const FAMILY = 0x1d;
+const mac = (text: string): number => {
+  const parsed = parseMac(text);
+  if (!parsed.ok) throw new Error(text);
+  return parsed.value;
+};
+
+function attr(type: number, payload: Buffer): Buffer {
+  const out = Buffer.alloc((4 + payload.length + 3) & ~3);
+  out.writeUInt16LE(4 + payload.length, 0);
+  out.writeUInt16LE(type, 2);
+  payload.copy(out, 4);
+  return out;
+}
+const u32 = (value: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value >>> 0);
+  return b;
+};
+function message(type: number, command: number, attrs: Buffer[], seq = 0): Buffer {
+  const body = Buffer.concat([Buffer.from([command, 1, 0, 0]), ...attrs]);
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(16 + body.length, 0);
+  header.writeUInt16LE(type, 4);
+  header.writeUInt32LE(seq, 8);
+  return Buffer.concat([header, body]);
+}
+
+/** A transmission as mac80211_hwsim_tx_frame_nl builds it (attribute order as in the kernel). */
+function kernelTransmission(
+  frame: Buffer,
+  flags: number = HwsimTxFlags.REQ_TX_STATUS,
+  rateFlags = 0,
+): Buffer {
+  const rateFlagSlots = Buffer.alloc(12);
+  rateFlagSlots.writeInt8(1, 0);
+  rateFlagSlots.writeUInt16LE(rateFlags, 1);
+  return message(FAMILY, 2, [
+    attr(HwsimMediumAttr.ADDR_TRANSMITTER, Buffer.from("420000000100", "hex")),
+    attr(HwsimMediumAttr.FRAME, frame),
+    attr(HwsimMediumAttr.FLAGS, u32(flags)),
+    attr(HwsimMediumAttr.TX_INFO, Buffer.from([1, 3, 0, 2, 0xff, 0, 0xff, 0])),
+    attr(HwsimMediumAttr.TX_INFO_FLAGS, rateFlagSlots),
+    attr(HwsimMediumAttr.FREQ, u32(2437)),
+    attr(HwsimMediumAttr.COOKIE, Buffer.from("0102030405060708", "hex")),
+  ]);
+}
+
+function attributesOf(buf: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  let offset = 20;
+  while (offset + 4 <= buf.length) {
+    const length = buf.readUInt16LE(offset);
+    out.set(buf.readUInt16LE(offset + 2), buf.subarray(offset + 4, offset + length));
+    offset += (length + 3) & ~3;
+  }
+  return out;
+}
+
+describe("hwsim medium messages", () => {
+  it("decodes a transmission as the kernel sends it, with views into the buffer", () => {
+    const frame = Buffer.from("08020000020000000200020000770002020000000100", "hex");
+    const [decoded] = decodeMediumMessages(kernelTransmission(frame), FAMILY);
+    expect(decoded?.kind).toBe("transmission");
+    if (decoded?.kind !== "transmission") return;
+    const tx = decoded.transmission;
+    expect(tx.radio).toBe(mac("42:00:00:00:01:00"));
+    expect(tx.frame.equals(frame)).toBe(true);
+    expect(tx.flags).toBe(HwsimTxFlags.REQ_TX_STATUS);
+    expect([...tx.rates]).toEqual([1, 3, 0, 2, 0xff, 0, 0xff, 0]);
+    expect(tx.freqMhz).toBe(2437);
+    expect(tx.cookie.toString("hex")).toBe("0102030405060708");
+    expect(tx.mcs).toBe(false);
+  });
+
+  it("says when the first rate is an MCS", () => {
+    const [decoded] = decodeMediumMessages(kernelTransmission(Buffer.alloc(24), 0, 1 << 3), FAMILY);
+    expect(decoded?.kind === "transmission" && decoded.transmission.mcs).toBe(true);
+  });
+
+  it.each([
+    [
+      "a FRAME without a cookie",
+      message(FAMILY, 2, [
+        attr(2, Buffer.alloc(6)),
+        attr(3, Buffer.alloc(24)),
+        attr(4, u32(0)),
+        attr(7, Buffer.alloc(8)),
+      ]),
+      /cookie/,
+    ],
+    ["a FRAME without a transmitter", message(FAMILY, 2, [attr(3, Buffer.alloc(24))]), /transmitter/],
+    [
+      "an attribute running past the message",
+      (() => {
+        const m = message(FAMILY, 2, [attr(3, Buffer.alloc(24))]);
+        m.writeUInt16LE(200, 20);
+        return m;
+      })(),
+      /attribute of length 200/,
+    ],
+    [
+      "a message longer than the datagram",
+      (() => {
+        const m = message(FAMILY, 2, []);
+        m.writeUInt32LE(999, 0);
+        return m;
+      })(),
+      /length 999/,
+    ],
+  ])("reports %s as malformed, never throws", (_what, buf, detail) => {
+    const [decoded] = decodeMediumMessages(buf, FAMILY);
+    expect(decoded?.kind).toBe("malformed");
+    if (decoded?.kind === "malformed") expect(decoded.detail).toMatch(detail);
+  });
+
+  it("reads netlink errors and acknowledgements with their sequence numbers, and a family reply", () => {
+    const error = Buffer.alloc(36);
+    error.writeUInt32LE(36, 0);
+    error.writeUInt16LE(NLMSG_ERROR, 4);
+    error.writeUInt32LE(7, 8);
+    error.writeInt32LE(-16, 16);
+    const family = message(
+      0x10,
+      1,
+      [attr(1, Buffer.from([FAMILY, 0])), attr(2, Buffer.from("MAC80211_HWSIM\0"))],
+      3,
+    );
+    const decoded = decodeMediumMessages(Buffer.concat([family, error]), 0);
+    expect(decoded).toEqual([
+      { kind: "family", seq: 3, familyId: FAMILY },
+      { kind: "status", seq: 7, errno: 16 },
+    ]);
+  });
+
+  it("encodes a status with every attribute hwsim requires, in its declared length", () => {
+    const status = encodeTxStatus(FAMILY, 9, {
+      radio: mac("42:00:00:00:01:00"),
+      cookie: Buffer.from("0102030405060708", "hex"),
+      flags: HwsimTxFlags.REQ_TX_STATUS | HwsimTxFlags.STAT_ACK,
+      rates: Buffer.from([1, 1, 0xff, 0, 0xff, 0, 0xff, 0]),
+      ackSignalDbm: -30,
+    });
+    expect(status.length).toBe(txStatusEncodingLength());
+    expect(status.readUInt32LE(0)).toBe(status.length);
+    expect(status.readUInt16LE(4)).toBe(FAMILY);
+    expect(status.readUInt16LE(6)).toBe(0x1); // a request, no ACK asked for
+    expect(status[16]).toBe(3); // HWSIM_CMD_TX_INFO_FRAME
+    const attrs = attributesOf(status);
+    expect(attrs.get(HwsimMediumAttr.ADDR_TRANSMITTER)?.toString("hex")).toBe("420000000100");
+    expect(attrs.get(HwsimMediumAttr.FLAGS)?.readUInt32LE(0)).toBe(5);
+    expect(attrs.get(HwsimMediumAttr.SIGNAL)?.readInt32LE(0)).toBe(-30);
+    expect(attrs.get(HwsimMediumAttr.COOKIE)?.toString("hex")).toBe("0102030405060708");
+    expect(attrs.get(HwsimMediumAttr.TX_INFO)?.length).toBe(8);
+  });
+
+  it("encodes a delivery to one radio (receiver, frame, rate, signal, channel)", () => {
+    const frame = Buffer.from("80000000ffffffffffff", "hex");
+    const delivery = encodeDelivery(FAMILY, 1, {
+      radio: mac("42:00:00:00:00:00"),
+      frame,
+      rateIndex: 4,
+      signalDbm: -72,
+      freqMhz: 5180,
+    });
+    expect(delivery.length).toBe(deliveryEncodingLength(frame.length));
+    expect(delivery[16]).toBe(2); // HWSIM_CMD_FRAME
+    const attrs = attributesOf(delivery);
+    expect(attrs.get(HwsimMediumAttr.ADDR_RECEIVER)?.toString("hex")).toBe("420000000000");
+    expect(attrs.get(HwsimMediumAttr.FRAME)?.equals(frame)).toBe(true);
+    expect(attrs.get(HwsimMediumAttr.RX_RATE)?.readUInt32LE(0)).toBe(4);
+    expect(attrs.get(HwsimMediumAttr.SIGNAL)?.readInt32LE(0)).toBe(-72);
+    expect(attrs.get(HwsimMediumAttr.FREQ)?.readUInt32LE(0)).toBe(5180);
+  });
+
+  it("encodes the family lookup and the registration as acknowledged requests", () => {
+    const lookup = encodeGetFamily("MAC80211_HWSIM", 1);
+    expect(lookup.readUInt16LE(4)).toBe(0x10);
+    expect(lookup.readUInt16LE(6)).toBe(0x5);
+    expect(lookup.subarray(24, 39).toString("latin1")).toBe("MAC80211_HWSIM\0");
+    const register = encodeRegister(FAMILY, 2);
+    expect([register.length, register.readUInt16LE(4), register.readUInt16LE(6), register[16]]).toEqual([
+      20,
+      FAMILY,
+      0x5,
+      1,
+    ]);
+  });
+
+  it.each([
+    [
+      "acknowledged: one try of the first rate",
+      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
+      true,
+      [1, 1, 0xff, 0, 0xff, 0, 0xff, 0],
+    ],
+    [
+      "not acknowledged: every try asked for",
+      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
+      false,
+      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
+    ],
+    [
+      "not acknowledged, one rate",
+      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
+      false,
+      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
+    ],
+  ])("reports the tries: %s", (_what, asked, acked, expected) => {
+    expect([...txStatusRates(Buffer.from(asked), acked)]).toEqual(expected);
+  });
+
+  it.each([
+    [2, 2437, 0], // 1 Mbit/s
+    [11, 2437, 2], // 5.5 Mbit/s
+    [12, 2437, 4], // 6 Mbit/s on 2.4 GHz
+    [12, 5180, 0], // 6 Mbit/s is the first 5 GHz rate
+    [108, 5180, 7], // 54 Mbit/s
+    [2, 5180, 0], // no CCK on 5 GHz: the lowest
+    [0, 2437, 0], // unknown
+  ])("rate %d x 500 kbit/s on %d MHz is index %d of the band's table", (rate, freq, index) => {
+    expect(hwsimRateIndex(rate, freq)).toBe(index);
+    if (rate !== 0 && !(rate === 2 && freq > 5000)) expect(hwsimRate500kbps(index, freq)).toBe(rate);
+  });
+});
