@@ -1,5 +1,6 @@
 // The agent's JavaScript per frame, natively: two whole agents in this process over loopback UDP,
-// a hwsim medium on each, frames entering A's capture and leaving B's injecting radio. No kernel Wi-Fi
+// a hwsim medium on each, frames entering A's capture and leaving B's injecting radio (--medium
+// monitor), or entering A as hwsim transmissions and leaving B as deliveries (--medium netlink). No kernel Wi-Fi
 // work is included (the radios only count), so this is the part of a frame's walk the agent itself
 // adds. Printed beside the bare codec walk (TunnelSender → TunnelReceiver) measured in the same run,
 // because the machine is shared: the ratio is the figure to compare.
@@ -9,10 +10,13 @@
 import { freeUdpPort } from "../lab/vm.js";
 import { Agent } from "../src/agent/agent.js";
 import { HwsimMedium } from "../src/agent/hwsim-medium.js";
+import { HwsimNetlinkMedium, hwsimRadioKey } from "../src/agent/hwsim-netlink-medium.js";
 import type { Link } from "../src/agent/link-model.js";
 import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
 import { createLogger } from "../src/log.js";
 import type { AirFrame } from "../src/medium/medium.js";
+import type { HwsimMediumPort } from "../src/os/netlink/hwsim-medium-socket.js";
+import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../src/os/netlink/hwsim-medium-wire.js";
 import type { PacketSource } from "../src/os/pcap/live.js";
 import type { GuestInterface, InjectionRadio, RadioBackend } from "../src/os/radios/backend.js";
 import { encodeInjectionHeader } from "../src/radiotap/radiotap.js";
@@ -160,6 +164,111 @@ async function agentWalk(link?: Partial<Link>): Promise<{
   return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered, lost };
 }
 
+/**
+ * The kernel's side of --medium netlink for the bench: hands `count` transmissions over, BURST per
+ * event-loop turn (as a netlink read would), and counts what the medium sends back.
+ */
+class SyntheticKernel implements HwsimMediumPort {
+  statuses = 0;
+  delivered = 0;
+  private closed = false;
+  constructor(private readonly count: number) {}
+  start(events: Parameters<HwsimMediumPort["start"]>[0]): void {
+    if (this.count === 0) return;
+    const frame = captured.subarray(captured.readUInt16LE(2));
+    let sent = 0;
+    const burst = (): void => {
+      if (this.closed) return;
+      for (let i = 0; i < BURST && sent < this.count; i++, sent++) {
+        const transmission: HwsimTransmission = {
+          radio: hwsimRadioKey(STATION),
+          frame: Buffer.from(frame),
+          flags: 1,
+          rates: Buffer.from([11, 3, 0xff, 0, 0xff, 0, 0xff, 0]),
+          mcs: false,
+          freqMhz: FREQ_MHZ,
+          cookie: Buffer.alloc(8, sent & 0xff),
+        };
+        events.transmission(transmission);
+      }
+      if (sent < this.count) setImmediate(burst);
+    };
+    setImmediate(burst);
+  }
+  send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void {
+    this.statuses += statuses.length;
+    this.delivered += deliveries.length;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** The same walk with both agents as hwsim's registered medium (--medium netlink). */
+async function netlinkWalk(): Promise<{ framesPerCpuSecond: number; framesPerSecond: number; delivered: number }> {
+  const portA = await freeUdpPort();
+  const receivingKernel = new SyntheticKernel(0);
+  const receiving = new HwsimNetlinkMedium({
+    port: receivingKernel,
+    listRadios: () => [{ phy: "phy0", permAddr: ACCESS_POINT }],
+    log: quiet,
+    rescanRadios: false,
+  });
+  const b = new Agent({
+    nodeId: 2,
+    nodeName: "b",
+    psk: null,
+    listen: { address: "127.0.0.1", port: 0 },
+    peers: [{ address: "127.0.0.1", port: portA }],
+    media: [receiving],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  await b.start();
+  const sendingKernel = new SyntheticKernel(FRAMES);
+  const a = new Agent({
+    nodeId: 1,
+    nodeName: "a",
+    psk: null,
+    listen: { address: "127.0.0.1", port: portA },
+    peers: [b.local!],
+    media: [
+      new HwsimNetlinkMedium({
+        port: sendingKernel,
+        listRadios: () => [{ phy: "phy0", permAddr: STATION }],
+        log: quiet,
+        rescanRadios: false,
+      }),
+    ],
+    localRadioMacs: () => [],
+    log: quiet,
+  });
+  const cpuStart = cpuSeconds();
+  const wallStart = performance.now();
+  await a.start();
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  let quietSince = Date.now();
+  // The receiving VM's one radio has not transmitted, so its hwsim key is guessed two ways and each
+  // frame is delivered twice.
+  const deliveredFrames = (): number => receivingKernel.delivered / 2;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = deliveredFrames();
+    if (now >= FRAMES) break;
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 200) break;
+  }
+  const delivered = deliveredFrames();
+  const cpu = cpuSeconds() - cpuStart;
+  const wall = (performance.now() - wallStart) / 1000;
+  await a.stop();
+  await b.stop();
+  return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered };
+}
+
 function codecWalk(): number {
   const sender = new TunnelSender({ nodeId: 1, psk: null });
   const receiver = new TunnelReceiver({ psk: null });
@@ -191,8 +300,10 @@ function codecWalk(): number {
 
 // Warm-up round, then the measured one.
 await agentWalk();
+await netlinkWalk();
 codecWalk();
 const agent = await agentWalk();
+const netlink = await netlinkWalk();
 const codec = codecWalk();
 // B applying a link to A's frames: a signal (a copy of each frame) and a loss (a draw per frame).
 const linked = await agentWalk({ signalDbm: -60, lossPercent: 1 });
@@ -207,5 +318,8 @@ console.log(
 );
 console.log(
   `| the same with B's link for A at signal -60 dBm, loss 1% (${linked.delivered} delivered, ${linked.lost} lost to the link) | ${Math.round(linked.framesPerCpuSecond)} | ${(1e6 / linked.framesPerCpuSecond).toFixed(1)} µs | ${(codec / linked.framesPerCpuSecond).toFixed(1)}x |`,
+);
+console.log(
+  `| --medium netlink: transmission → status → send → UDP → receive → delivery, both agents (${netlink.delivered} delivered, ${Math.round(netlink.framesPerSecond)} frames/s wall) | ${Math.round(netlink.framesPerCpuSecond)} | ${(1e6 / netlink.framesPerCpuSecond).toFixed(1)} µs | ${(codec / netlink.framesPerCpuSecond).toFixed(1)}x |`,
 );
 process.exit(0);
