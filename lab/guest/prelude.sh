@@ -125,7 +125,8 @@ start_station() {
   local start
   start=$(now)
   ASSOC_SECONDS=null
-  $NETNS_EXEC wpa_supplicant -B -t -i "$1" -c /run/wpa_supplicant.conf -f "$LAB_SHARE/wpa_supplicant.log" \
+  # WPA_DEBUG=1 (a lab knob) logs wpa_supplicant's debug messages: scans, their results, its decisions.
+  $NETNS_EXEC wpa_supplicant -B -t ${WPA_DEBUG:+-d} -i "$1" -c /run/wpa_supplicant.conf -f "$LAB_SHARE/wpa_supplicant.log" \
     -P /run/wpa_supplicant.pid || fail "wpa_supplicant did not start"
   if ! wait_until "${ASSOC_TIMEOUT:-120}" station_completed "$1"; then
     log "station never reached wpa_state=COMPLETED"
