@@ -7,7 +7,7 @@
 import { RawNetlinkSocket } from "netlink";
 import {
   decodeMediumMessages,
-  encodeDelivery,
+  deliveryParts,
   encodeGetFamily,
   encodeRegister,
   encodeTxStatus,
@@ -166,7 +166,7 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
     const parts: Buffer[] = [];
     for (const status of statuses) parts.push(encodeTxStatus(this.familyId, this.nextSeq(1), status));
-    for (const delivery of deliveries) parts.push(encodeDelivery(this.familyId, this.nextSeq(0), delivery));
+    for (const delivery of deliveries) parts.push(...deliveryParts(this.familyId, this.nextSeq(0), delivery));
     this.socket.send(parts, {}, (error) => {
       if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
     });

@@ -120,13 +120,18 @@ function putU32(buf: Buffer, offset: number, type: number, value: number): numbe
 }
 
 function putMac(buf: Buffer, offset: number, type: number, mac: MacAddress): number {
-  writeMac(buf, putHeader(buf, offset, type, MAC_LENGTH), mac);
+  const payload = putHeader(buf, offset, type, MAC_LENGTH);
+  writeMac(buf, payload, mac);
+  buf.writeUInt16LE(0, payload + MAC_LENGTH); // padding to 4 bytes
   return offset + attributeLength(MAC_LENGTH);
 }
 
 function putBytes(buf: Buffer, offset: number, type: number, bytes: Buffer): number {
-  bytes.copy(buf, putHeader(buf, offset, type, bytes.length));
-  return offset + attributeLength(bytes.length);
+  const payload = putHeader(buf, offset, type, bytes.length);
+  bytes.copy(buf, payload);
+  const end = offset + attributeLength(bytes.length);
+  buf.fill(0, payload + bytes.length, end);
+  return end;
 }
 
 function putHeaders(buf: Buffer, type: number, flags: number, seq: number, command: number): number {
@@ -165,7 +170,8 @@ export function txStatusEncodingLength(): number {
 
 /** HWSIM_CMD_TX_INFO_FRAME (not acknowledged: hwsim answers only when it refuses one). */
 export function encodeTxStatus(familyId: number, seq: number, status: HwsimTxStatus): Buffer {
-  const buf = Buffer.alloc(txStatusEncodingLength());
+  // Pooled and written in full: a zeroed allocation per frame costs a TCG guest (profiled).
+  const buf = Buffer.allocUnsafe(txStatusEncodingLength());
   let offset = putHeaders(buf, familyId, NLM_F_REQUEST, seq, HwsimMediumCommand.TX_INFO_FRAME);
   offset = putMac(buf, offset, HwsimMediumAttr.ADDR_TRANSMITTER, status.radio);
   offset = putU32(buf, offset, HwsimMediumAttr.FLAGS, status.flags);
@@ -185,16 +191,38 @@ export function deliveryEncodingLength(frameBytes: number): number {
   );
 }
 
-/** HWSIM_CMD_FRAME to one radio (not acknowledged: hwsim drops what the radio cannot hear, silently). */
+/**
+ * HWSIM_CMD_FRAME to one radio as three pieces for one sendmsg: the headers, the frame itself (not
+ * copied) and the attributes after it. Not acknowledged: hwsim refuses what the radio cannot hear.
+ */
+export function deliveryParts(
+  familyId: number,
+  seq: number,
+  delivery: HwsimDelivery,
+): [Buffer, Buffer, Buffer] {
+  const frameBytes = delivery.frame.length;
+  const pad = attributeLength(frameBytes) - NLA_HEADER - frameBytes;
+  const head = Buffer.allocUnsafe(NLMSG_HEADER + GENL_HEADER + attributeLength(MAC_LENGTH) + NLA_HEADER);
+  putHeaders(head, familyId, NLM_F_REQUEST, seq, HwsimMediumCommand.FRAME);
+  head.writeUInt32LE(deliveryEncodingLength(frameBytes), 0);
+  const afterReceiver = putMac(
+    head,
+    NLMSG_HEADER + GENL_HEADER,
+    HwsimMediumAttr.ADDR_RECEIVER,
+    delivery.radio,
+  );
+  putHeader(head, afterReceiver, HwsimMediumAttr.FRAME, frameBytes);
+  const tail = Buffer.allocUnsafe(pad + 3 * attributeLength(4));
+  tail.fill(0, 0, pad);
+  let offset = putU32(tail, pad, HwsimMediumAttr.RX_RATE, delivery.rateIndex);
+  offset = putU32(tail, offset, HwsimMediumAttr.SIGNAL, delivery.signalDbm);
+  putU32(tail, offset, HwsimMediumAttr.FREQ, delivery.freqMhz);
+  return [head, delivery.frame, tail];
+}
+
+/** The same delivery as one buffer. */
 export function encodeDelivery(familyId: number, seq: number, delivery: HwsimDelivery): Buffer {
-  const buf = Buffer.alloc(deliveryEncodingLength(delivery.frame.length));
-  let offset = putHeaders(buf, familyId, NLM_F_REQUEST, seq, HwsimMediumCommand.FRAME);
-  offset = putMac(buf, offset, HwsimMediumAttr.ADDR_RECEIVER, delivery.radio);
-  offset = putBytes(buf, offset, HwsimMediumAttr.FRAME, delivery.frame);
-  offset = putU32(buf, offset, HwsimMediumAttr.RX_RATE, delivery.rateIndex);
-  offset = putU32(buf, offset, HwsimMediumAttr.SIGNAL, delivery.signalDbm);
-  putU32(buf, offset, HwsimMediumAttr.FREQ, delivery.freqMhz);
-  return buf;
+  return Buffer.concat(deliveryParts(familyId, seq, delivery));
 }
 
 /**
@@ -202,7 +230,7 @@ export function encodeDelivery(familyId: number, seq: number, delivery: HwsimDel
  * try mac80211 asked for was made. Slots after the last one used are {-1, 0}, as mac80211 expects.
  */
 export function txStatusRates(asked: Buffer, acknowledged: boolean): Buffer {
-  const out = Buffer.alloc(TX_INFO_BYTES);
+  const out = Buffer.allocUnsafe(TX_INFO_BYTES);
   for (let slot = 0; slot < TX_RATE_SLOTS; slot++) {
     const idx = asked.length >= 2 * slot + 2 ? asked.readInt8(2 * slot) : -1;
     const count = asked.length >= 2 * slot + 2 ? (asked[2 * slot + 1] ?? 0) : 0;
