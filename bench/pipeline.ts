@@ -205,7 +205,11 @@ class SyntheticKernel implements HwsimMediumPort {
 }
 
 /** The same walk with both agents as hwsim's registered medium (--medium netlink). */
-async function netlinkWalk(): Promise<{ framesPerCpuSecond: number; framesPerSecond: number; delivered: number }> {
+async function netlinkWalk(): Promise<{
+  framesPerCpuSecond: number;
+  framesPerSecond: number;
+  delivered: number;
+}> {
   const portA = await freeUdpPort();
   const receivingKernel = new SyntheticKernel(0);
   const receiving = new HwsimNetlinkMedium({

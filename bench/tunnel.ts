@@ -51,7 +51,13 @@ interface SystemSamples {
   udpLossPercent: number[];
   cpuS: number[];
 }
-const systemSamples = (): SystemSamples => ({ assoc: [], mbps: [], udpMbps: [], udpLossPercent: [], cpuS: [] });
+const systemSamples = (): SystemSamples => ({
+  assoc: [],
+  mbps: [],
+  udpMbps: [],
+  udpLossPercent: [],
+  cpuS: [],
+});
 const tunnels = new Map(MEDIA.map((medium) => [medium, systemSamples()]));
 const vwifiSamples = systemSamples();
 const baseline = { assoc: [] as number[], mbps: [] as number[] };
@@ -147,7 +153,9 @@ const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: str
 ];
 const cells = (cell: (m: ReturnType<typeof medians>) => string): string =>
   columns.map((column) => (column.m === null ? "skipped" : cell(column.m))).join(" | ");
-console.log(`| measure (median of ${rounds}; two VMs) | reference | ${columns.map((c) => c.label).join(" | ")} |`);
+console.log(
+  `| measure (median of ${rounds}; two VMs) | reference | ${columns.map((c) => c.label).join(" | ")} |`,
+);
 console.log(`|---|---|${columns.map(() => "---").join("|")}|`);
 console.log(
   `| association + 4-way handshake | one VM: ${base.assoc.toFixed(2)} s | ${cells((m) => `${m.assoc.toFixed(2)} s (${vs(m.assoc, base.assoc, 2, "x")})`)} |`,

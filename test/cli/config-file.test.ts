@@ -107,7 +107,7 @@ describe("a wrong config file is one sentence naming the file, the line and what
   it.each([
     [
       "[Agent]\nLisen = 1\n",
-      "line 2: Lisen is not a key of [Agent]; expected one of Iface, Listen, KeyFile,",
+      "line 2: Lisen is not a key of [Agent]; expected one of Iface, Medium, Listen, KeyFile,",
     ],
     ["Listen = 1\n", "line 1: Listen comes before any section; put it under [Agent] or [Peer]"],
     [

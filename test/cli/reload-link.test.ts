@@ -21,6 +21,7 @@ const base: AgentConfig = {
   peers: [],
   listen: { host: "127.0.0.1", port: 0 },
   iface: null,
+  medium: "monitor",
   keyFile: null,
   injectPhy: null,
   uniqueMacs: false,
