@@ -180,14 +180,47 @@ describe("listeners: what local radios can use", () => {
     ["AP: every transmitter on its channel is answered", "ap-2437", probeRequest(2437), true, true],
     ["AP: nothing elsewhere", "ap-2437", probeRequest(2412), false, false],
     ["monitor: heard, never answered", "mon-2437", unicast(2437, OTHER), true, false],
-    ["mesh point still searching: everything, answered", "mesh-search", probeRequest(5180), true, true],
+    // A mesh point or IBSS without a channel has not joined: its radio is idle and hwsim gives an
+    // idle radio nothing. Before this rule such a mesh point got everything, everywhere: in the
+    // three-VM mesh lab each agent made radios on all eleven 2.4 GHz channels and 22 ACK proxies
+    // for the other nodes' probe requests while wpa_supplicant scanned before joining.
+    ["mesh point not joined (no channel): nothing", "mesh-idle", probeRequest(2437), false, false],
+    ["mesh point not joined: not even a beacon", "mesh-idle", beacon(2437), false, false],
+    [
+      "mesh point scanning before it joins: a beacon anywhere, answered",
+      "mesh-scan",
+      beacon(2437),
+      true,
+      true,
+    ],
+    [
+      "mesh point scanning: another node's probe request is of no use",
+      "mesh-scan",
+      probeRequest(2437),
+      false,
+      false,
+    ],
+    [
+      "mesh point joined on 2412: every transmitter there answered",
+      "mesh-2412",
+      probeRequest(2412),
+      true,
+      true,
+    ],
+    ["mesh point joined on 2412: nothing elsewhere", "mesh-2412", beacon(2437), false, false],
+    ["IBSS not joined (no channel): nothing", "ibss-idle", beacon(2437), false, false],
+    ["P2P device (no channel of its own): everything, answered", "p2p-dev", probeRequest(2437), true, true],
   ] as const)("%s", (_, guest, heard, deliver, ackProxy) => {
     const interfaces = {
       "sta-scan": [{ ifname: "wlan0", iftype: "STATION", up: true, freqMhz: null }],
       "sta-2437": [{ ifname: "wlan0", iftype: "STATION", up: true, freqMhz: 2437 }],
       "ap-2437": [{ ifname: "wlan0", iftype: "AP", up: true, freqMhz: 2437 }],
       "mon-2437": [{ ifname: "mon0", iftype: "MONITOR", up: true, freqMhz: 2437 }],
-      "mesh-search": [{ ifname: "mesh0", iftype: "MESH_POINT", up: true, freqMhz: null }],
+      "mesh-idle": [{ ifname: "mesh0", iftype: "MESH_POINT", up: true, freqMhz: null }],
+      "mesh-scan": [{ ifname: "mesh0", iftype: "MESH_POINT", up: true, freqMhz: null, scanning: true }],
+      "mesh-2412": [{ ifname: "mesh0", iftype: "MESH_POINT", up: true, freqMhz: 2412 }],
+      "ibss-idle": [{ ifname: "wlan0", iftype: "ADHOC", up: true, freqMhz: null }],
+      "p2p-dev": [{ ifname: "p2p-dev-wlan0", iftype: "P2P_DEVICE", up: true, freqMhz: null }],
     }[guest];
     const listeners = Listeners.fromInterfaces(interfaces, new Set([STA]));
     expect(listeners.use(heard)).toEqual({ deliver, ackProxy });
