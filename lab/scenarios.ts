@@ -460,6 +460,92 @@ export async function runLocalScenes(
   return withResults<{ scenes: readonly SceneResult[] }>(vm, { scenes: "object" });
 }
 
+/**
+ * The mesh cases of lab/guest/mesh.sh: MESH_CASES run by default (and in the test); bench/mesh.ts
+ * adds "sae-defaults", the SAE mesh with wpa_supplicant's default peering timers.
+ */
+export const MESH_CASES = ["open", "sae"] as const;
+export type MeshCase = "open" | "sae" | "sae-defaults";
+
+/** One node's view of another in one case (mesh.sh, mesh_measure). */
+export interface MeshPair {
+  /** The other node's number N (10.99.0.N, 02:00:00:77:00:0N). */
+  readonly peer: number;
+  /** From this node's launch (mesh join / wpa_supplicant start) to the peer's first ping answer. */
+  readonly first_ping_seconds: number | null;
+  /** Then 10 pings 0.2 s apart (0 sent if it never answered). */
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+}
+
+/** What one node measured in one case. */
+export interface MeshCaseResult {
+  readonly case: MeshCase;
+  readonly node: number;
+  /** mesh0's address. */
+  readonly address: string;
+  readonly pairs: readonly MeshPair[];
+  /** Peers whose link `iw dev mesh0 station dump` shows as ESTAB after the pings. */
+  readonly estab_peers: readonly string[];
+}
+
+export interface MeshNodeResults {
+  readonly node: number;
+  readonly cases: readonly MeshCaseResult[];
+  readonly agent_started: boolean;
+  readonly agent_exit_code: number;
+}
+
+export interface MeshOptions extends ScenarioOptions {
+  /** Which cases, in order (default MESH_CASES). */
+  readonly cases?: readonly MeshCase[];
+}
+
+/**
+ * Three VMs on the lab's switch, one hwsim radio and an agent each (with env AGENT_ARGS, if
+ * given), each VM a node of an 802.11s mesh (mesh-node.sh): the open mesh (`iw mesh join`), then
+ * wpa_supplicant's SAE mesh, in one boot. Every node pings every other. Shares hold
+ * radios-before.txt / radios-after.txt, agent.log and the per-case files of mesh.sh.
+ */
+export async function runMeshLab(options: MeshOptions = {}): Promise<ScenarioVm<MeshNodeResults>[]> {
+  const env = { ...options.env, MESH_CASES: (options.cases ?? MESH_CASES).join(" ") };
+  const ethernetSwitch = await EthernetSwitch.start(3);
+  try {
+    const vms = await runVms(
+      ethernetSwitch.links.map((ethernet, i) => ({
+        name: `mesh${i + 1}`,
+        script: join(guestDir, "mesh-node.sh"),
+        radios: 1,
+        ethernet,
+        env,
+      })),
+      { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
+    );
+    return vms.map((vm) =>
+      withResults<MeshNodeResults>(vm, {
+        node: "number",
+        cases: "object",
+        agent_started: "boolean",
+        agent_exit_code: "number",
+      }),
+    );
+  } finally {
+    ethernetSwitch.close();
+  }
+}
+
+/** The same mesh in one VM, three radios in a network namespace each, no tunnel (local-mesh.sh). */
+export async function runLocalMesh(
+  options: MeshOptions = {},
+): Promise<ScenarioVm<{ readonly cases: readonly MeshCaseResult[] }>> {
+  const env = { ...options.env, MESH_CASES: (options.cases ?? MESH_CASES).join(" ") };
+  const [vm] = await runVms(
+    [{ name: "mesh-local", script: join(guestDir, "local-mesh.sh"), radios: 3, env }],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return withResults<{ cases: readonly MeshCaseResult[] }>(vm, { cases: "object" });
+}
+
 export interface AirportScanResults {
   readonly agent_started: boolean;
   readonly ssid_seen: boolean;
