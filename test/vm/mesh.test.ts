@@ -59,6 +59,8 @@ describe.skipIf(unavailable !== undefined)("802.11s mesh across three VMs (open,
     const addresses = nodes.map((node) => caseOf(node, "open").address);
     expect(addresses).toEqual([1, 2, 3].map(meshMac));
     for (const node of nodes) expect(caseOf(node, "sae").address).toBe(meshMac(node.results?.node ?? 0));
+    // What the agents told each other in their HELLOs: no radio address in two VMs.
+    for (const node of nodes) expect(share(node, "agent.log")).not.toMatch(/radios with the same address/);
   });
 
   for (const name of MESH_CASES) {
