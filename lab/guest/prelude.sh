@@ -395,7 +395,12 @@ launch_agent() {
 write_agent_config() {
   local peer
   printf '# written by lab/guest/prelude.sh for %s\n[Agent]\nIface = hwsim0\n' "$LAB_NAME"
-  for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do printf '\n[Peer]\nEndpoint = %s\n' "$peer"; done
+  # AGENT_PEER_KEYS (a lab knob, e.g. "Signal = -61"): more keys for every [Peer] section.
+  for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do
+    printf '\n[Peer]\nEndpoint = %s\n' "$peer"
+    [ -n "${AGENT_PEER_KEYS:-}" ] && printf '%s\n' "$AGENT_PEER_KEYS"
+  done
+  return 0
 }
 
 # run_doctor: `wifi-tunnel doctor` with the agent's configuration (agent.conf and AGENT_ARGS), to

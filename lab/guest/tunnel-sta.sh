@@ -18,7 +18,7 @@
 # (and during iperf3 alone). RSS_SAMPLES=1 records the agent's memory in agent-rss.txt, with the
 # iperf3 run's start and end marked (in the AP's file too, as it sees our flags).
 # Writes radios-before.txt / radios-after.txt, wlan0-address.txt, agent.log, wpa_supplicant.log,
-# wpa-status.txt, ping.txt, ping-<ip>.txt, iperf3.json, acks.json and results.json to $LAB_SHARE.
+# wpa-status.txt, link.txt (iw dev wlan0 link), ping.txt, ping-<ip>.txt, iperf3.json, acks.json and results.json to $LAB_SHARE.
 # SECURITY=sae (for every VM) makes the network WPA3-SAE. RESTART_AGENT=station (or ap) SIGKILLs
 # and relaunches this VM's agent (or the AP VM's) after the pings and times the recovery.
 # Exit status 0 = results recorded (results.json says whether the Wi-Fi link worked).
@@ -99,6 +99,8 @@ cat /sys/class/net/wlan0/address >"$LAB_SHARE/wlan0-address.txt"
 RESTART_SECONDS=null
 ASSOC_TIMEOUT=${ASSOC_TIMEOUT:-240}
 if start_station wlan0; then
+  # What the station reports of its AP (signal, rate): the link's signal with --medium netlink.
+  iw dev wlan0 link >"$LAB_SHARE/link.txt" 2>&1
   station_pings
   [ -n "${RESTART_AGENT:-}" ] && restart_and_time "$RESTART_AGENT"
   station_load

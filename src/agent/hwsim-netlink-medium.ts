@@ -99,6 +99,8 @@ export class HwsimNetlinkMedium implements LocalMedium {
   private readonly beaconKeeper: BeaconKeeper;
   /** Addresses local radios transmit from → the radio (its hwsim key). */
   private readonly localAddresses = new Map<MacAddress, MacAddress>();
+  /** Remote APs → the signal of their last beacon: kept and replayed beacons arrive as strong. */
+  private readonly beaconSignal = new Map<MacAddress, number>();
   /** hwsim keys seen transmitting, and the channel each was last on. */
   private readonly transmitters = new Map<MacAddress, number>();
   private directory: HwsimRadioEntry[] = [];
@@ -113,7 +115,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
     this.beaconKeeper = new BeaconKeeper({
       now: this.now,
       inject: (freqMhz, frame) => {
-        if (this.deliverLocally(frame, freqMhz, 0, DEFAULT_SIGNAL_DBM, null) > 0)
+        if (this.deliverLocally(frame, freqMhz, 0, this.signalOf(frame), null) > 0)
           this.counts.add("beacons-kept");
       },
     });
@@ -243,7 +245,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
         radio: tx.radio,
         frame: beacon,
         rateIndex: 0,
-        signalDbm: DEFAULT_SIGNAL_DBM,
+        signalDbm: this.signalOf(beacon),
         freqMhz: tx.freqMhz,
       });
       this.counts.add("beacons-replayed");
@@ -290,6 +292,8 @@ export class HwsimNetlinkMedium implements LocalMedium {
     }
     const isBeacon = air.frame[0] === ManagementFc0.beacon;
     if (isBeacon && transmitter !== null) {
+      if (this.beaconSignal.get(transmitter) !== air.signalDbm)
+        this.rememberSignal(transmitter, air.signalDbm);
       this.remoteBeacons.heard(air.freqMhz, transmitter, air.frame, now);
       this.beaconKeeper.delivered(transmitter, air.freqMhz, air.frame, air.frame);
     }
@@ -302,6 +306,21 @@ export class HwsimNetlinkMedium implements LocalMedium {
     );
     this.counts.add("delivered");
     return { delivered: true };
+  }
+
+  private rememberSignal(bssid: MacAddress, signalDbm: number): void {
+    this.beaconSignal.delete(bssid);
+    this.beaconSignal.set(bssid, signalDbm);
+    if (this.beaconSignal.size > MAX_LOCAL_ADDRESSES) {
+      const oldest = this.beaconSignal.keys().next().value as MacAddress;
+      this.beaconSignal.delete(oldest);
+    }
+  }
+
+  /** The signal a kept or replayed beacon is delivered with: its AP's last real one. */
+  private signalOf(beacon: Buffer): number {
+    const bssid = readAddress2(beacon);
+    return (bssid === null ? undefined : this.beaconSignal.get(bssid)) ?? DEFAULT_SIGNAL_DBM;
   }
 
   /** A remote frame from a local address: it came back to the air it left, or two VMs share a MAC. */

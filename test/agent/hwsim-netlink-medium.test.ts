@@ -173,6 +173,8 @@ describe("the agent as hwsim's medium", () => {
     kernel.transmit(transmission(KEY1, frame(0x40, BROADCAST, STATION)));
     const toProber = kernel.deliveries.filter((d) => d.radio === KEY1);
     expect(toProber.map((d) => d.frame)).toEqual([remoteBeacon]);
+    // As strong as the AP's real beacons (the link's signal), not the default.
+    expect(toProber.map((d) => d.signalDbm)).toEqual([-61]);
     expect(subject.counters()["beacons-replayed"]).toBe(1);
   });
 
