@@ -7,7 +7,7 @@
 // VM, a vwifi-client in each), if VWIFI_DIR holds its binaries (scripts/build-vwifi.sh) and
 // --no-vwifi is not given; its CPU column is the vwifi processes' CPU seconds per VM.
 //
-//   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [N ...]
+//   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [--media=netlink,monitor] [N ...]
 //   (WIFI_TUNNEL_CMD="node /path/dist/bundle/wifi-tunnel.cjs" picks the agent build the guests run)
 
 import {
@@ -34,6 +34,10 @@ const paced = args.includes("--paced");
 const vwifi = args.includes("--no-vwifi") ? undefined : vwifiDir();
 if (vwifi === undefined && !args.includes("--no-vwifi"))
   console.error("vwifi: skipped (no binaries; see docs/benchmarks.md)");
+/** The agent's hwsim data paths, a row each: --media=netlink,monitor (both by default). */
+const MEDIA = (args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,monitor")
+  .split(",")
+  .filter((medium) => medium === "netlink" || medium === "monitor");
 const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== "--runs").map(Number);
 if (sizes.length === 0) sizes.push(2, 3, 4);
 
@@ -107,21 +111,31 @@ for (let run = 1; run <= runs; run++) {
       loopMaxMs: [],
       readyS: [],
     });
-    console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, started together`);
-    const together = await runTunnelLab({
-      stations,
-      env: { ...agentEnv, IPERF3_SECONDS: "3" },
-      timeoutMs: 900_000,
-    });
-    rows.push(tunnelRow("wifi-tunnel, started together", vms, together, baselineMean));
-    if (paced) {
-      console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel, paced (agents first)`);
-      const pacedLab = await runTunnelLab({
+    for (const medium of MEDIA) {
+      const mediumEnv = { ...agentEnv, AGENT_ARGS: `--medium ${medium}` };
+      console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel --medium ${medium}, started together`);
+      const together = await runTunnelLab({
         stations,
-        env: { ...agentEnv, IPERF3_SECONDS: "3", START_ORDER: "paced" },
+        env: { ...mediumEnv, IPERF3_SECONDS: "3" },
         timeoutMs: 900_000,
       });
-      rows.push(tunnelRow("wifi-tunnel, paced (agents first; labelled row)", vms, pacedLab, baselineMean));
+      rows.push(tunnelRow(`wifi-tunnel --medium ${medium}, started together`, vms, together, baselineMean));
+      if (paced) {
+        console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel --medium ${medium}, paced (agents first)`);
+        const pacedLab = await runTunnelLab({
+          stations,
+          env: { ...mediumEnv, IPERF3_SECONDS: "3", START_ORDER: "paced" },
+          timeoutMs: 900_000,
+        });
+        rows.push(
+          tunnelRow(
+            `wifi-tunnel --medium ${medium}, paced (agents first; labelled row)`,
+            vms,
+            pacedLab,
+            baselineMean,
+          ),
+        );
+      }
     }
     if (vwifi !== undefined) {
       console.error(`run ${run}/${runs}, ${vms} VMs: vwifi, started together`);
