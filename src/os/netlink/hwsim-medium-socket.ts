@@ -29,6 +29,9 @@ const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Largest message hwsim sends: a 2400-byte frame plus its attributes. */
 const MESSAGE_BUFFER_BYTES = 8192;
 
+/** Pieces (iovecs) per sendmsg before a batch goes out early: ~40 full-size deliveries, ~64 KB. */
+const MAX_QUEUED_PIECES = 120;
+
 export const EBUSY = 16;
 export const EOPNOTSUPP = 95;
 
@@ -61,6 +64,10 @@ export class HwsimMediumSocket implements HwsimMediumPort {
   private seq = 1;
   private pending: { seq: number; settle: (message: HwsimMediumMessage) => void } | null = null;
   private events: Parameters<HwsimMediumPort["start"]>[0] | null = null;
+  /** Encoded messages waiting for this turn's flush. */
+  private queued: Buffer[] = [];
+  private flushScheduled = false;
+  private closed = false;
 
   private constructor(
     private readonly socket: RawNetlinkSocket,
@@ -161,12 +168,33 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     }
   }
 
+  /**
+   * Queues fates and deliveries; they leave together, in one sendmsg, once this turn of the event
+   * loop has handled what it read (setImmediate runs after the poll phase). libuv hands over up to
+   * 32 datagrams per wakeup and the netlink binding 32 messages: each send costs the binding a
+   * request object and a completion callback, which a TCG guest's profile showed (20% of the
+   * agent's time in send).
+   */
   send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void {
     if (statuses.length + deliveries.length === 0) return;
+    for (const status of statuses) this.queued.push(encodeTxStatus(this.familyId, this.nextSeq(1), status));
+    for (const delivery of deliveries)
+      this.queued.push(...deliveryParts(this.familyId, this.nextSeq(0), delivery));
+    // A datagram carries at most IOV_MAX (1024) pieces and what the socket's buffer holds.
+    if (this.queued.length > MAX_QUEUED_PIECES) this.flush();
+    if (this.flushScheduled || this.queued.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.queued.length === 0 || this.closed) return;
+    const parts = this.queued;
+    this.queued = [];
     // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
-    const parts: Buffer[] = [];
-    for (const status of statuses) parts.push(encodeTxStatus(this.familyId, this.nextSeq(1), status));
-    for (const delivery of deliveries) parts.push(...deliveryParts(this.familyId, this.nextSeq(0), delivery));
     this.socket.send(parts, {}, (error) => {
       if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
     });
@@ -179,6 +207,7 @@ export class HwsimMediumSocket implements HwsimMediumPort {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }
