@@ -157,6 +157,9 @@ async function writeCodeCache(out) {
         ...["--listen", `127.0.0.1:${await freeUdpPort()}`, "--peer", "127.0.0.1:9", "--log-level", "info"],
         // Its own control socket: the default one may belong to an agent running on this machine.
         ...["--control", join(scratch, "control.sock")],
+        // --metrics too, so prom-client's start-up is in the cache (it is compiled at every start
+        // otherwise: seconds of a loaded TCG guest's CPU).
+        ...["--metrics", `127.0.0.1:${await freeUdpPort()}`],
       ],
       { env: { ...process.env, WIFI_TUNNEL_WRITE_CODE_CACHE: "1" }, stdio: ["ignore", "ignore", "pipe"] },
     );

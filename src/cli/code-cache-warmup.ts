@@ -22,6 +22,14 @@ export async function warmUpHwsimPath(config: AgentConfig, log: Logger): Promise
   } catch {
     // Expected: no such interface.
   }
+  // --medium netlink up to its family lookup (the build machine has no MAC80211_HWSIM).
+  const { registeredMedium } = await import("./registered-path.js");
+  try {
+    const { medium } = await registeredMedium({ ...config, medium: "netlink", uniqueMacs: false }, log);
+    await medium.close();
+  } catch {
+    // Expected: no hwsim family.
+  }
   // The radio backend's start: generic netlink family resolution (nl80211, MAC80211_HWSIM).
   const { WirelessControl } = await import("../os/netlink/nl80211.js");
   try {

@@ -1,21 +1,18 @@
-// The agent's hwsim path: hwsim0 up, --unique-macs, the kernel radio backend and the medium.
+// The agent's hwsim path with --medium monitor: hwsim0 up, --unique-macs, the kernel radio backend
+// and the medium (--medium netlink is registered-path.ts, which loads neither libpcap nor nl80211).
 // Loaded by run.ts with import() only when the agent captures an interface, so `--iface none`
 // (host-side airport agents) never loads netlink or libpcap.
 
 import { HWSIM_CAPTURE_FILTER, HwsimMedium } from "../agent/hwsim-medium.js";
-import { HwsimNetlinkMedium } from "../agent/hwsim-netlink-medium.js";
-import { uniqueMacFor } from "../agent/unique-macs.js";
-import { formatMac, type MacAddress, readMac } from "../ieee80211/mac.js";
+import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
-import { HwsimMediumSocket } from "../os/netlink/hwsim-medium-socket.js";
-import { LinkControl } from "../os/netlink/links.js";
 import { LiveCapture, routeLibpcapWarnings } from "../os/pcap/live.js";
-import { listHwsimRadios } from "../os/radios/hwsim-sysfs.js";
 import { KernelRadios, type NetlinkThread } from "../os/radios/kernel.js";
 import { liveSystem } from "../os/system/probe.js";
 import type { AgentConfig } from "./config.js";
 import { hwsimProblem } from "./hwsim-prerequisite.js";
+import { makeMacsUnique, openLinks } from "./links-setup.js";
 import { PrerequisiteError } from "./prerequisite.js";
 
 export async function hwsimMedium(
@@ -24,7 +21,6 @@ export async function hwsimMedium(
   log: Logger,
   step: (what: string) => void = () => {},
 ): Promise<{ medium: LocalMedium; radioMacs: () => MacAddress[] }> {
-  if (config.medium === "netlink") return registeredMedium(config, log, step);
   routeLibpcapWarnings((text) => log.debug(`libpcap: ${text}`));
   const links = openLinks();
   try {
@@ -64,45 +60,6 @@ export async function hwsimMedium(
 }
 
 /**
- * --medium netlink: the agent registers as hwsim's medium. No hwsim0, no libpcap, no radios of its
- * own: the kernel hands it every local transmission and takes frames for each local radio.
- */
-async function registeredMedium(
-  config: AgentConfig,
-  log: Logger,
-  step: (what: string) => void,
-): Promise<{ medium: LocalMedium; radioMacs: () => MacAddress[] }> {
-  if (config.uniqueMacs) {
-    const links = openLinks();
-    try {
-      await makeMacsUnique(links, log);
-    } finally {
-      links.close();
-    }
-  }
-  let port: HwsimMediumSocket;
-  try {
-    port = await HwsimMediumSocket.open();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new PrerequisiteError(hwsimProblem(liveSystem, "hwsim0") ?? message);
-  }
-  step("registered as hwsim's medium");
-  const medium = new HwsimNetlinkMedium({ port, listRadios: () => listHwsimRadios(), log });
-  return { medium, radioMacs: () => medium.guestMacs() };
-}
-
-function openLinks(): LinkControl {
-  try {
-    return LinkControl.open();
-  } catch (error) {
-    throw new PrerequisiteError(
-      `cannot open rtnetlink (${error instanceof Error ? error.message : String(error)}): the agent needs CAP_NET_ADMIN (run it as root)`,
-    );
-  }
-}
-
-/**
  * WIFI_TUNNEL_NETLINK_THREAD=worker moves netlink requests to a worker thread. Not the default: in
  * a 1-vCPU TCG guest the kernel's work inside the worker's sendmsg() still holds the only CPU
  * (voluntary preemption), and the measured holds of the agent's loop shrank only in the quieter
@@ -110,21 +67,4 @@ function openLinks(): LinkControl {
  */
 function netlinkThread(): NetlinkThread {
   return process.env.WIFI_TUNNEL_NETLINK_THREAD === "worker" ? "worker" : "agent";
-}
-
-/** --unique-macs: give each local radio interface an address derived from the machine identity. */
-async function makeMacsUnique(links: LinkControl, log: Logger): Promise<void> {
-  for (const iface of links.radioInterfaces()) {
-    if (iface.monitor) continue;
-    const wanted = uniqueMacFor(iface.ifname);
-    if (iface.mac.equals(wanted)) continue;
-    if (iface.up) {
-      log.warn(
-        `--unique-macs: ${iface.ifname} is up, its address stays ${formatMac(readMac(iface.mac, 0))}; start the agent before hostapd/wpa_supplicant bring it up`,
-      );
-      continue;
-    }
-    await links.setAddress(iface.ifindex, wanted);
-    log.info(`--unique-macs: ${iface.ifname} now uses ${formatMac(readMac(wanted, 0))}`);
-  }
 }

@@ -160,6 +160,34 @@ async function openControl(
   }
 }
 
+type MetricsModules = typeof import("../agent/metrics.js") & typeof import("../os/http/metrics-server.js");
+
+/** The /metrics renderer (prom-client) and its HTTP server, for --metrics only. */
+async function loadMetricsModules(): Promise<MetricsModules> {
+  const [metrics, server] = await Promise.all([
+    import("../agent/metrics.js"),
+    import("../os/http/metrics-server.js"),
+  ]);
+  return { ...metrics, ...server };
+}
+
+/** The hwsim path of --medium, loaded only when chosen (registered-path.ts reads no libpcap). */
+async function openHwsimPath(
+  config: AgentConfig,
+  iface: string,
+  log: Logger,
+  step: (what: string) => void,
+): Promise<{ medium: LocalMedium; radioMacs: () => MacAddress[] }> {
+  if (config.medium === "netlink") {
+    const { registeredMedium } = await import("./registered-path.js");
+    step("hwsim path loaded");
+    return registeredMedium(config, log, step);
+  }
+  const { hwsimMedium } = await import("./hwsim-path.js");
+  step("hwsim path loaded");
+  return hwsimMedium(config, iface, log, step);
+}
+
 export async function runAgent(config: AgentConfig, options: RunOptions): Promise<number> {
   // Installed first: a SIGTERM during start-up (systemctl stop right after start) must still stop
   // cleanly once the agent is up, not kill it with the default action.
@@ -191,15 +219,18 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   );
   let controlServer: ControlServer | null = null;
   let psk: Buffer | null = null;
+  let metricsModules: MetricsModules | null = null;
   try {
     controlServer = await openControl(config, control, log);
     psk = config.keyFile ? readKey(config.keyFile) : null;
     peers = await resolvePeers(config);
+    // Loaded only with --metrics, and before any medium starts: requiring prom-client is synchronous
+    // and held a loaded TCG guest's loop for 9-13 s when it came after (frames in flight waited, a
+    // station's scans went unanswered; measured in a 3-VM lab as loop-delay-max-ms).
+    if (config.metrics !== null) metricsModules = await loadMetricsModules();
     let radioMacs: () => MacAddress[] = () => [];
     if (config.iface !== null) {
-      const { hwsimMedium } = await import("./hwsim-path.js");
-      step("hwsim path loaded");
-      const hwsim = await hwsimMedium(config, config.iface, log, step);
+      const hwsim = await openHwsimPath(config, config.iface, log, step);
       media.push(hwsim.medium);
       radioMacs = hwsim.radioMacs;
     }
@@ -285,9 +316,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   let metricsServer: MetricsServer | null = null;
   if (config.metrics !== null) {
     try {
-      // Loaded only with --metrics: prom-client is not start-up's to pay for.
-      const { AgentMetrics } = await import("../agent/metrics.js");
-      const { serveMetrics } = await import("../os/http/metrics-server.js");
+      const { AgentMetrics, serveMetrics } = await (metricsModules ?? loadMetricsModules());
       const metrics = new AgentMetrics(running, { version: options.version, mode: describeMode(config) });
       metricsServer = await serveMetrics(config.metrics, () => metrics.render());
       log.info(
