@@ -1,8 +1,9 @@
 // 802.11s mesh (lab/guest/mesh.sh: the open mesh of `iw mesh join`, wpa_supplicant's SAE mesh
-// with the lab's 1 s peering timers, and with wpa_supplicant's default ones) across three VMs joined by the agents, beside the same three nodes in one VM with three
-// radios and no tunnel (the baseline). Per case: the time from each node's launch to the first
-// answer of each other node (6 pairs), 10 pings per pair, and the ESTAB peer links. One boot of
-// each per run; runs one after the other. AGENT_ARGS is passed to every agent and labels the rows.
+// with the lab's 1 s peering timers, and with wpa_supplicant's default ones) across three VMs
+// joined by the agents, beside the same three nodes in one VM with three radios and no tunnel (the
+// baseline). Per case: the time from each node's launch to the first answer of each other node (6
+// pairs), 10 pings per pair (answered, round trips), and the ESTAB peer links. One boot of each
+// per run; runs one after the other. AGENT_ARGS is passed to every agent and labels the rows.
 //
 //   npm run build && node dist/bench/mesh.js [RUNS]
 //   AGENT_ARGS="--medium netlink" node dist/bench/mesh.js
@@ -45,13 +46,19 @@ function row(where: string, meshCase: string, results: readonly MeshCaseResult[]
   const sent = entries.reduce((sum, e) => sum + e.ping_transmitted, 0);
   const links = results.filter((c) => c.case === meshCase).reduce((sum, c) => sum + c.estab_peers.length, 0);
   const worst = firsts.length === entries.length && firsts.length > 0 ? Math.max(...firsts) : null;
-  return `| ${meshCase} | ${where} | ${perPair} | ${fmt(median(firsts))} | ${fmt(worst)} | ${answered}/${sent} | ${links}/6 |`;
+  const avgs = entries.map((e) => e.rtt_avg_ms).filter((ms): ms is number => ms !== null);
+  const maxes = entries.map((e) => e.rtt_max_ms).filter((ms): ms is number => ms !== null);
+  const rtt =
+    avgs.length === 0
+      ? "-"
+      : `${(avgs.reduce((a, b) => a + b, 0) / avgs.length).toFixed(0)} / ${Math.max(...maxes).toFixed(0)}`;
+  return `| ${meshCase} | ${where} | ${perPair} | ${fmt(median(firsts))} | ${fmt(worst)} | ${answered}/${sent} | ${rtt} | ${links}/6 |`;
 }
 
 console.log(
-  "| case | where | launch to first ping answered, per pair (s) | median | worst | pings answered | ESTAB links |",
+  "| case | where | launch to first ping answered, per pair (s) | median | worst | pings answered | RTT mean of the pairs' averages / max (ms) | ESTAB links |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|");
 for (let run = 1; run <= runs; run++) {
   const local = await runLocalMesh({ cases: CASES, timeoutMs: 600_000 });
   const tunnel = await runMeshLab({ cases: CASES, env, timeoutMs: 900_000 });

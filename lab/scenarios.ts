@@ -476,6 +476,9 @@ export interface MeshPair {
   /** Then 10 pings 0.2 s apart (0 sent if it never answered). */
   readonly ping_transmitted: number;
   readonly ping_received: number;
+  /** Those pings' round trips (null without an answer). */
+  readonly rtt_avg_ms: number | null;
+  readonly rtt_max_ms: number | null;
 }
 
 /** What one node measured in one case. */

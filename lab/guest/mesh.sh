@@ -124,7 +124,7 @@ mesh_estab_peers() {
 # per peer, then the peer links; sets MESH_CASE_JSON. Files: mesh-CASE-N-ping-P.txt,
 # mesh-CASE-N-stations.txt.
 mesh_measure() {
-  local case=$1 node=$2 peer first sent received pairs=() pollers=() estab peers_json address
+  local case=$1 node=$2 peer first sent received avg max pairs=() pollers=() estab peers_json address
   shift 2
   for peer in "$@"; do
     mesh_first_answer "$(mesh_ip_of "$peer")" "/run/mesh-first-$case-$node-$peer" &
@@ -134,13 +134,15 @@ mesh_measure() {
   wait "${pollers[@]}"
   for peer in "$@"; do
     first=$(cat "/run/mesh-first-$case-$node-$peer")
-    sent=0 received=0
+    sent=0 received=0 avg=null max=null
     if [ "$first" != null ]; then
       $NETNS_EXEC ping -c 10 -i 0.2 -W 2 "$(mesh_ip_of "$peer")" >"$LAB_SHARE/mesh-$case-$node-ping-$peer.txt"
       read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/mesh-$case-$node-ping-$peer.txt")
+      # "rtt min/avg/max/mdev = 20.599/103.474/393.783/112.674 ms"
+      read -r avg max < <(awk -F'[/ ]+' '/^rtt/ { print $8, $9 }' "$LAB_SHARE/mesh-$case-$node-ping-$peer.txt")
     fi
-    log "mesh $case: node $node -> node $peer: first answer after ${first} s, ping ${received:-0}/${sent:-0}"
-    pairs+=("{\"peer\": $peer, \"first_ping_seconds\": $first, \"ping_transmitted\": ${sent:-0}, \"ping_received\": ${received:-0}}")
+    log "mesh $case: node $node -> node $peer: first answer after ${first} s, ping ${received:-0}/${sent:-0}, rtt avg ${avg:-null} max ${max:-null} ms"
+    pairs+=("{\"peer\": $peer, \"first_ping_seconds\": $first, \"ping_transmitted\": ${sent:-0}, \"ping_received\": ${received:-0}, \"rtt_avg_ms\": ${avg:-null}, \"rtt_max_ms\": ${max:-null}}")
   done
   $NETNS_EXEC iw dev mesh0 station dump >"$LAB_SHARE/mesh-$case-$node-stations.txt" 2>&1
   estab=$(mesh_estab_peers)

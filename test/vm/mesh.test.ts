@@ -54,7 +54,7 @@ describe.skipIf(unavailable !== undefined)("802.11s mesh across three VMs (open,
             c.pairs
               .map(
                 (p) =>
-                  `-> ${p.peer} first ping ${p.first_ping_seconds ?? "never"} s, ${p.ping_received}/${p.ping_transmitted}`,
+                  `-> ${p.peer} first ping ${p.first_ping_seconds ?? "never"} s, ${p.ping_received}/${p.ping_transmitted} (rtt avg ${p.rtt_avg_ms ?? "-"} max ${p.rtt_max_ms ?? "-"} ms)`,
               )
               .join("; ") +
             `; ESTAB with ${c.estab_peers.join(", ") || "nobody"}`,
