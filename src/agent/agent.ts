@@ -139,6 +139,8 @@ export class Agent {
       this.links,
     );
     this.installTaps();
+    for (const medium of this.options.media)
+      medium.useLinks?.((receiver) => this.linkToward(receiver)?.link.lossPercent ?? 0);
     try {
       for (const medium of this.options.media) {
         await medium.start((air) => this.send?.transmit(air, medium));

@@ -34,7 +34,9 @@ import {
   HwsimTxFlags,
   hwsimRate500kbps,
   hwsimRateIndex,
+  TX_RATE_SLOTS,
   txStatusRates,
+  txStatusRatesAfter,
 } from "../os/netlink/hwsim-medium-wire.js";
 import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
 import { BeaconKeeper } from "./beacon-keeper.js";
@@ -69,6 +71,7 @@ export const HWSIM_NETLINK_COUNTERS = [
   "status-refused",
   "delivery-refused",
   "probes-seen",
+  "link-lost",
   "radio-rescans",
 ] as const;
 export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
@@ -81,7 +84,12 @@ export interface HwsimNetlinkMediumOptions {
   readonly now?: () => number;
   /** Re-read the radio directory on a timer; tests that add radios themselves turn it off. */
   readonly rescanRadios?: boolean;
+  /** Uniform on [0, 1), for the link's loss per try (tests fix it). */
+  readonly random?: () => number;
 }
+
+/** Most tries a lossy link is drawn for (mac80211 asks for up to ~16 over its rate table). */
+const MAX_TRIES = 16;
 
 /** hwsim names a radio by `addresses[1]`: its permanent address with 0x40 set in the first octet. */
 export function hwsimRadioKey(permAddr: MacAddress): MacAddress {
@@ -108,10 +116,14 @@ export class HwsimNetlinkMedium implements LocalMedium {
   private targets: MacAddress[] = [];
   private radioScanTimer: NodeJS.Timeout | null = null;
   private onTransmit: ((air: AirFrame) => void) | null = null;
+  /** Loss in percent toward a unicast receiver: its peer's link (Agent.linkToward). */
+  private lossToward: (receiver: MacAddress) => number = () => 0;
+  private readonly random: () => number;
   private readonly now: () => number;
 
   constructor(private readonly options: HwsimNetlinkMediumOptions) {
     this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
     this.beaconKeeper = new BeaconKeeper({
       now: this.now,
       inject: (freqMhz, frame) => {
@@ -119,6 +131,10 @@ export class HwsimNetlinkMedium implements LocalMedium {
           this.counts.add("beacons-kept");
       },
     });
+  }
+
+  useLinks(lossToward: (receiver: MacAddress) => number): void {
+    this.lossToward = lossToward;
   }
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
@@ -187,18 +203,29 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const group = receiver === null || isGroupAddress(receiver);
     const wantsNoAck = group || (tx.flags & HwsimTxFlags.NO_ACK) !== 0;
     // A unicast frame is acknowledged when its receiver exists: a radio (here or behind a peer) has
-    // transmitted from that address; never when it is the transmitting radio's own.
-    const acked =
+    // transmitted from that address; never when it is the transmitting radio's own. Toward a peer
+    // whose link loses frames, each try mac80211 asked for is lost with the link's probability: the
+    // frame is acknowledged on the first try that gets through, and lost (not acknowledged, not
+    // sent on) only when every try was; the receiving agent does not lose it again (lossApplied).
+    const exists =
       !wantsNoAck &&
       receiver !== null &&
       this.receivers.exists(receiver, now) &&
       this.localAddresses.get(receiver) !== tx.radio;
+    const loss =
+      exists && receiver !== null && !this.localAddresses.has(receiver) ? this.lossToward(receiver) : 0;
+    const tries = loss > 0 ? this.triesThrough(tx.rates, loss) : 1;
+    const acked = exists && tries > 0;
     if (!wantsNoAck) this.counts.add(acked ? "acked" : "not-acked");
+    if (exists && !acked) this.counts.add("link-lost");
     const status = {
       radio: tx.radio,
       cookie: tx.cookie,
       flags: tx.flags | (acked ? HwsimTxFlags.STAT_ACK : 0),
-      rates: txStatusRates(tx.rates, acked || wantsNoAck),
+      rates:
+        acked && tries > 1
+          ? txStatusRatesAfter(tx.rates, tries)
+          : txStatusRates(tx.rates, acked || wantsNoAck),
       ackSignalDbm: DEFAULT_SIGNAL_DBM,
     };
     const firstRate = tx.rates.readInt8(0);
@@ -209,13 +236,25 @@ export class HwsimNetlinkMedium implements LocalMedium {
     this.options.port.send([status], deliveries);
     // Control frames (BlockAckReq) go to the tunnel too: the send path counts and drops them there.
     this.counts.add("captured");
+    if (exists && !acked) return;
     this.onTransmit?.({
       frame,
       freqMhz: tx.freqMhz,
       rate500kbps: tx.mcs ? 0 : hwsimRate500kbps(rateIndex, tx.freqMhz),
       signalDbm: DEFAULT_SIGNAL_DBM,
-      flags: wantsNoAck ? AirFrameFlags.noAck : 0,
+      flags: (wantsNoAck ? AirFrameFlags.noAck : 0) | (loss > 0 ? AirFrameFlags.lossApplied : 0),
     });
+  }
+
+  /** The try (1-based) on which a frame gets through a link losing `loss` percent per try; 0: none did. */
+  private triesThrough(rates: Buffer, loss: number): number {
+    let asked = 0;
+    for (let slot = 0; slot < TX_RATE_SLOTS; slot++)
+      if (rates.readInt8(2 * slot) >= 0) asked += rates[2 * slot + 1] ?? 0;
+    const tries = Math.min(Math.max(asked, 1), MAX_TRIES);
+    if (loss >= 100) return 0;
+    for (let attempt = 1; attempt <= tries; attempt++) if (this.random() >= loss / 100) return attempt;
+    return 0;
   }
 
   private learnLocal(address: MacAddress, radio: MacAddress, now: number): void {

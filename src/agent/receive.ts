@@ -7,7 +7,7 @@ import { readAddress2 } from "../ieee80211/frame.js";
 import { formatMac } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import { Counters } from "../medium/counters.js";
-import type { DeliverDrop, LocalMedium } from "../medium/medium.js";
+import { AirFrameFlags, type DeliverDrop, type LocalMedium } from "../medium/medium.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
 import type { TunnelReject } from "../tunnel/constants.js";
@@ -171,7 +171,8 @@ export class ReceivePath {
    * every local medium gets the frame; each decides whether its radios can hear it.
    */
   private steer(sent: Extract<TunnelMessage, { type: "frame" }>["air"], peer: Peer): void {
-    if (this.links.lose(peer)) {
+    // A frame whose fate the sending agent decided try by try (AirFrameFlags.lossApplied) is not lost twice.
+    if ((sent.flags & AirFrameFlags.lossApplied) === 0 && this.links.lose(peer)) {
       this.counters.add("dropped-link-loss");
       peer.counters.add("link-loss");
       this.tap?.("in", sent, "dropped-link-loss", peer.label);

@@ -2,6 +2,8 @@
 // kernel (captured on hwsim0, injected through a radio of our own) or the ports of a virtio-mac80211
 // airport hub. The agent sees every medium through this interface, the way wireguard-go sees tun/.
 
+import type { MacAddress } from "../ieee80211/mac.js";
+
 /**
  * The largest 802.11 frame (MAC header onwards, no FCS) any medium carries: above virtio-mac80211's
  * 2353-byte limit and a 2304-byte MSDU plus MAC header and security overhead. The tunnel's v1 limit,
@@ -28,6 +30,11 @@ export const AirFrameFlags = {
   noAck: 0x01,
   /** Short preamble was used (radiotap flag 0x02). */
   shortPreamble: 0x02,
+  /**
+   * The sending agent already applied its link's loss to this frame, try by try, and reported the
+   * fate to the transmitter (hwsim's medium interface): a receiver does not lose it again.
+   */
+  lossApplied: 0x04,
 } as const;
 
 /**
@@ -87,6 +94,12 @@ export interface LocalMedium {
   counters(): Record<string, number>;
   /** Its radios and channels, for `wifi-tunnel status`. */
   status?(): MediumStatus;
+  /**
+   * A medium that decides local transmissions' fates (hwsim's medium interface) is told, once, how
+   * to find the loss toward a unicast receiver: the percent of the link of the peer that announced
+   * that address, or 0.
+   */
+  useLinks?(lossToward: (receiver: MacAddress) => number): void;
   /** Release every OS resource; after it resolves `iw dev`/sockets look as they did before start. */
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { HwsimNetlinkMedium, hwsimRadioKey } from "../../src/agent/hwsim-netlink-medium.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
-import type { AirFrame } from "../../src/medium/medium.js";
+import { type AirFrame, AirFrameFlags } from "../../src/medium/medium.js";
 import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
 import { type HwsimTransmission, HwsimTxFlags } from "../../src/os/netlink/hwsim-medium-wire.js";
 import type { HwsimRadioEntry } from "../../src/os/radios/hwsim-sysfs.js";
@@ -49,6 +49,7 @@ async function medium(
     { phy: "phy0", permAddr: PHY0 },
     { phy: "phy1", permAddr: PHY1 },
   ],
+  random: () => number = Math.random,
 ) {
   const kernel = new FakeHwsimKernel();
   const toTunnel: AirFrame[] = [];
@@ -59,6 +60,7 @@ async function medium(
     log: quiet,
     now: () => now,
     rescanRadios: false,
+    random,
   });
   await subject.start((air) => toTunnel.push(air));
   return { kernel, subject, toTunnel, advance: (ms: number) => (now += ms) };
@@ -191,6 +193,43 @@ describe("the agent as hwsim's medium", () => {
     const { kernel, subject } = await medium();
     await subject.close();
     expect(kernel.closed).toBe(true);
+  });
+});
+
+describe("a lossy link toward a remote receiver, decided try by try where the frame is sent", () => {
+  const lossy = async (lossPercent: number, draws: number[]) => {
+    const m = await medium(undefined, () => draws.shift() ?? Number.NaN);
+    m.subject.useLinks((receiver) => (receiver === REMOTE_AP ? lossPercent : 0));
+    m.subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
+    m.kernel.transmit(transmission(KEY0, frame(0xb0, REMOTE_AP, AP)));
+    return { ...m, status: m.kernel.statuses.at(-1), draws };
+  };
+
+  it("gets through on the first try that is not lost: acknowledged, that many tries reported, sent on once", async () => {
+    // 50%: the first try lost (0.1), the second through (0.7); three tries were asked for.
+    const { status, toTunnel, draws } = await lossy(50, [0.1, 0.7]);
+    expect((status?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(HwsimTxFlags.STAT_ACK);
+    expect([...(status?.rates ?? [])]).toEqual([0, 2, 0xff, 0, 0xff, 0, 0xff, 0]);
+    expect(toTunnel).toHaveLength(1);
+    // The receiving agent must not lose it again.
+    expect((toTunnel[0]?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(AirFrameFlags.lossApplied);
+    expect(draws).toEqual([]);
+  });
+
+  it("is lost when every try is: not acknowledged after all of them, never sent on, counted", async () => {
+    const { status, toTunnel, subject } = await lossy(50, [0.1, 0.2, 0.3]);
+    expect((status?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(0);
+    expect([...(status?.rates ?? [])]).toEqual([0, 3, 0xff, 0, 0xff, 0, 0xff, 0]);
+    expect(toTunnel).toHaveLength(0);
+    expect(subject.counters()["link-lost"]).toBe(1);
+  });
+
+  it("at 100% draws nothing and loses every frame; at 0% draws nothing and flags nothing", async () => {
+    const all = await lossy(100, []);
+    expect(all.toTunnel).toHaveLength(0);
+    const none = await lossy(0, []);
+    expect(none.toTunnel).toHaveLength(1);
+    expect((none.toTunnel[0]?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(0);
   });
 });
 

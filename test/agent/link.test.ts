@@ -17,7 +17,12 @@ import { type AgentStatus, agentStatus } from "../../src/agent/status.js";
 import { runSet } from "../../src/cli/set.js";
 import { controlRequest } from "../../src/cli/status.js";
 import { createLogger } from "../../src/log.js";
-import type { AirFrame, DeliverOutcome, LocalMedium } from "../../src/medium/medium.js";
+import {
+  type AirFrame,
+  AirFrameFlags,
+  type DeliverOutcome,
+  type LocalMedium,
+} from "../../src/medium/medium.js";
 import { listenControl } from "../../src/os/control/unix-socket.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
 
@@ -137,6 +142,20 @@ describe("the receive path applies the sending peer's link", () => {
     await until(() => medium.delivered.length === 4, "the seventh frame");
     expect(medium.delivered[3]?.signalDbm).toBe(-41);
     expect(draws).toEqual([]);
+    receiveAddsUp(agent);
+
+    // A frame the sending agent already ran through its link (lossApplied) is not lost again,
+    // not even at 100%.
+    if (peer) agent.setLink(peer, { signalDbm: null, lossPercent: 100 }, "test");
+    const decided = sender.frame({ ...air(8), flags: AirFrameFlags.lossApplied });
+    if (!decided.ok) throw new Error(decided.error.detail);
+    socket.send(decided.value, port, "127.0.0.1");
+    const lost = sender.frame(air(9));
+    if (!lost.ok) throw new Error(lost.error.detail);
+    socket.send(lost.value, port, "127.0.0.1");
+    await until(() => agent.receiveCounters?.get("frames-in") === 9, "frames 8 and 9");
+    expect(medium.delivered.map(sequenceOf).slice(4)).toEqual([8]);
+    expect(agent.receiveCounters?.get("dropped-link-loss")).toBe(4);
     receiveAddsUp(agent);
   });
 });

@@ -241,6 +241,25 @@ export function txStatusRates(asked: Buffer, acknowledged: boolean): Buffer {
   return out;
 }
 
+/**
+ * The rates to report for a frame acknowledged on try `tries` (1-based) of those mac80211 asked
+ * for: the slots up to that try keep their rate, the try's slot counts the tries made in it, the rest
+ * are {-1, 0}.
+ */
+export function txStatusRatesAfter(asked: Buffer, tries: number): Buffer {
+  const out = Buffer.allocUnsafe(TX_INFO_BYTES);
+  let left = tries;
+  for (let slot = 0; slot < TX_RATE_SLOTS; slot++) {
+    const idx = asked.readInt8(2 * slot);
+    const count = asked[2 * slot + 1] ?? 0;
+    const used = idx >= 0 && left > 0 ? Math.min(count, left) : 0;
+    out.writeInt8(used > 0 ? idx : -1, 2 * slot);
+    out[2 * slot + 1] = used;
+    left -= used;
+  }
+  return out;
+}
+
 interface Attributes {
   readonly values: Map<number, Buffer>;
   readonly problem: string | null;
