@@ -4,7 +4,7 @@
 # 10.99.0.N/24 on mesh0. The cases, one after the other on the same mesh0:
 #
 #   open          the kernel's own mesh (its peering manager, no daemon): `iw dev mesh0 mesh join
-#                 lab-mesh-open freq 2412`
+#                 lab-mesh-open freq 2412` (+ MESH_OPEN_PARAMS, e.g. "mesh_retry_timeout=1000")
 #   sae           wpa_supplicant's secured mesh: mode=5, key_mgmt=SAE, mesh_fwding=1 on mesh0 (SAE
 #                 and AMPE peering in wpa_supplicant, user_mpm), with the peering timers at 1 s
 #                 (dot11MeshRetryTimeout, dot11MeshConfirmTimeout), which a tunnel needs
@@ -77,7 +77,8 @@ mesh_launch() {
       # wpa_supplicant leaves mesh0 managed when it exits (an earlier SAE case).
       $NETNS_EXEC iw dev mesh0 set type mp || fail "cannot make mesh0 a mesh point"
       $NETNS_EXEC ip link set mesh0 up || fail "cannot bring mesh0 up"
-      $NETNS_EXEC iw dev mesh0 mesh join "$(mesh_id_of "$1")" freq "$MESH_FREQ" || fail "iw mesh join failed"
+      # shellcheck disable=SC2086 # MESH_OPEN_PARAMS: mesh parameters as words, e.g. mesh_retry_timeout=1000
+      $NETNS_EXEC iw dev mesh0 mesh join "$(mesh_id_of "$1")" freq "$MESH_FREQ" ${MESH_OPEN_PARAMS:-} || fail "iw mesh join failed"
       ;;
     sae | sae-defaults)
       mesh_sae_config "$1" "$2" >"/run/wpa-mesh-$2.conf"
