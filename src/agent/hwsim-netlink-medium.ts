@@ -72,6 +72,7 @@ export const HWSIM_NETLINK_COUNTERS = [
   "delivery-refused",
   "probes-seen",
   "link-lost",
+  "handler-errors",
   "radio-rescans",
 ] as const;
 export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
@@ -143,6 +144,14 @@ export class HwsimNetlinkMedium implements LocalMedium {
     this.options.port.start({
       transmission: (transmission) => this.transmitted(transmission),
       refused: (what, errno) => this.refused(what, errno),
+      failed: (error) => {
+        this.counts.add("handler-errors");
+        this.options.log.limited(
+          "error",
+          "hwsim-handler",
+          `${this.name}: handling a message from hwsim failed (a bug: please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      },
       malformed: (detail) => {
         this.counts.add("capture-malformed");
         this.options.log.limited(

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { HwsimNetlinkMedium, hwsimRadioKey } from "../../src/agent/hwsim-netlink-medium.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
+import { createLogger } from "../../src/log.js";
 import { type AirFrame, AirFrameFlags } from "../../src/medium/medium.js";
 import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
 import { type HwsimTransmission, HwsimTxFlags } from "../../src/os/netlink/hwsim-medium-wire.js";
@@ -241,5 +242,32 @@ describe("hwsim radio keys", () => {
     [0xfe_12_34_56_78_9a, 0xfe_12_34_56_78_9a],
   ])("%d is keyed %d", (perm, key) => {
     expect(hwsimRadioKey(perm)).toBe(key);
+  });
+});
+
+describe("a failure inside the medium's handler", () => {
+  it("is counted and logged with its stack (HwsimMediumSocket catches it: thrown into the netlink binding it would abort the process)", async () => {
+    const kernel = new FakeHwsimKernel();
+    const lines: string[] = [];
+    const log = createLogger({ level: "error", write: (line) => lines.push(line) });
+    const subject = new HwsimNetlinkMedium({ port: kernel, listRadios: () => [], log, rescanRadios: false });
+    await subject.start(() => {
+      throw new Error("boom in the send path");
+    });
+    // What HwsimMediumSocket does with each message: the handler's exception goes to `failed`.
+    const events = (
+      kernel as unknown as {
+        events: { transmission: (t: HwsimTransmission) => void; failed: (e: unknown) => void };
+      }
+    ).events;
+    try {
+      events.transmission(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    } catch (error) {
+      events.failed(error);
+    }
+    expect(subject.counters()["handler-errors"]).toBe(1);
+    expect(lines.join("\n")).toMatch(
+      /handling a message from hwsim failed \(a bug: please report it\): Error: boom in the send path/,
+    );
   });
 });

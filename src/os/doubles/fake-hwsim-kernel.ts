@@ -16,7 +16,7 @@ export class FakeHwsimKernel implements HwsimMediumPort {
     this.events = events;
   }
 
-  /** A local radio transmits. */
+  /** A local radio transmits (an exception in the medium reaches the test, which should fail). */
   transmit(transmission: HwsimTransmission): void {
     if (this.events === null) throw new Error("the medium has not started");
     this.events.transmission(transmission);

@@ -43,6 +43,8 @@ export interface HwsimMediumPort {
     /** hwsim refused a message of ours: a status (its frame is gone) or a delivery (nobody took it). */
     readonly refused: (what: "status" | "delivery", errno: number) => void;
     readonly malformed: (detail: string) => void;
+    /** Handling a message threw (a bug): reported, never thrown into the netlink binding. */
+    readonly failed: (error: unknown) => void;
   }): void;
   /** Fates and deliveries, sent together in one system call. */
   send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void;
@@ -139,7 +141,20 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     this.events = events;
   }
 
+  /**
+   * The binding calls this from C++ (node-addon-api): an exception thrown here would abort the whole
+   * process ("terminate called after throwing an instance of 'Napi::Error'", seen once in a loaded
+   * four-VM lab, exit 134). So nothing escapes: what fails is reported and the next message comes.
+   */
   private received(buf: Buffer): void {
+    try {
+      this.handle(buf);
+    } catch (error) {
+      this.events?.failed(error);
+    }
+  }
+
+  private handle(buf: Buffer): void {
     for (const message of decodeMediumMessages(buf, this.familyId)) {
       const pending = this.pending;
       if (
@@ -196,7 +211,11 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     this.queued = [];
     // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
     this.socket.send(parts, {}, (error) => {
-      if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
+      try {
+        if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
+      } catch (failure) {
+        this.events?.failed(failure);
+      }
     });
   }
 
