@@ -45,6 +45,25 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
+/**
+ * Waits until `arrived()` reaches FRAMES, or nothing more has arrived for 200 ms: loopback UDP may
+ * drop a few under a burst (and a link's loss some more).
+ */
+async function untilAllOrQuiet(arrived: () => number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = arrived();
+    if (now >= FRAMES) return;
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 200) return;
+  }
+}
+
 /** Hands `count` copies of `captured` to the agent, BURST per event-loop turn. */
 class SyntheticCapture implements PacketSource {
   constructor(private readonly count: number) {}
@@ -141,20 +160,7 @@ async function agentWalk(link?: Partial<Link>): Promise<{
   const cpuStart = cpuSeconds();
   const wallStart = performance.now();
   await a.start();
-  const deadline = Date.now() + 60_000;
-  // Loopback UDP may drop a few under a burst (and a link's loss some more); stop once nothing has
-  // arrived for 200 ms.
-  let last = -1;
-  let quietSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const now = radios.injected;
-    if (now - before + (b.receiveCounters?.get("dropped-link-loss") ?? 0) >= FRAMES) break;
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 200) break;
-  }
+  await untilAllOrQuiet(() => radios.injected - before + (b.receiveCounters?.get("dropped-link-loss") ?? 0));
   const delivered = radios.injected - before;
   const lost = b.receiveCounters?.get("dropped-link-loss") ?? 0;
   const cpu = cpuSeconds() - cpuStart;
@@ -250,21 +256,10 @@ async function netlinkWalk(): Promise<{
   const cpuStart = cpuSeconds();
   const wallStart = performance.now();
   await a.start();
-  const deadline = Date.now() + 60_000;
-  let last = -1;
-  let quietSince = Date.now();
   // The receiving VM's one radio has not transmitted, so its hwsim key is guessed two ways and each
   // frame is delivered twice.
   const deliveredFrames = (): number => receivingKernel.delivered / 2;
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const now = deliveredFrames();
-    if (now >= FRAMES) break;
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    } else if (Date.now() - quietSince > 200) break;
-  }
+  await untilAllOrQuiet(deliveredFrames);
   const delivered = deliveredFrames();
   const cpu = cpuSeconds() - cpuStart;
   const wall = (performance.now() - wallStart) / 1000;

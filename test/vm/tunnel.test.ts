@@ -8,6 +8,14 @@ import { runTunnelPair, type TunnelPair } from "../../lab/scenarios.js";
 import { labUnavailableReason } from "../../lab/vm.js";
 import type { AgentStatus } from "../../src/agent/status.js";
 
+/** The station's ACK probe (lab/ack-probe.ts): its AP acknowledged each try, an address nobody has none. */
+function expectHonestAcks(stationFile: (file: string) => string): void {
+  const acks = JSON.parse(stationFile("acks.json")) as Record<string, { statuses: number; acked: boolean }>;
+  const ap = stationFile("ap-address.txt").trim();
+  expect(acks[ap]).toEqual({ statuses: 3, acked: true });
+  expect(acks["02:de:ad:00:00:01"]).toEqual({ statuses: 3, acked: false });
+}
+
 const unavailable = labUnavailableReason();
 if (unavailable !== undefined) console.warn(`skipping the VM tunnel test: ${unavailable}`);
 
@@ -95,13 +103,7 @@ describe.skipIf(unavailable !== undefined)("two VMs share one air through wifi-t
   });
 
   it("a unicast frame to the remote AP is acknowledged (the agent's ACK proxy); one to nobody is not", () => {
-    const acks = JSON.parse(share("station", "acks.json")) as Record<
-      string,
-      { statuses: number; acked: boolean }
-    >;
-    const ap = share("station", "ap-address.txt").trim();
-    expect(acks[ap]).toEqual({ statuses: 3, acked: true });
-    expect(acks["02:de:ad:00:00:01"]).toEqual({ statuses: 3, acked: false });
+    expectHonestAcks((file) => share("station", file));
   });
 
   it("echoes of injected frames are suppressed, then kept in the kernel by the capture filter, never sent back", () => {
@@ -236,13 +238,7 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     it("a unicast frame to the remote AP is acknowledged, one to nobody is not (the agent decides each fate)", () => {
-      const acks = JSON.parse(share("station", "acks.json")) as Record<
-        string,
-        { statuses: number; acked: boolean }
-      >;
-      const ap = share("station", "ap-address.txt").trim();
-      expect(acks[ap]).toEqual({ statuses: 3, acked: true });
-      expect(acks["02:de:ad:00:00:01"]).toEqual({ statuses: 3, acked: false });
+      expectHonestAcks((file) => share("station", file));
     });
 
     it("--unique-macs gave the station's radio a locally administered unicast address of its own", () => {
