@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHANNEL_RADIO_COUNTERS } from "../../src/agent/channel-radios.js";
 import { HWSIM_COUNTERS } from "../../src/agent/hwsim-medium.js";
+import { HWSIM_NETLINK_COUNTERS } from "../../src/agent/hwsim-netlink-medium.js";
 import { LOOP_DELAY_COUNTERS } from "../../src/agent/loop-delay.js";
 import { RECEIVE_COUNTERS } from "../../src/agent/receive.js";
 import { SEND_COUNTERS } from "../../src/agent/send.js";
@@ -22,6 +23,7 @@ describe("README counters", () => {
     ["send", SEND_COUNTERS],
     ["receive", RECEIVE_COUNTERS],
     ["medium hwsim0", [...HWSIM_COUNTERS, ...CHANNEL_RADIO_COUNTERS]],
+    ["medium hwsim (--medium netlink)", [...HWSIM_NETLINK_COUNTERS, "known-receivers"]],
     ["agent", [...LOOP_DELAY_COUNTERS, "cpu-ms"]],
   ] as const)("every %s counter is documented", (_, names) => {
     expect(section.length).toBeGreaterThan(100);
