@@ -80,6 +80,25 @@ describe("the bundled CLI", () => {
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/--stats-interval: 'soon' is not a whole number/);
   });
+
+  it("--medium takes monitor or netlink, and netlink refuses --inject-phy, each in one sentence", () => {
+    const unknown = run(["--medium", "wifi"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/argument 'wifi' is invalid\. Allowed choices are monitor, netlink\./);
+    const both = run(["--medium", "netlink", "--inject-phy", "phy0"]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--inject-phy needs --medium monitor/);
+  });
+
+  it("--medium netlink without hwsim is one sentence and exit 1, and never loads libpcap", () => {
+    // This machine's kernel has no Wi-Fi stack (the VM tests prove the medium where there is one).
+    const result = run(["--medium", "netlink", "--peer", "127.0.0.1:9", "--control", "none"]);
+    expect(result.status).toBe(1);
+    const errors = result.stderr.split("\n").filter((line) => / error: /.test(line));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/has no Wi-Fi stack|mac80211_hwsim|MAC80211_HWSIM/);
+    expect(loadedModules(result.stderr).filter((module) => /pcap/.test(module))).toEqual([]);
+  });
 });
 
 describe("the bundled agent under a service manager (sd_notify)", () => {
