@@ -56,6 +56,8 @@ export const DEFAULT_SIGNAL_DBM = -30;
 const RADIO_SCAN_INTERVAL_MS = 30_000;
 /** Most local transmitter addresses remembered (a radio has a few interfaces). */
 const MAX_LOCAL_ADDRESSES = 256;
+/** Most remote APs whose last beacon's signal is remembered (least recently changed forgotten). */
+const MAX_REMOTE_APS = 256;
 
 export const HWSIM_NETLINK_COUNTERS = [
   "captured",
@@ -359,7 +361,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
   private rememberSignal(bssid: MacAddress, signalDbm: number): void {
     this.beaconSignal.delete(bssid);
     this.beaconSignal.set(bssid, signalDbm);
-    if (this.beaconSignal.size > MAX_LOCAL_ADDRESSES) {
+    if (this.beaconSignal.size > MAX_REMOTE_APS) {
       const oldest = this.beaconSignal.keys().next().value as MacAddress;
       this.beaconSignal.delete(oldest);
     }
