@@ -113,21 +113,27 @@ export async function bundleCli({ outdir = "dist/bundle", codeCache = true, addo
     sourcemap: "linked",
     logLevel: "warning",
   });
-  // The netlink worker (src/os/netlink/thread.ts) runs from a file of its own beside cli.cjs.
-  await build({
-    absWorkingDir: checkout,
-    entryPoints: ["src/os/netlink/thread-worker.ts"],
-    outfile: join(out, "netlink-thread.cjs"),
-    bundle: true,
-    platform: "node",
-    target: "node20.19",
-    format: "cjs",
-    plugins: [nativeAddons(out)],
-    minifyWhitespace: true,
-    minifySyntax: true,
-    sourcemap: "linked",
-    logLevel: "warning",
-  });
+  // The worker threads run from files of their own beside cli.cjs: the netlink worker
+  // (src/os/netlink/thread.ts) and the registered medium's (src/cli/registered-path.ts).
+  for (const [entry, file] of [
+    ["src/os/netlink/thread-worker.ts", "netlink-thread.cjs"],
+    ["src/cli/hwsim-medium-thread.ts", "hwsim-medium-thread.cjs"],
+  ]) {
+    await build({
+      absWorkingDir: checkout,
+      entryPoints: [entry],
+      outfile: join(out, file),
+      bundle: true,
+      platform: "node",
+      target: "node20.19",
+      format: "cjs",
+      plugins: [nativeAddons(out)],
+      minifyWhitespace: true,
+      minifySyntax: true,
+      sourcemap: "linked",
+      logLevel: "warning",
+    });
+  }
   writeFileSync(join(out, "wifi-tunnel.cjs"), LOADER, { mode: 0o755 });
   rmSync(join(out, "cli.cjs.cache"), { force: true });
   if (codeCache) await writeCodeCache(out);

@@ -139,8 +139,7 @@ export class Agent {
       this.links,
     );
     this.installTaps();
-    for (const medium of this.options.media)
-      medium.useLinks?.((receiver) => this.linkToward(receiver)?.link.lossPercent ?? 0);
+    this.linkLossesChanged();
     try {
       for (const medium of this.options.media) {
         await medium.start((air) => this.send?.transmit(air, medium));
@@ -199,6 +198,7 @@ export class Agent {
       if (this.replies.allow(peer)) this.sayHello(false, peer);
       return;
     }
+    const radiosBefore = peer.identity?.radioMacs ?? [];
     const change = peer.learn(
       {
         nodeId: origin.nodeId,
@@ -218,6 +218,8 @@ export class Agent {
       );
       this.checkCollisions(peer, hello.radioMacs);
     }
+    // A medium that learns its radios from their frames announces them only once they transmit.
+    if (change !== "same" || !sameMacs(radiosBefore, hello.radioMacs)) this.linkLossesChanged();
     // Frames held during the handshake go out now, sealed for this session.
     this.sealing?.flush(peer.endpoint);
     if (hello.replyRequested && this.replies.allow(peer)) this.sayHello(false, peer);
@@ -234,6 +236,7 @@ export class Agent {
     if (configured.link !== undefined) {
       this.links.set(peer, configured.link);
       this.logLink(peer, "configured");
+      this.linkLossesChanged();
     }
     this.sayHello(true, peer);
     return true;
@@ -245,6 +248,7 @@ export class Agent {
     if (peer === undefined) return false;
     this.silent.delete(peer);
     this.links.forget(peer);
+    this.linkLossesChanged();
     this.sealing?.forget(peer.endpoint);
     this.log.info(`peer ${peer.label} removed`);
     return true;
@@ -256,19 +260,26 @@ export class Agent {
    */
   setLink(peer: Peer, change: Partial<Link>, why: string): Link {
     const link = this.links.set(peer, change);
+    this.linkLossesChanged();
     this.logLink(peer, why, true);
     return link;
   }
 
   /**
-   * The peer whose HELLO announced `address` as one of its radios, with its link: for a medium that
-   * decides a local transmission's fate itself (hwsim's medium interface: whether a unicast frame
-   * to that address is acknowledged). Null for an address no peer announced (a group address, a
-   * remote station's randomised one). A linear look: peers times their radios, a handful each.
+   * Tells the media that decide fates themselves the loss toward each remote radio, after anything
+   * that can change it: a HELLO with other radios, a link set, a peer added or removed. Pushed, not
+   * asked per frame: such a medium may run on a thread of its own (src/medium/thread/).
    */
-  linkToward(address: MacAddress): { readonly peer: Peer; readonly link: Link } | null {
-    const peer = this.peers.all().find((candidate) => candidate.identity?.radioMacs.includes(address));
-    return peer === undefined ? null : { peer, link: this.links.get(peer) };
+  private linkLossesChanged(): void {
+    if (!this.options.media.some((medium) => medium.useLinkLosses !== undefined)) return;
+    const losses = new Map<MacAddress, number>();
+    for (const peer of this.peers.all()) {
+      const loss = this.links.get(peer).lossPercent;
+      if (loss <= 0) continue;
+      // Two peers announcing one address is a collision (logged): the first one's link counts.
+      for (const mac of peer.identity?.radioMacs ?? []) if (!losses.has(mac)) losses.set(mac, loss);
+    }
+    for (const medium of this.options.media) medium.useLinkLosses?.(losses);
   }
 
   /** The media that do not apply a link's signal (see LocalMedium.appliesSignal). */
@@ -433,4 +444,8 @@ export class Agent {
     await this.transport?.close();
     this.transport = null;
   }
+}
+
+function sameMacs(a: readonly MacAddress[], b: readonly MacAddress[]): boolean {
+  return a.length === b.length && a.every((mac, index) => mac === b[index]);
 }

@@ -119,8 +119,8 @@ export class HwsimNetlinkMedium implements LocalMedium {
   private targets: MacAddress[] = [];
   private radioScanTimer: NodeJS.Timeout | null = null;
   private onTransmit: ((air: AirFrame) => void) | null = null;
-  /** Loss in percent toward a unicast receiver: its peer's link (Agent.linkToward). */
-  private lossToward: (receiver: MacAddress) => number = () => 0;
+  /** Loss in percent toward remote radios whose peer's link loses frames (the agent says which). */
+  private linkLosses: ReadonlyMap<MacAddress, number> = new Map();
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -136,8 +136,13 @@ export class HwsimNetlinkMedium implements LocalMedium {
     });
   }
 
-  useLinks(lossToward: (receiver: MacAddress) => number): void {
-    this.lossToward = lossToward;
+  useLinkLosses(losses: ReadonlyMap<MacAddress, number>): void {
+    this.linkLosses = losses;
+  }
+
+  /** Whether a frame from the tunnel can reach a local radio: one is known. */
+  ready(): boolean {
+    return this.targets.length > 0;
   }
 
   async start(onTransmit: (frame: AirFrame) => void): Promise<void> {
@@ -224,7 +229,9 @@ export class HwsimNetlinkMedium implements LocalMedium {
       this.receivers.exists(receiver, now) &&
       this.localAddresses.get(receiver) !== tx.radio;
     const loss =
-      exists && receiver !== null && !this.localAddresses.has(receiver) ? this.lossToward(receiver) : 0;
+      exists && receiver !== null && !this.localAddresses.has(receiver)
+        ? (this.linkLosses.get(receiver) ?? 0)
+        : 0;
     const tries = loss > 0 ? this.triesThrough(tx.rates, loss) : 1;
     const acked = exists && tries > 0;
     if (!wantsNoAck) this.counts.add(acked ? "acked" : "not-acked");

@@ -1,19 +1,44 @@
 // The agent's hwsim path with --medium netlink: --unique-macs, then the agent registers as hwsim's
-// medium. No hwsim0, no libpcap, no radios of its own: the kernel hands it every local transmission
-// and takes frames for each local radio. Loaded by run.ts with import() for that medium only, so
-// the monitor path's native addon and nl80211 code are not read at start-up.
+// medium, on a thread of its own (hwsim-medium-thread.ts; src/medium/thread/proxy.ts says why).
+// No hwsim0, no libpcap, no radios of its own: the kernel hands the medium every local
+// transmission and takes frames for each local radio. Loaded by run.ts with import() for that
+// medium only, so the monitor path's native addon and nl80211 code are not read at start-up.
 
-import { HwsimNetlinkMedium } from "../agent/hwsim-netlink-medium.js";
+import { join } from "node:path";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
-import { HwsimMediumSocket } from "../os/netlink/hwsim-medium-socket.js";
-import { listHwsimRadios } from "../os/radios/hwsim-sysfs.js";
+import { ThreadedMedium } from "../medium/thread/proxy.js";
 import { liveSystem } from "../os/system/probe.js";
 import type { AgentConfig } from "./config.js";
+import type { HwsimMediumThreadData } from "./hwsim-medium-thread.js";
 import { hwsimProblem } from "./hwsim-prerequisite.js";
 import { makeMacsUnique, openLinks } from "./links-setup.js";
 import { PrerequisiteError } from "./prerequisite.js";
+
+/** Set by scripts/bundle.mjs: the thread's entry is then hwsim-medium-thread.cjs beside the bundle. */
+declare const WIFI_TUNNEL_BUNDLED: boolean | undefined;
+
+function threadEntry(): string | URL {
+  if (typeof WIFI_TUNNEL_BUNDLED !== "undefined") return join(__dirname, "hwsim-medium-thread.cjs");
+  return new URL("./hwsim-medium-thread.js", import.meta.url);
+}
+
+/**
+ * WIFI_TUNNEL_MEDIUM_THREAD=0 keeps the medium on the agent's event loop: for bench/ to measure
+ * what the thread buys, not for use.
+ */
+async function openMedium(
+  config: AgentConfig,
+  log: Logger,
+): Promise<LocalMedium & { guestMacs(): MacAddress[] }> {
+  if (process.env.WIFI_TUNNEL_MEDIUM_THREAD === "0") {
+    const { openHwsimNetlinkMedium } = await import("./hwsim-medium-thread.js");
+    return openHwsimNetlinkMedium(log);
+  }
+  const data: HwsimMediumThreadData = { logLevel: config.logLevel };
+  return ThreadedMedium.inWorker(threadEntry(), data, log);
+}
 
 export async function registeredMedium(
   config: AgentConfig,
@@ -28,14 +53,13 @@ export async function registeredMedium(
       links.close();
     }
   }
-  let port: HwsimMediumSocket;
+  let medium: LocalMedium & { guestMacs(): MacAddress[] };
   try {
-    port = await HwsimMediumSocket.open();
+    medium = await openMedium(config, log);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new PrerequisiteError(hwsimProblem(liveSystem, "hwsim0") ?? message);
   }
   step("registered as hwsim's medium");
-  const medium = new HwsimNetlinkMedium({ port, listRadios: () => listHwsimRadios(), log });
   return { medium, radioMacs: () => medium.guestMacs() };
 }

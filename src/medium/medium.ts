@@ -95,11 +95,11 @@ export interface LocalMedium {
   /** Its radios and channels, for `wifi-tunnel status`. */
   status?(): MediumStatus;
   /**
-   * A medium that decides local transmissions' fates (hwsim's medium interface) is told, once, how
-   * to find the loss toward a unicast receiver: the percent of the link of the peer that announced
-   * that address, or 0.
+   * A medium that decides local transmissions' fates (hwsim's medium interface) is told the loss
+   * toward every remote radio whose peer's link loses frames: percent, by the address the peer
+   * announced in its HELLO. Told again whenever that changes; an address not in it loses nothing.
    */
-  useLinks?(lossToward: (receiver: MacAddress) => number): void;
+  useLinkLosses?(losses: ReadonlyMap<MacAddress, number>): void;
   /** Release every OS resource; after it resolves `iw dev`/sockets look as they did before start. */
   close(): Promise<void>;
 }

@@ -200,7 +200,7 @@ describe("the agent as hwsim's medium", () => {
 describe("a lossy link toward a remote receiver, decided try by try where the frame is sent", () => {
   const lossy = async (lossPercent: number, draws: number[]) => {
     const m = await medium(undefined, () => draws.shift() ?? Number.NaN);
-    m.subject.useLinks((receiver) => (receiver === REMOTE_AP ? lossPercent : 0));
+    m.subject.useLinkLosses(new Map([[REMOTE_AP, lossPercent]]));
     m.subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
     m.kernel.transmit(transmission(KEY0, frame(0xb0, REMOTE_AP, AP)));
     return { ...m, status: m.kernel.statuses.at(-1), draws };

@@ -52,6 +52,14 @@ class HandMedium implements LocalMedium {
   }
 }
 
+/** A medium that decides fates itself: it is told the losses toward remote radios. */
+class FateMedium extends HandMedium {
+  readonly losses: ReadonlyMap<number, number>[] = [];
+  useLinkLosses(losses: ReadonlyMap<number, number>): void {
+    this.losses.push(losses);
+  }
+}
+
 /** A data frame whose sequence number is `sequence`, as sent with `signalDbm`. */
 const air = (sequence: number, signalDbm = -30): AirFrame => {
   const frame = Buffer.alloc(60);
@@ -296,34 +304,50 @@ describe("set peer over a real control socket, between two agents on loopback", 
     expect(bravo.links.get(bravo.peers.all()[0] as never)).toEqual({ signalDbm: -80, lossPercent: 0 });
   });
 
-  it("linkToward names the peer that announced a radio address, with its link", async () => {
+  it("a medium that decides fates is told the loss toward each radio a lossy peer announced, again when it changes", async () => {
     const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
     const radio = 0x02_00_00_00_0a_01;
-    const agent = (port: number, peerPort: number, macs: number[]) =>
-      new Agent({
-        nodeId: port,
-        nodeName: `n${port}`,
-        psk: null,
-        listen: { address: "127.0.0.1", port },
-        peers: [
-          { address: "127.0.0.1", port: peerPort, name: "other", link: { signalDbm: null, lossPercent: 20 } },
-        ],
-        media: [new HandMedium(`m${port}`)],
-        localRadioMacs: () => macs,
-        log: quiet,
-      });
-    const a = agent(portA, portB, []);
-    const b = agent(portB, portA, [radio]);
+    let macs: number[] = [];
+    const medium = new FateMedium("fates");
+    const a = new Agent({
+      nodeId: portA,
+      nodeName: "a",
+      psk: null,
+      listen: { address: "127.0.0.1", port: portA },
+      peers: [
+        { address: "127.0.0.1", port: portB, name: "other", link: { signalDbm: null, lossPercent: 20 } },
+      ],
+      media: [medium],
+      localRadioMacs: () => [],
+      log: quiet,
+      keepaliveMs: 100,
+    });
+    const b = new Agent({
+      nodeId: portB,
+      nodeName: "b",
+      psk: null,
+      listen: { address: "127.0.0.1", port: portB },
+      peers: [{ address: "127.0.0.1", port: portA }],
+      media: [new HandMedium("b")],
+      // hwsim's registered medium learns its radios from their frames: none in the first HELLO.
+      localRadioMacs: () => macs,
+      log: quiet,
+      keepaliveMs: 100,
+    });
     for (const started of [a, b]) {
       await started.start();
       cleanups.push(() => started.stop());
     }
     await until(() => a.peers.all()[0]?.identity !== null, "b's HELLO at a");
-    expect(a.linkToward(radio)).toEqual({
-      peer: a.peers.all()[0],
-      link: { signalDbm: null, lossPercent: 20 },
-    });
-    expect(a.linkToward(0xff_ff_ff_ff_ff_ff)).toBeNull();
+    expect(medium.losses.at(-1)).toEqual(new Map());
+    macs = [radio];
+    await until(() => medium.losses.at(-1)?.get(radio) === 20, "the loss toward b's radio");
+    const peer = a.peers.all()[0];
+    if (peer === undefined) throw new Error("no peer");
+    a.setLink(peer, { lossPercent: 0 }, "test");
+    expect(medium.losses.at(-1)).toEqual(new Map());
+    a.setLink(peer, { lossPercent: 35 }, "test");
+    expect(medium.losses.at(-1)).toEqual(new Map([[radio, 35]]));
   });
 
   it("NAME is HOST:PORT, then a Name, then a bare address, then a node name; a shared one is refused", () => {
