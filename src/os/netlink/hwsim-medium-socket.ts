@@ -4,7 +4,9 @@
 // registration when this socket closes, however the agent ends (even SIGKILL): hwsim then goes back
 // to its own in-kernel medium ("wmediumd released netlink socket").
 
-import { RawNetlinkSocket } from "netlink";
+// The raw socket only: the package's index loads every protocol it knows (~380 KB of JavaScript
+// the medium's thread would parse at start-up for nothing).
+import { RawNetlinkSocket } from "netlink/dist/raw.js";
 import {
   decodeMediumMessages,
   deliveryParts,
