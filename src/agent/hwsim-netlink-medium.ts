@@ -27,17 +27,15 @@ import {
   type LocalMedium,
   type MediumStatus,
 } from "../medium/medium.js";
-import type { HwsimMediumPort } from "../os/netlink/hwsim-medium-socket.js";
+import { HwsimTxFlags, TX_RATE_SLOTS } from "../os/netlink/hwsim/constants.js";
+import type { HwsimMediumPort } from "../os/netlink/hwsim/medium-socket.js";
+import type { HwsimDelivery, HwsimTransmission } from "../os/netlink/hwsim/medium-wire.js";
 import {
-  type HwsimDelivery,
-  type HwsimTransmission,
-  HwsimTxFlags,
   hwsimRate500kbps,
   hwsimRateIndex,
-  TX_RATE_SLOTS,
   txStatusRates,
   txStatusRatesAfter,
-} from "../os/netlink/hwsim-medium-wire.js";
+} from "../os/netlink/hwsim/rates.js";
 import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
 import { BeaconKeeper } from "./beacon-keeper.js";
 import { KnownReceivers } from "./known-receivers.js";

@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { HwsimNetlinkMedium } from "../agent/hwsim-netlink-medium.js";
 import type { Logger, LogLevel } from "../log.js";
 import { serveMedium } from "../medium/thread/serve.js";
-import { HwsimMediumSocket } from "../os/netlink/hwsim-medium-socket.js";
+import { HwsimMediumSocket } from "../os/netlink/hwsim/medium-socket.js";
 import { listHwsimRadios } from "../os/radios/hwsim-sysfs.js";
 
 export interface HwsimMediumThreadData {

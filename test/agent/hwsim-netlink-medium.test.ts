@@ -8,7 +8,8 @@ import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import { type AirFrame, AirFrameFlags } from "../../src/medium/medium.js";
 import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
-import { type HwsimTransmission, HwsimTxFlags } from "../../src/os/netlink/hwsim-medium-wire.js";
+import { HwsimTxFlags } from "../../src/os/netlink/hwsim/constants.js";
+import type { HwsimTransmission } from "../../src/os/netlink/hwsim/medium-wire.js";
 import type { HwsimRadioEntry } from "../../src/os/radios/hwsim-sysfs.js";
 import { quiet } from "./hwsim-fixtures.js";
 

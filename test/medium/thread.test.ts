@@ -13,7 +13,8 @@ import { STATE_INTERVAL_MS } from "../../src/medium/thread/protocol.js";
 import { ThreadedMedium } from "../../src/medium/thread/proxy.js";
 import { type ServedMedium, serveMedium } from "../../src/medium/thread/serve.js";
 import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
-import { type HwsimTransmission, HwsimTxFlags } from "../../src/os/netlink/hwsim-medium-wire.js";
+import { HwsimTxFlags } from "../../src/os/netlink/hwsim/constants.js";
+import type { HwsimTransmission } from "../../src/os/netlink/hwsim/medium-wire.js";
 import type { HwsimRadioEntry } from "../../src/os/radios/hwsim-sysfs.js";
 
 const PHY0 = 0x02_00_00_00_00_00;

@@ -1,8 +1,8 @@
 // The kernel side of the registered medium for unit tests (test double of HwsimMediumSocket): a test
 // makes local radios transmit and reads back what the medium answered and delivered.
 
-import type { HwsimMediumPort } from "../netlink/hwsim-medium-socket.js";
-import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../netlink/hwsim-medium-wire.js";
+import type { HwsimMediumPort } from "../netlink/hwsim/medium-socket.js";
+import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../netlink/hwsim/medium-wire.js";
 
 export class FakeHwsimKernel implements HwsimMediumPort {
   readonly statuses: HwsimTxStatus[] = [];

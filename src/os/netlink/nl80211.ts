@@ -14,6 +14,7 @@ import {
   type RtNetlinkSocket,
 } from "netlink";
 import { MAX_AIR_FRAME_BYTES } from "../../medium/medium.js";
+import { NLA_HEADER, NLA_TYPE_MASK, nlaAlign } from "./attributes.js";
 
 /** One wireless interface as nl80211 reports it. */
 export interface WirelessInterface {
@@ -217,8 +218,6 @@ function readSysfsNumber(path: string): number | null {
 
 /** nl80211 attribute types the agent reads of an interface (include/uapi/linux/nl80211.h). */
 const InterfaceAttribute = { wiphy: 1, ifindex: 3, ifname: 4, iftype: 5, mac: 6, wiphyFreq: 38 } as const;
-const NLA_HEADER = 4;
-const NLA_TYPE_MASK = 0x3fff;
 
 /** One GET_INTERFACE reply (attributes after the genl header) as a WirelessInterface. */
 export function decodeInterface(data: Buffer): WirelessInterface | null {
@@ -254,7 +253,7 @@ export function decodeInterface(data: Buffer): WirelessInterface | null {
         freqMhz = u32();
         break;
     }
-    offset += (length + 3) & ~3;
+    offset += nlaAlign(length);
   }
   if (ifindex === null || ifname === null || wiphy === null) return null;
   const typeName = (nl80211.InterfaceType as unknown as Record<number, string | undefined>)[iftype];

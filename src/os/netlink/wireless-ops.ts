@@ -5,7 +5,7 @@
 // a monitor interface (an idle TCG guest: 80-160 ms per radio, 17-61 ms per ACK proxy, 56-86 ms
 // per interface dump), and every frame in flight waited with it.
 
-import { HwsimRadios } from "./hwsim.js";
+import { HwsimRadios } from "./hwsim/radios.js";
 import { type MonitorRequest, WirelessControl, type WirelessInterface } from "./nl80211.js";
 
 export interface WirelessOps {

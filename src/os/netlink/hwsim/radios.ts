@@ -1,52 +1,12 @@
 // The MAC80211_HWSIM generic netlink family: create and destroy simulated radios at run time.
 // The agent's injecting radios are created here with DESTROY_RADIO_ON_CLOSE, so the kernel removes
-// them when this socket closes, even if the agent is killed: nothing is left behind.
+// them when this socket closes, even if the agent is killed: nothing is left behind. The request's
+// attributes are radio-wire.ts's.
 
 import { createGenericNetlink, type GenericNetlinkSocket, genl } from "netlink";
-
-export const HWSIM_FAMILY = "MAC80211_HWSIM";
-
-/** hwsim generic netlink commands (include/uapi/... drivers/net/wireless/mac80211_hwsim.h). */
-export const HwsimCommand = { NEW_RADIO: 4, DEL_RADIO: 5, GET_RADIO: 6 } as const;
-
-/** hwsim generic netlink attributes the agent uses. */
-export const HwsimAttr = {
-  CHANNELS: 9,
-  RADIO_ID: 10,
-  DESTROY_RADIO_ON_CLOSE: 16,
-  RADIO_NAME: 17,
-  NO_VIF: 18,
-  PERM_ADDR: 22,
-} as const;
-
-const NLMSG_ERROR = 2;
-const NLA_HEADER = 4;
-
-export interface NewRadioRequest {
-  /** wiphy name the kernel gives the radio (e.g. "wtphy2437"). */
-  readonly name: string;
-  /** Permanent MAC address (6 bytes). */
-  readonly permAddr: Buffer;
-}
-
-function attribute(type: number, payload: Buffer): Buffer {
-  const length = NLA_HEADER + payload.length;
-  const out = Buffer.alloc((length + 3) & ~3);
-  out.writeUInt16LE(length, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, NLA_HEADER);
-  return out;
-}
-
-/** Encode the attributes of a NEW_RADIO request: no default interface, gone when our socket closes. */
-export function encodeNewRadio(request: NewRadioRequest): Buffer {
-  return Buffer.concat([
-    attribute(HwsimAttr.RADIO_NAME, Buffer.from(`${request.name}\0`, "latin1")),
-    attribute(HwsimAttr.PERM_ADDR, request.permAddr),
-    attribute(HwsimAttr.NO_VIF, Buffer.alloc(0)),
-    attribute(HwsimAttr.DESTROY_RADIO_ON_CLOSE, Buffer.alloc(0)),
-  ]);
-}
+import { NLMSG_ERROR } from "../messages.js";
+import { HWSIM_FAMILY, HwsimCommand } from "./constants.js";
+import { encodeNewRadio, type NewRadioRequest } from "./radio-wire.js";
 
 export class HwsimUnavailableError extends Error {}
 

@@ -1,20 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { parseMac } from "../../src/ieee80211/mac.js";
+import { parseMac } from "../../../src/ieee80211/mac.js";
+import { HwsimAttr, HwsimTxFlags } from "../../../src/os/netlink/hwsim/constants.js";
 import {
   decodeMediumMessages,
   deliveryEncodingLength,
   encodeDelivery,
-  encodeGetFamily,
   encodeRegister,
   encodeTxStatus,
-  HwsimMediumAttr,
-  HwsimTxFlags,
-  hwsimRate500kbps,
-  hwsimRateIndex,
-  NLMSG_ERROR,
   txStatusEncodingLength,
-  txStatusRates,
-} from "../../src/os/netlink/hwsim-medium-wire.js";
+} from "../../../src/os/netlink/hwsim/medium-wire.js";
+import { encodeGetFamily, NLMSG_ERROR } from "../../../src/os/netlink/messages.js";
 
 const FAMILY = 0x1d;
 const mac = (text: string): number => {
@@ -54,13 +49,13 @@ function kernelTransmission(
   rateFlagSlots.writeInt8(1, 0);
   rateFlagSlots.writeUInt16LE(rateFlags, 1);
   return message(FAMILY, 2, [
-    attr(HwsimMediumAttr.ADDR_TRANSMITTER, Buffer.from("420000000100", "hex")),
-    attr(HwsimMediumAttr.FRAME, frame),
-    attr(HwsimMediumAttr.FLAGS, u32(flags)),
-    attr(HwsimMediumAttr.TX_INFO, Buffer.from([1, 3, 0, 2, 0xff, 0, 0xff, 0])),
-    attr(HwsimMediumAttr.TX_INFO_FLAGS, rateFlagSlots),
-    attr(HwsimMediumAttr.FREQ, u32(2437)),
-    attr(HwsimMediumAttr.COOKIE, Buffer.from("0102030405060708", "hex")),
+    attr(HwsimAttr.ADDR_TRANSMITTER, Buffer.from("420000000100", "hex")),
+    attr(HwsimAttr.FRAME, frame),
+    attr(HwsimAttr.FLAGS, u32(flags)),
+    attr(HwsimAttr.TX_INFO, Buffer.from([1, 3, 0, 2, 0xff, 0, 0xff, 0])),
+    attr(HwsimAttr.TX_INFO_FLAGS, rateFlagSlots),
+    attr(HwsimAttr.FREQ, u32(2437)),
+    attr(HwsimAttr.COOKIE, Buffer.from("0102030405060708", "hex")),
   ]);
 }
 
@@ -165,11 +160,11 @@ describe("hwsim medium messages", () => {
     expect(status.readUInt16LE(6)).toBe(0x1); // a request, no ACK asked for
     expect(status[16]).toBe(3); // HWSIM_CMD_TX_INFO_FRAME
     const attrs = attributesOf(status);
-    expect(attrs.get(HwsimMediumAttr.ADDR_TRANSMITTER)?.toString("hex")).toBe("420000000100");
-    expect(attrs.get(HwsimMediumAttr.FLAGS)?.readUInt32LE(0)).toBe(5);
-    expect(attrs.get(HwsimMediumAttr.SIGNAL)?.readInt32LE(0)).toBe(-30);
-    expect(attrs.get(HwsimMediumAttr.COOKIE)?.toString("hex")).toBe("0102030405060708");
-    expect(attrs.get(HwsimMediumAttr.TX_INFO)?.length).toBe(8);
+    expect(attrs.get(HwsimAttr.ADDR_TRANSMITTER)?.toString("hex")).toBe("420000000100");
+    expect(attrs.get(HwsimAttr.FLAGS)?.readUInt32LE(0)).toBe(5);
+    expect(attrs.get(HwsimAttr.SIGNAL)?.readInt32LE(0)).toBe(-30);
+    expect(attrs.get(HwsimAttr.COOKIE)?.toString("hex")).toBe("0102030405060708");
+    expect(attrs.get(HwsimAttr.TX_INFO)?.length).toBe(8);
   });
 
   it("encodes a delivery to one radio (receiver, frame, rate, signal, channel)", () => {
@@ -184,11 +179,11 @@ describe("hwsim medium messages", () => {
     expect(delivery.length).toBe(deliveryEncodingLength(frame.length));
     expect(delivery[16]).toBe(2); // HWSIM_CMD_FRAME
     const attrs = attributesOf(delivery);
-    expect(attrs.get(HwsimMediumAttr.ADDR_RECEIVER)?.toString("hex")).toBe("420000000000");
-    expect(attrs.get(HwsimMediumAttr.FRAME)?.equals(frame)).toBe(true);
-    expect(attrs.get(HwsimMediumAttr.RX_RATE)?.readUInt32LE(0)).toBe(4);
-    expect(attrs.get(HwsimMediumAttr.SIGNAL)?.readInt32LE(0)).toBe(-72);
-    expect(attrs.get(HwsimMediumAttr.FREQ)?.readUInt32LE(0)).toBe(5180);
+    expect(attrs.get(HwsimAttr.ADDR_RECEIVER)?.toString("hex")).toBe("420000000000");
+    expect(attrs.get(HwsimAttr.FRAME)?.equals(frame)).toBe(true);
+    expect(attrs.get(HwsimAttr.RX_RATE)?.readUInt32LE(0)).toBe(4);
+    expect(attrs.get(HwsimAttr.SIGNAL)?.readInt32LE(0)).toBe(-72);
+    expect(attrs.get(HwsimAttr.FREQ)?.readUInt32LE(0)).toBe(5180);
   });
 
   it("encodes the family lookup and the registration as acknowledged requests", () => {
@@ -203,41 +198,5 @@ describe("hwsim medium messages", () => {
       0x5,
       1,
     ]);
-  });
-
-  it.each([
-    [
-      "acknowledged: one try of the first rate",
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
-      true,
-      [1, 1, 0xff, 0, 0xff, 0, 0xff, 0],
-    ],
-    [
-      "not acknowledged: every try asked for",
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
-      false,
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
-    ],
-    [
-      "not acknowledged, one rate",
-      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
-      false,
-      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
-    ],
-  ])("reports the tries: %s", (_what, asked, acked, expected) => {
-    expect([...txStatusRates(Buffer.from(asked), acked)]).toEqual(expected);
-  });
-
-  it.each([
-    [2, 2437, 0], // 1 Mbit/s
-    [11, 2437, 2], // 5.5 Mbit/s
-    [12, 2437, 4], // 6 Mbit/s on 2.4 GHz
-    [12, 5180, 0], // 6 Mbit/s is the first 5 GHz rate
-    [108, 5180, 7], // 54 Mbit/s
-    [2, 5180, 0], // no CCK on 5 GHz: the lowest
-    [0, 2437, 0], // unknown
-  ])("rate %d x 500 kbit/s on %d MHz is index %d of the band's table", (rate, freq, index) => {
-    expect(hwsimRateIndex(rate, freq)).toBe(index);
-    if (rate !== 0 && !(rate === 2 && freq > 5000)) expect(hwsimRate500kbps(index, freq)).toBe(rate);
   });
 });

@@ -1,26 +1,26 @@
 // The agent as hwsim's registered medium: one generic netlink socket that registers with
 // MAC80211_HWSIM, receives every frame the namespace's radios transmit, and sends their fates and the
-// frames for local radios (hwsim-medium-wire.ts has the messages). The kernel forgets the
+// frames for local radios (medium-wire.ts has the messages). The kernel forgets the
 // registration when this socket closes, however the agent ends (even SIGKILL): hwsim then goes back
 // to its own in-kernel medium ("wmediumd released netlink socket").
 
 // The raw socket only: the package's index loads every protocol it knows (~380 KB of JavaScript
 // the medium's thread would parse at start-up for nothing).
 import { RawNetlinkSocket } from "netlink/dist/raw.js";
+import { encodeGetFamily } from "../messages.js";
+import { HWSIM_FAMILY } from "./constants.js";
 import {
   decodeMediumMessages,
   deliveryParts,
-  encodeGetFamily,
   encodeRegister,
   encodeTxStatus,
   type HwsimDelivery,
   type HwsimMediumMessage,
   type HwsimTransmission,
   type HwsimTxStatus,
-} from "./hwsim-medium-wire.js";
+} from "./medium-wire.js";
 
 const NETLINK_GENERIC = 16;
-const HWSIM_FAMILY = "MAC80211_HWSIM";
 const REQUEST_TIMEOUT_MS = 5000;
 /**
  * Receive buffer: hwsim drops a transmission (reported unacknowledged) when the medium's socket is
