@@ -4,7 +4,7 @@ import { HwsimAttr, HwsimTxFlags } from "../../../src/os/netlink/hwsim/constants
 import {
   decodeMediumMessages,
   deliveryEncodingLength,
-  encodeDelivery,
+  deliveryParts,
   encodeRegister,
   encodeTxStatus,
   txStatusEncodingLength,
@@ -167,15 +167,17 @@ describe("hwsim medium messages", () => {
     expect(attrs.get(HwsimAttr.TX_INFO)?.length).toBe(8);
   });
 
-  it("encodes a delivery to one radio (receiver, frame, rate, signal, channel)", () => {
+  it("encodes a delivery to one radio in three pieces (receiver, frame, rate, signal, channel)", () => {
     const frame = Buffer.from("80000000ffffffffffff", "hex");
-    const delivery = encodeDelivery(FAMILY, 1, {
+    const parts = deliveryParts(FAMILY, 1, {
       radio: mac("42:00:00:00:00:00"),
       frame,
       rateIndex: 4,
       signalDbm: -72,
       freqMhz: 5180,
     });
+    expect(parts[1]).toBe(frame); // sent as it is, not copied
+    const delivery = Buffer.concat(parts);
     expect(delivery.length).toBe(deliveryEncodingLength(frame.length));
     expect(delivery[16]).toBe(2); // HWSIM_CMD_FRAME
     const attrs = attributesOf(delivery);

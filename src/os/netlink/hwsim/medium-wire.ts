@@ -154,11 +154,6 @@ export function deliveryParts(
   return [head, delivery.frame, tail];
 }
 
-/** The same delivery as one buffer. */
-export function encodeDelivery(familyId: number, seq: number, delivery: HwsimDelivery): Buffer {
-  return Buffer.concat(deliveryParts(familyId, seq, delivery));
-}
-
 /**
  * A transmission's attributes, read in one pass without a Map or a view per attribute: this runs
  * for every frame a local radio sends, and in a TCG guest each allocation shows (profiled).
