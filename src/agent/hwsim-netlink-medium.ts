@@ -30,12 +30,7 @@ import {
 import { HwsimTxFlags, TX_RATE_SLOTS } from "../os/netlink/hwsim/constants.js";
 import type { HwsimMediumPort } from "../os/netlink/hwsim/medium-socket.js";
 import type { HwsimDelivery, HwsimTransmission } from "../os/netlink/hwsim/medium-wire.js";
-import {
-  hwsimRate500kbps,
-  hwsimRateIndex,
-  txStatusRates,
-  txStatusRatesAfter,
-} from "../os/netlink/hwsim/rates.js";
+import { hwsimRate500kbps, hwsimRateIndex, txStatusRates } from "../os/netlink/hwsim/rates.js";
 import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
 import { BeaconKeeper } from "./beacon-keeper.js";
 import { KnownReceivers } from "./known-receivers.js";
@@ -238,10 +233,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
       radio: tx.radio,
       cookie: tx.cookie,
       flags: tx.flags | (acked ? HwsimTxFlags.STAT_ACK : 0),
-      rates:
-        acked && tries > 1
-          ? txStatusRatesAfter(tx.rates, tries)
-          : txStatusRates(tx.rates, acked || wantsNoAck),
+      rates: txStatusRates(tx.rates, acked ? tries : wantsNoAck ? 1 : 0),
       ackSignalDbm: DEFAULT_SIGNAL_DBM,
     };
     const firstRate = tx.rates.readInt8(0);

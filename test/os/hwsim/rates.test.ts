@@ -1,28 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { hwsimRate500kbps, hwsimRateIndex, txStatusRates } from "../../../src/os/netlink/hwsim/rates.js";
 
+const NONE = [0xff, 0];
+
 describe("hwsim rates", () => {
+  // mac80211 asked for 3 tries at rate 1, then 2 at rate 0.
+  const asked = [1, 3, 0, 2, ...NONE, ...NONE];
   it.each([
     [
-      "acknowledged: one try of the first rate",
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
-      true,
-      [1, 1, 0xff, 0, 0xff, 0, 0xff, 0],
+      "through on the first try (or sent without waiting for an ACK)",
+      asked,
+      1,
+      [1, 1, ...NONE, ...NONE, ...NONE],
     ],
+    ["through on the third try: all of the first rate's", asked, 3, [1, 3, ...NONE, ...NONE, ...NONE]],
+    ["through on the fourth try: one of the second rate", asked, 4, [1, 3, 0, 1, ...NONE, ...NONE]],
+    ["through on the last try", asked, 5, [1, 3, 0, 2, ...NONE, ...NONE]],
+    ["a try past those asked for counts as the last", asked, 9, [1, 3, 0, 2, ...NONE, ...NONE]],
+    ["none through: every try asked for", asked, 0, asked],
+    ["none through, one rate", [0, 7, ...NONE, ...NONE, ...NONE], 0, [0, 7, ...NONE, ...NONE, ...NONE]],
+    ["slots the request is too short to hold are empty", [0, 7], 0, [0, 7, ...NONE, ...NONE, ...NONE]],
     [
-      "not acknowledged: every try asked for",
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
-      false,
-      [1, 3, 0, 2, 0xff, 0, 0xff, 0],
+      "no rate asked for: nothing to report",
+      [...NONE, ...NONE, ...NONE, ...NONE],
+      1,
+      [...NONE, ...NONE, ...NONE, ...NONE],
     ],
-    [
-      "not acknowledged, one rate",
-      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
-      false,
-      [0, 7, 0xff, 0, 0xff, 0, 0xff, 0],
-    ],
-  ])("reports the tries: %s", (_what, asked, acked, expected) => {
-    expect([...txStatusRates(Buffer.from(asked), acked)]).toEqual(expected);
+  ])("reports the tries: %s", (_what, rates, tries, expected) => {
+    expect([...txStatusRates(Buffer.from(rates), tries)]).toEqual(expected);
   });
 
   it.each([

@@ -4,33 +4,19 @@
 import { TX_INFO_BYTES, TX_RATE_SLOTS } from "./constants.js";
 
 /**
- * The rates to report: acknowledged on the first try of the first rate, or (not acknowledged) every
- * try mac80211 asked for was made. Slots after the last one used are {-1, 0}, as mac80211 expects.
+ * The rates to report for a frame whose try `tries` (1-based, counting through the slots mac80211
+ * asked for) got through: the slots up to that try keep their rate, the try's slot counts the tries
+ * made in it. `tries` 0: none got through, so every try asked for was made. A frame sent without
+ * waiting for an acknowledgement got through on try 1. Slots after the last one used are {-1, 0},
+ * as mac80211 expects; so are slots `asked` is too short to hold.
  */
-export function txStatusRates(asked: Buffer, acknowledged: boolean): Buffer {
+export function txStatusRates(asked: Buffer, tries: number): Buffer {
   const out = Buffer.allocUnsafe(TX_INFO_BYTES);
+  let left = tries === 0 ? Number.POSITIVE_INFINITY : tries;
   for (let slot = 0; slot < TX_RATE_SLOTS; slot++) {
     const idx = asked.length >= 2 * slot + 2 ? asked.readInt8(2 * slot) : -1;
-    const count = asked.length >= 2 * slot + 2 ? (asked[2 * slot + 1] ?? 0) : 0;
-    const used = acknowledged ? slot === 0 : idx >= 0;
-    out.writeInt8(used ? idx : -1, 2 * slot);
-    out[2 * slot + 1] = used ? (acknowledged ? 1 : count) : 0;
-  }
-  return out;
-}
-
-/**
- * The rates to report for a frame acknowledged on try `tries` (1-based) of those mac80211 asked
- * for: the slots up to that try keep their rate, the try's slot counts the tries made in it, the rest
- * are {-1, 0}.
- */
-export function txStatusRatesAfter(asked: Buffer, tries: number): Buffer {
-  const out = Buffer.allocUnsafe(TX_INFO_BYTES);
-  let left = tries;
-  for (let slot = 0; slot < TX_RATE_SLOTS; slot++) {
-    const idx = asked.readInt8(2 * slot);
-    const count = asked[2 * slot + 1] ?? 0;
-    const used = idx >= 0 && left > 0 ? Math.min(count, left) : 0;
+    const count = idx >= 0 ? (asked[2 * slot + 1] ?? 0) : 0;
+    const used = left > 0 ? Math.min(count, left) : 0;
     out.writeInt8(used > 0 ? idx : -1, 2 * slot);
     out[2 * slot + 1] = used;
     left -= used;
