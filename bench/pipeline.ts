@@ -14,7 +14,7 @@ import { HwsimNetlinkMedium, hwsimRadioKey } from "../src/agent/hwsim-netlink-me
 import type { Link } from "../src/agent/link-model.js";
 import { encodeThreeAddressHeader } from "../src/ieee80211/header.js";
 import { createLogger } from "../src/log.js";
-import type { AirFrame } from "../src/medium/medium.js";
+import type { AirFrame, LocalMedium } from "../src/medium/medium.js";
 import type { HwsimMediumPort } from "../src/os/netlink/hwsim/medium-socket.js";
 import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../src/os/netlink/hwsim/medium-wire.js";
 import type { PacketSource } from "../src/os/pcap/live.js";
@@ -98,76 +98,96 @@ class CountingRadios implements RadioBackend {
   async close(): Promise<void> {}
 }
 
-async function agentWalk(link?: Partial<Link>): Promise<{
+interface WalkResult {
   framesPerCpuSecond: number;
   framesPerSecond: number;
   delivered: number;
+  /** Frames B's link for A dropped. */
   lost: number;
-}> {
-  const guest: GuestInterface[] = [
-    { ifindex: 2, ifname: "wlan0", iftype: "AP", up: true, freqMhz: FREQ_MHZ, mac: ACCESS_POINT },
-  ];
-  const radios = new CountingRadios(guest);
+}
+
+/** What one walk between two agents sets up; the agents, the clock and the teardown are shared. */
+interface AgentsWalk {
+  /** A's medium: FRAMES frames enter it once A starts. */
+  readonly sending: LocalMedium;
+  /** B's medium: the frames leave by it. */
+  readonly receiving: LocalMedium;
+  /** B's link for A's frames. */
+  readonly link?: Partial<Link>;
+  /** Runs once B has started, before the clock does. */
+  readonly warmUp?: () => Promise<void>;
+  /** Frames that have left B's medium since warmUp. */
+  readonly delivered: () => number;
+}
+
+/** A's frames through A, loopback UDP and B, timed from A's start until they are all out. */
+async function agentsWalk(walk: AgentsWalk): Promise<WalkResult> {
   // B takes datagrams only from its peer's configured address and port (issue 12): A's, fixed here.
   const portA = await freeUdpPort();
-  const receiving = new HwsimMedium({
-    captureIface: "b",
-    source: { start: () => {}, close: () => {} },
-    backend: radios,
-    log: quiet,
-    pollGuest: false,
-  });
   const b = new Agent({
     nodeId: 2,
     nodeName: "b",
     psk: null,
     listen: { address: "127.0.0.1", port: 0 },
-    peers: [{ address: "127.0.0.1", port: portA, ...(link ? { link } : {}) }],
-    media: [receiving],
+    peers: [{ address: "127.0.0.1", port: portA, ...(walk.link ? { link: walk.link } : {}) }],
+    media: [walk.receiving],
     localRadioMacs: () => [],
     log: quiet,
   });
   await b.start();
-  receiving.setGuestInterfaces(guest);
-  // Warm the radio for the channel up, so creation is not measured.
-  receiving.deliver({
-    frame: captured.subarray(captured.readUInt16LE(2)),
-    freqMhz: FREQ_MHZ,
-    rate500kbps: 2,
-    signalDbm: -30,
-    flags: 0,
-  });
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  const before = radios.injected;
-
-  const sending = new HwsimMedium({
-    captureIface: "a",
-    source: new SyntheticCapture(FRAMES),
-    backend: new CountingRadios([]),
-    log: quiet,
-    pollGuest: false,
-  });
+  await walk.warmUp?.();
   const a = new Agent({
     nodeId: 1,
     nodeName: "a",
     psk: null,
     listen: { address: "127.0.0.1", port: portA },
     peers: [b.local!],
-    media: [sending],
+    media: [walk.sending],
     localRadioMacs: () => [],
     log: quiet,
   });
+  const lost = (): number => b.receiveCounters?.get("dropped-link-loss") ?? 0;
   const cpuStart = cpuSeconds();
   const wallStart = performance.now();
   await a.start();
-  await untilAllOrQuiet(() => radios.injected - before + (b.receiveCounters?.get("dropped-link-loss") ?? 0));
-  const delivered = radios.injected - before;
-  const lost = b.receiveCounters?.get("dropped-link-loss") ?? 0;
+  await untilAllOrQuiet(() => walk.delivered() + lost());
+  const delivered = walk.delivered();
   const cpu = cpuSeconds() - cpuStart;
   const wall = (performance.now() - wallStart) / 1000;
   await a.stop();
   await b.stop();
-  return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered, lost };
+  return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered, lost: lost() };
+}
+
+/** --medium monitor: captured on A's hwsim0, injected by B's radio for the channel. */
+function monitorWalk(link?: Partial<Link>): Promise<WalkResult> {
+  const guest: GuestInterface[] = [
+    { ifindex: 2, ifname: "wlan0", iftype: "AP", up: true, freqMhz: FREQ_MHZ, mac: ACCESS_POINT },
+  ];
+  const monitorMedium = (captureIface: string, source: PacketSource, backend: RadioBackend): HwsimMedium =>
+    new HwsimMedium({ captureIface, source, backend, log: quiet, pollGuest: false });
+  const radios = new CountingRadios(guest);
+  const receiving = monitorMedium("b", { start: () => {}, close: () => {} }, radios);
+  let before = 0;
+  return agentsWalk({
+    sending: monitorMedium("a", new SyntheticCapture(FRAMES), new CountingRadios([])),
+    receiving,
+    ...(link ? { link } : {}),
+    warmUp: async () => {
+      receiving.setGuestInterfaces(guest);
+      // Warm the radio for the channel up, so creation is not measured.
+      receiving.deliver({
+        frame: captured.subarray(captured.readUInt16LE(2)),
+        freqMhz: FREQ_MHZ,
+        rate500kbps: 2,
+        signalDbm: -30,
+        flags: 0,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      before = radios.injected;
+    },
+    delivered: () => radios.injected - before,
+  });
 }
 
 /**
@@ -211,61 +231,22 @@ class SyntheticKernel implements HwsimMediumPort {
 }
 
 /** The same walk with both agents as hwsim's registered medium (--medium netlink). */
-async function netlinkWalk(): Promise<{
-  framesPerCpuSecond: number;
-  framesPerSecond: number;
-  delivered: number;
-}> {
-  const portA = await freeUdpPort();
+function netlinkWalk(): Promise<WalkResult> {
+  const netlinkMedium = (port: HwsimMediumPort, radio: number): HwsimNetlinkMedium =>
+    new HwsimNetlinkMedium({
+      port,
+      listRadios: () => [{ phy: "phy0", permAddr: radio }],
+      log: quiet,
+      rescanRadios: false,
+    });
   const receivingKernel = new SyntheticKernel(0);
-  const receiving = new HwsimNetlinkMedium({
-    port: receivingKernel,
-    listRadios: () => [{ phy: "phy0", permAddr: ACCESS_POINT }],
-    log: quiet,
-    rescanRadios: false,
+  return agentsWalk({
+    sending: netlinkMedium(new SyntheticKernel(FRAMES), STATION),
+    receiving: netlinkMedium(receivingKernel, ACCESS_POINT),
+    // The receiving VM's one radio has not transmitted, so its hwsim key is guessed two ways and
+    // each frame is delivered twice.
+    delivered: () => receivingKernel.delivered / 2,
   });
-  const b = new Agent({
-    nodeId: 2,
-    nodeName: "b",
-    psk: null,
-    listen: { address: "127.0.0.1", port: 0 },
-    peers: [{ address: "127.0.0.1", port: portA }],
-    media: [receiving],
-    localRadioMacs: () => [],
-    log: quiet,
-  });
-  await b.start();
-  const sendingKernel = new SyntheticKernel(FRAMES);
-  const a = new Agent({
-    nodeId: 1,
-    nodeName: "a",
-    psk: null,
-    listen: { address: "127.0.0.1", port: portA },
-    peers: [b.local!],
-    media: [
-      new HwsimNetlinkMedium({
-        port: sendingKernel,
-        listRadios: () => [{ phy: "phy0", permAddr: STATION }],
-        log: quiet,
-        rescanRadios: false,
-      }),
-    ],
-    localRadioMacs: () => [],
-    log: quiet,
-  });
-  const cpuStart = cpuSeconds();
-  const wallStart = performance.now();
-  await a.start();
-  // The receiving VM's one radio has not transmitted, so its hwsim key is guessed two ways and each
-  // frame is delivered twice.
-  const deliveredFrames = (): number => receivingKernel.delivered / 2;
-  await untilAllOrQuiet(deliveredFrames);
-  const delivered = deliveredFrames();
-  const cpu = cpuSeconds() - cpuStart;
-  const wall = (performance.now() - wallStart) / 1000;
-  await a.stop();
-  await b.stop();
-  return { framesPerCpuSecond: delivered / cpu, framesPerSecond: delivered / wall, delivered };
 }
 
 function codecWalk(): number {
@@ -298,14 +279,14 @@ function codecWalk(): number {
 }
 
 // Warm-up round, then the measured one.
-await agentWalk();
+await monitorWalk();
 await netlinkWalk();
 codecWalk();
-const agent = await agentWalk();
+const agent = await monitorWalk();
 const netlink = await netlinkWalk();
 const codec = codecWalk();
 // B applying a link to A's frames: a signal (a copy of each frame) and a loss (a draw per frame).
-const linked = await agentWalk({ signalDbm: -60, lossPercent: 1 });
+const linked = await monitorWalk({ signalDbm: -60, lossPercent: 1 });
 console.log(`node ${process.version}; ${FRAMES} frames of 1500 bytes, unsealed, bursts of ${BURST}`);
 console.log("| walk | frames/CPU-second | per frame | ratio to the codec walk |");
 console.log("|---|---:|---:|---:|");
