@@ -13,7 +13,8 @@
 // signal every receiver sees is the frame's AirFrame signal, so a link model can set it.
 //
 // Timers: the radio directory's re-read (expiredRadioScan, every RADIO_SCAN_INTERVAL_MS); the
-// BeaconKeeper keeps its own.
+// BeaconKeeper and HeldFates (a station's request to a remote AP waiting for its answer) keep their
+// own.
 
 import { ManagementFc0 } from "../ieee80211/constants.js";
 import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
@@ -29,10 +30,11 @@ import {
 } from "../medium/medium.js";
 import { HwsimTxFlags, TX_RATE_SLOTS } from "../os/netlink/hwsim/constants.js";
 import type { HwsimMediumPort } from "../os/netlink/hwsim/medium-socket.js";
-import type { HwsimDelivery, HwsimTransmission } from "../os/netlink/hwsim/medium-wire.js";
+import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../os/netlink/hwsim/medium-wire.js";
 import { hwsimRate500kbps, hwsimRateIndex, txStatusRates } from "../os/netlink/hwsim/rates.js";
 import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
 import { BeaconKeeper } from "./beacon-keeper.js";
+import { awaitsAnswer, HeldFates } from "./held-fates.js";
 import { KnownReceivers } from "./known-receivers.js";
 import { RemoteBeacons } from "./scan-answer.js";
 
@@ -69,6 +71,8 @@ export const HWSIM_NETLINK_COUNTERS = [
   "link-lost",
   "handler-errors",
   "radio-rescans",
+  "fates-held",
+  "fates-held-expired",
 ] as const;
 export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
 
@@ -101,6 +105,8 @@ export class HwsimNetlinkMedium implements LocalMedium {
   private readonly receivers = new KnownReceivers();
   private readonly remoteBeacons = new RemoteBeacons();
   private readonly beaconKeeper: BeaconKeeper;
+  /** Stations' requests to remote APs whose acknowledgement waits for the answer (held-fates.ts). */
+  private readonly heldFates: HeldFates<HwsimTxStatus>;
   /** Addresses local radios transmit from → the radio (its hwsim key). */
   private readonly localAddresses = new Map<MacAddress, MacAddress>();
   /** Remote APs → the signal of their last beacon: kept and replayed beacons arrive as strong. */
@@ -120,6 +126,10 @@ export class HwsimNetlinkMedium implements LocalMedium {
   constructor(private readonly options: HwsimNetlinkMediumOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.heldFates = new HeldFates((status, expired) => {
+      if (expired) this.counts.add("fates-held-expired");
+      this.options.port.send([status], []);
+    });
     this.beaconKeeper = new BeaconKeeper({
       now: this.now,
       inject: (freqMhz, frame) => {
@@ -241,7 +251,14 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const deliveries = this.deliveries(frame, tx.freqMhz, rateIndex, DEFAULT_SIGNAL_DBM, tx.radio);
     this.counts.add("local-delivered", deliveries.length);
     if (frame[0] === ManagementFc0.probeRequest) this.answerProbe(tx, deliveries, now);
-    this.options.port.send([status], deliveries);
+    const held =
+      acked &&
+      receiver !== null &&
+      !this.localAddresses.has(receiver) &&
+      awaitsAnswer(frame) &&
+      this.heldFates.hold(frame, status);
+    if (held) this.counts.add("fates-held");
+    this.options.port.send(held ? [] : [status], deliveries);
     // Control frames (BlockAckReq) go to the tunnel too: the send path counts and drops them there.
     this.counts.add("captured");
     if (exists && !acked) return;
@@ -344,6 +361,8 @@ export class HwsimNetlinkMedium implements LocalMedium {
       this.remoteBeacons.heard(air.freqMhz, transmitter, air.frame, now);
       this.beaconKeeper.delivered(transmitter, air.freqMhz, air.frame, air.frame);
     }
+    // An AP's answer to a held request: the request's acknowledgement reaches hwsim first.
+    this.heldFates.answered(air.frame);
     this.deliverLocally(
       air.frame,
       air.freqMhz,
@@ -429,6 +448,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
     if (this.radioScanTimer) clearInterval(this.radioScanTimer);
     this.radioScanTimer = null;
     this.beaconKeeper.close();
+    this.heldFates.close();
     this.options.port.close();
   }
 }

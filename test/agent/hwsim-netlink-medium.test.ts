@@ -198,6 +198,52 @@ describe("the agent as hwsim's medium", () => {
   });
 });
 
+describe("a local station's request to a remote AP waits for the answer (held-fates.ts)", () => {
+  /** An Open System authentication, transaction `transaction`. */
+  const authFrame = (to: number, from: number, transaction: number) => {
+    const bytes = frame(0xb0, to, from);
+    bytes.writeUInt16LE(0, HeaderLength.threeAddress);
+    bytes.writeUInt16LE(transaction, HeaderLength.threeAddress + 2);
+    return bytes;
+  };
+
+  it("acknowledges the request only when the AP's answer arrives, just before delivering it; the request leaves at once", async () => {
+    const { kernel, subject, toTunnel } = await medium();
+    const order: string[] = [];
+    const send = kernel.send.bind(kernel);
+    kernel.send = (statuses, deliveries) => {
+      for (const status of statuses)
+        order.push(`status ${(status.flags & HwsimTxFlags.STAT_ACK) !== 0 ? "acked" : "not acked"}`);
+      for (const delivery of deliveries) order.push(`delivery ${delivery.frame[0]?.toString(16)}`);
+      send(statuses, deliveries);
+    };
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP)));
+    order.length = 0;
+    kernel.transmit(transmission(KEY1, authFrame(REMOTE_AP, STATION, 1)));
+    expect(order.filter((event) => event.startsWith("status"))).toEqual([]);
+    expect(toTunnel.at(-1)?.frame[0]).toBe(0xb0);
+    expect(subject.counters()["fates-held"]).toBe(1);
+    order.length = 0;
+    subject.deliver(remote(authFrame(STATION, REMOTE_AP, 2)));
+    expect(order[0]).toBe("status acked");
+    expect(order.slice(1).every((event) => event === "delivery b0")).toBe(true);
+    expect(subject.counters()["fates-held-expired"]).toBe(0);
+    await subject.close();
+  });
+
+  it.each([
+    ["to an AP nobody has heard (not acknowledged: nothing to wait for)", NOBODY],
+    ["to a local AP (answered in this kernel)", AP],
+  ])("does not hold a request %s", async (_what, receiver) => {
+    const { kernel, subject } = await medium();
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    const before = kernel.statuses.length;
+    kernel.transmit(transmission(KEY1, authFrame(receiver, STATION, 1)));
+    expect(kernel.statuses).toHaveLength(before + 1);
+    expect(subject.counters()["fates-held"]).toBe(0);
+  });
+});
+
 describe("a lossy link toward a remote receiver, decided try by try where the frame is sent", () => {
   const lossy = async (lossPercent: number, draws: number[]) => {
     const m = await medium(undefined, () => draws.shift() ?? Number.NaN);
