@@ -549,6 +549,126 @@ export async function runLocalMesh(
   return withResults<{ cases: readonly MeshCaseResult[] }>(vm, { cases: "object" });
 }
 
+/** The roaming cases of lab/guest/roam.sh, in the order they run by default. */
+export const ROAM_CASES = ["cmd", "bgscan", "ft"] as const;
+export type RoamCase = (typeof ROAM_CASES)[number];
+
+/** One roam the station made (roam.sh, roam_measure): cmd-to-2, cmd-to-1, bgscan-to-2, ft-to-N. */
+export interface RoamResult {
+  readonly name: string;
+  readonly from_bssid: string;
+  readonly to_bssid: string;
+  /** Where the station was associated 5 s after the roam (empty: nowhere). */
+  readonly bssid_after: string;
+  /** `wpa_cli status`'s key_mgmt then (WPA2-PSK, FT-PSK). */
+  readonly key_mgmt: string;
+  /** From the trigger (`wpa_cli roam`, or the fade taking effect) to CTRL-EVENT-CONNECTED with to_bssid. */
+  readonly roam_seconds: number | null;
+  /** From the trigger to wpa_supplicant's "Trying to authenticate with" to_bssid (bgscan: the decision). */
+  readonly auth_after_seconds: number | null;
+  /** "WPA: Key negotiation completed" lines after the trigger: 4-way handshakes (an FT roam has none). */
+  readonly handshakes: number;
+  /** CTRL-EVENT-DISCONNECTED lines after the trigger. */
+  readonly disconnects: number;
+  /** CTRL-EVENT-AUTH-REJECT and CTRL-EVENT-ASSOC-REJECT lines after the trigger. */
+  readonly rejects: number;
+  /** Pings to the gateway 0.1 s apart from 2 s before the trigger to 5 s after the connection. */
+  readonly pings_during: number;
+  readonly lost_during: number;
+  /** The longest run of unanswered pings among them (x 0.1 s: how long traffic stopped). */
+  readonly longest_gap_pings: number;
+  /** Then 20 pings 0.2 s apart. */
+  readonly ping_transmitted: number;
+  readonly ping_received: number;
+}
+
+export interface RoamStationResults {
+  /** wpa_supplicant start to the first connection. */
+  readonly assoc_seconds: number | null;
+  readonly first_bssid: string;
+  readonly roams: readonly RoamResult[];
+}
+
+export interface RoamTunnelStationResults extends RoamStationResults {
+  readonly agent_started: boolean;
+  readonly agent_exit_code: number;
+}
+
+export interface RoamApResults {
+  readonly ap: number;
+  readonly agent_started: boolean;
+  readonly stations_done: number;
+  /** hostapd's " associated" lines (one per association or reassociation). */
+  readonly associations: number;
+  /** hostapd's "pairwise key handshake completed" lines: 4-way handshakes it ran. */
+  readonly handshakes: number;
+  readonly agent_exit_code: number;
+}
+
+export interface RoamLab {
+  readonly aps: readonly [ScenarioVm<RoamApResults>, ScenarioVm<RoamApResults>];
+  readonly station: ScenarioVm<RoamTunnelStationResults>;
+}
+
+export interface RoamOptions extends ScenarioOptions {
+  /** Which cases, in order (default ROAM_CASES). */
+  readonly cases?: readonly RoamCase[];
+}
+
+const ROAM_STATION_FIELDS = { assoc_seconds: "number|null", first_bssid: "string", roams: "object" } as const;
+
+/**
+ * Three VMs on the lab's switch, one hwsim radio and an agent each (with env AGENT_ARGS, if
+ * given): AP 1 of one network in VM 10.0.0.1 (channel 1), AP 2 in VM 10.0.0.2 (channel 11), both
+ * bridged onto the switch (roam-ap.sh), and a station in VM 10.0.0.3 (roam-sta.sh) that roams
+ * between them: `wpa_cli roam`, bgscan with AP 1 faded by the link model, 802.11r FT, in one boot.
+ */
+export async function runRoamLab(options: RoamOptions = {}): Promise<RoamLab> {
+  const env = { ...options.env, ROAM_CASES: (options.cases ?? ROAM_CASES).join(" ") };
+  const ethernetSwitch = await EthernetSwitch.start(3);
+  try {
+    const [ap1, ap2, station] = await runVms(
+      ethernetSwitch.links.map((ethernet, i) => ({
+        name: i < 2 ? `roam-ap${i + 1}` : "roam-sta",
+        script: join(guestDir, i < 2 ? "roam-ap.sh" : "roam-sta.sh"),
+        radios: 1,
+        ethernet,
+        env,
+      })),
+      { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
+    );
+    const ap = (vm: VmResult) =>
+      withResults<RoamApResults>(vm, {
+        ap: "number",
+        agent_started: "boolean",
+        stations_done: "number",
+        associations: "number",
+        handshakes: "number",
+        agent_exit_code: "number",
+      });
+    return {
+      aps: [ap(ap1), ap(ap2)],
+      station: withResults<RoamTunnelStationResults>(station, {
+        ...ROAM_STATION_FIELDS,
+        agent_started: "boolean",
+        agent_exit_code: "number",
+      }),
+    };
+  } finally {
+    ethernetSwitch.close();
+  }
+}
+
+/** The same cases in one VM with three radios and no tunnel (local-roam.sh): the baseline. */
+export async function runLocalRoam(options: RoamOptions = {}): Promise<ScenarioVm<RoamStationResults>> {
+  const env = { ...options.env, ROAM_CASES: (options.cases ?? ROAM_CASES).join(" ") };
+  const [vm] = await runVms(
+    [{ name: "roam-local", script: join(guestDir, "local-roam.sh"), radios: 3, env }],
+    { ...options, timeoutMs: options.timeoutMs ?? 600_000 },
+  );
+  return withResults<RoamStationResults>(vm, ROAM_STATION_FIELDS);
+}
+
 export interface AirportScanResults {
   readonly agent_started: boolean;
   readonly ssid_seen: boolean;

@@ -144,6 +144,16 @@ ping_peer() {
   log "ping $1: $PING_RECEIVED of $PING_TRANSMITTED answered"
 }
 
+# ping_gaps FILE: what a ping run (ping -D, with its summary) in FILE says: sets PINGS_SENT,
+# PINGS_RECEIVED and LONGEST_GAP, the longest run of unanswered pings (x the interval: how long
+# traffic stopped), a run at the end included.
+ping_gaps() {
+  read -r PINGS_SENT PINGS_RECEIVED < <(awk '/packets transmitted/ { print $1, $4 }' "$1")
+  PINGS_SENT=${PINGS_SENT:-0} PINGS_RECEIVED=${PINGS_RECEIVED:-0}
+  LONGEST_GAP=$(awk -F'icmp_seq=' -v sent="$PINGS_SENT" '/icmp_seq=/ { split($2, f, " "); s = f[1] + 0; if (s - last - 1 > max) max = s - last - 1; if (s > last) last = s }
+    END { if (sent - last > max) max = sent - last; print max + 0 }' "$1")
+}
+
 # iperf3_client SERVER SECONDS: a TCP run (IPERF3_ARGS adds options, e.g. "-u -b 10M"); keeps the JSON report in the share and sets
 # BITS_PER_SECOND to what the server received (null if the run failed).
 iperf3_client() {
@@ -395,10 +405,15 @@ launch_agent() {
 write_agent_config() {
   local peer
   printf '# written by lab/guest/prelude.sh for %s\n[Agent]\nIface = hwsim0\n' "$LAB_NAME"
-  # AGENT_PEER_KEYS (a lab knob, e.g. "Signal = -61"): more keys for every [Peer] section.
+  # AGENT_PEER_KEYS (a lab knob, e.g. "Signal = -61"): more keys for every [Peer] section;
+  # AGENT_PEER_KEYS_N for the peer whose address ends in .N alone (the roaming lab's two APs).
+  local only
   for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do
     printf '\n[Peer]\nEndpoint = %s\n' "$peer"
     [ -n "${AGENT_PEER_KEYS:-}" ] && printf '%s\n' "$AGENT_PEER_KEYS"
+    only=${peer%%:*}
+    only=AGENT_PEER_KEYS_${only##*.}
+    [[ $only =~ ^AGENT_PEER_KEYS_[0-9]+$ ]] && [ -n "${!only:-}" ] && printf '%s\n' "${!only}"
   done
   return 0
 }

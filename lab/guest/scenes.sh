@@ -255,7 +255,7 @@ scene_join() {
 # the frequency after, the pings lost during the switch and the longest run of lost ones (x 0.1 s:
 # how long traffic stopped).
 scene_ping_through_switch() {
-  local iface=$1 ap_ip=$2 pinger freq gap lost sent received before
+  local iface=$1 ap_ip=$2 pinger freq gap lost sent before
   shift 2
   before=$(scene_beacon_loss chanswitch)
   $NETNS_EXEC ping -D -c 150 -i 0.1 -W 1 "$ap_ip" >"$LAB_SHARE/ping-chanswitch-during.txt" &
@@ -266,11 +266,8 @@ scene_ping_through_switch() {
   # A station that lost its AP at the switch associates again (on the new channel): give it time,
   # and count it (disconnects).
   wait_until 90 scene_station_connected 5ghz "$iface" || log "scene chanswitch: the station is not connected again"
-  read -r sent received < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping-chanswitch-during.txt")
-  lost=$((${sent:-0} - ${received:-0}))
-  # The longest run of missing icmp_seq numbers among the replies.
-  gap=$(awk -F'icmp_seq=' '/icmp_seq=/ { split($2, f, " "); s = f[1] + 0; if (s - last - 1 > max) max = s - last - 1; last = s }
-    END { print max + 0 }' "$LAB_SHARE/ping-chanswitch-during.txt")
+  ping_gaps "$LAB_SHARE/ping-chanswitch-during.txt"
+  sent=$PINGS_SENT lost=$((PINGS_SENT - PINGS_RECEIVED)) gap=$LONGEST_GAP
   freq=$(scene_station_freq "$iface")
   log "scene chanswitch: now on ${freq:-?} MHz; $lost of $sent pings lost during the switch, longest gap $gap"
   ping_peer "$ap_ip" 20
