@@ -566,6 +566,8 @@ export interface RoamResult {
   readonly roam_seconds: number | null;
   /** From the trigger to wpa_supplicant's "Trying to authenticate with" to_bssid (bgscan: the decision). */
   readonly auth_after_seconds: number | null;
+  /** How many times the trigger ran (a `wpa_cli roam` that did not get there is repeated, 3 times at most). */
+  readonly tries: number;
   /** "WPA: Key negotiation completed" lines after the trigger: 4-way handshakes (an FT roam has none). */
   readonly handshakes: number;
   /** CTRL-EVENT-DISCONNECTED lines after the trigger. */

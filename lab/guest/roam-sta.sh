@@ -26,16 +26,18 @@ radio_snapshot >"$LAB_SHARE/radios-before.txt"
 # roam_fade 1: AP 1 fades and AP 2 grows, as the station hears them; none: back to the start.
 # Both changes at once (each CLI run takes a second or more in a TCG guest).
 roam_fade() {
-  local one two
+  local one two setter
   case $1 in
     1) one=-85 two=-40 ;;
     none) one=$ROAM_SIGNAL_1 two=$ROAM_SIGNAL_2 ;;
   esac
   # shellcheck disable=SC2086 # the command string is split into words on purpose
   $WIFI_TUNNEL set peer 10.0.0.1 signal "$one" >>"$LAB_SHARE/set-peer.txt" 2>&1 &
+  setter=$!
   # shellcheck disable=SC2086
   $WIFI_TUNNEL set peer 10.0.0.2 signal "$two" >>"$LAB_SHARE/set-peer.txt" 2>&1
-  wait
+  # That one only: a bare `wait` would wait for roam_measure's pinger too.
+  wait "$setter"
   ROAM_APPLIED_AT=$(now)
   log "link: AP 1 at $one dBm, AP 2 at $two dBm"
 }

@@ -141,7 +141,7 @@ roam_scan_for() {
   local start=$SECONDS freq
   freq=$(roam_freq "${1: -1}")
   roam_wpa scan "freq=$freq" | grep -q OK || log "scan on $freq MHz refused"
-  wait_until 30 roam_bss_seen_since "$1" "$start" || log "no fresh scan entry for $1 within 30 s"
+  wait_until 20 roam_bss_seen_since "$1" "$start" || log "no fresh scan entry for $1 within 20 s"
 }
 # roam_bss_seen_since BSSID START: wpa_supplicant saw BSSID no longer ago than SECONDS - START.
 roam_bss_seen_since() {
@@ -150,13 +150,15 @@ roam_bss_seen_since() {
   [ -n "$age" ] && [ "$age" -le $((SECONDS - $2)) ]
 }
 
-# roam_measure NAME TO_BSSID TRIGGER...: pings the gateway every 0.1 s, runs TRIGGER 2 s in (it
-# starts the roam and returns), waits for the connection to TO_BSSID (ROAM_TIMEOUT, default 120 s),
-# pings 5 s more, then 20 pings 0.2 s apart. Appends the roam's JSON to ROAM_RESULTS.
+# roam_measure NAME TO_BSSID TRIES TRIGGER...: pings the gateway every 0.1 s, runs TRIGGER 2 s in
+# (it starts the roam and returns), waits for the connection to TO_BSSID (ROAM_TIMEOUT per try,
+# default 40 s); if it did not come, waits for the station to be connected anywhere again and runs
+# TRIGGER again, TRIES times at most (as a user repeats `wpa_cli roam`). Then pings 5 s more and 20
+# pings 0.2 s apart. The roam time runs from the first trigger. Appends the roam's JSON to ROAM_RESULTS.
 ROAM_RESULTS=()
 roam_measure() {
-  local name=$1 to=$2 from pinger t0 connected auth assoc roam=null to_auth=null after key_mgmt
-  shift 2
+  local name=$1 to=$2 tries=$3 from pinger t0 connected auth roam=null to_auth=null after key_mgmt try=1
+  shift 3
   from=$(roam_status_field bssid)
   $NETNS_EXEC ping -D -i 0.1 -W 1 "$ROAM_GATEWAY_IP" >"$LAB_SHARE/ping-roam-$name.txt" &
   pinger=$!
@@ -167,15 +169,22 @@ roam_measure() {
   "$@"
   # A trigger that takes its time (the link model's CLI) says when it took effect.
   [ -n "$ROAM_APPLIED_AT" ] && t0=$ROAM_APPLIED_AT
-  if wait_until "${ROAM_TIMEOUT:-120}" roam_connected_at "$t0" "$to"; then
-    connected=$(roam_connected_at "$t0" "$to")
+  until wait_until "${ROAM_TIMEOUT:-40}" roam_connected_at "$t0" "$to"; do
+    [ "$try" -lt "$tries" ] || break
+    log "roam $name: not connected to $to after try $try; trying again"
+    try=$((try + 1))
+    wait_until 60 roam_completed || log "roam $name: not connected anywhere either"
+    roam_scan_for "$to"
+    "$@"
+  done
+  if connected=$(roam_connected_at "$t0" "$to"); then
     roam=$(roam_diff "$t0" "$connected")
     # The decision and the exchange apart: trigger to the first authentication frame, then to connected.
     auth=$(roam_first_after "$t0" "Trying to authenticate with $to")
     [ -n "$auth" ] && to_auth=$(roam_diff "$t0" "$auth")
-    log "roam $name: connected to $to $roam s after the trigger (authentication started after $to_auth s)"
+    log "roam $name: connected to $to $roam s after the trigger, try $try (authentication started after $to_auth s)"
   else
-    log "roam $name: never connected to $to within ${ROAM_TIMEOUT:-120} s"
+    log "roam $name: never connected to $to in $try tries of ${ROAM_TIMEOUT:-40} s"
   fi
   sleep 5
   kill -INT "$pinger"
@@ -185,8 +194,8 @@ roam_measure() {
   key_mgmt=$(roam_status_field key_mgmt)
   ping_peer "$ROAM_GATEWAY_IP" 20
   cp "$LAB_SHARE/ping.txt" "$LAB_SHARE/ping-after-$name.txt"
-  ROAM_RESULTS+=("$(printf '{"name": "%s", "from_bssid": "%s", "to_bssid": "%s", "bssid_after": "%s", "key_mgmt": "%s", "roam_seconds": %s, "auth_after_seconds": %s, "handshakes": %s, "disconnects": %s, "rejects": %s, "pings_during": %s, "lost_during": %s, "longest_gap_pings": %s, "ping_transmitted": %s, "ping_received": %s}' \
-    "$name" "$from" "$to" "$after" "$key_mgmt" "$roam" "$to_auth" \
+  ROAM_RESULTS+=("$(printf '{"name": "%s", "from_bssid": "%s", "to_bssid": "%s", "bssid_after": "%s", "key_mgmt": "%s", "roam_seconds": %s, "auth_after_seconds": %s, "tries": %s, "handshakes": %s, "disconnects": %s, "rejects": %s, "pings_during": %s, "lost_during": %s, "longest_gap_pings": %s, "ping_transmitted": %s, "ping_received": %s}' \
+    "$name" "$from" "$to" "$after" "$key_mgmt" "$roam" "$to_auth" "$try" \
     "$(roam_count_after "$t0" "WPA: Key negotiation completed")" "$(roam_count_after "$t0" CTRL-EVENT-DISCONNECTED)" \
     "$(($(roam_count_after "$t0" CTRL-EVENT-AUTH-REJECT) + $(roam_count_after "$t0" CTRL-EVENT-ASSOC-REJECT)))" \
     "$PINGS_SENT" "$((PINGS_SENT - PINGS_RECEIVED))" "$LONGEST_GAP" "$PING_TRANSMITTED" "$PING_RECEIVED")")
@@ -219,13 +228,16 @@ roam_case() {
   case $1 in
     cmd)
       roam_scan_for "$ap2"
-      roam_measure cmd-to-2 "$ap2" roam_command "$ap2"
-      roam_scan_for "$ap1"
-      roam_measure cmd-to-1 "$ap1" roam_command "$ap1"
+      roam_measure cmd-to-2 "$ap2" 3 roam_command "$ap2"
+      # Back only from AP 2 (a roam that did not get there leaves the station on AP 1).
+      if [ "$(roam_status_field bssid)" = "$ap2" ]; then
+        roam_scan_for "$ap1"
+        roam_measure cmd-to-1 "$ap1" 3 roam_command "$ap1"
+      fi
       ;;
     bgscan)
       roam_wpa set_network 0 bgscan "\"$ROAM_BGSCAN\"" | grep -q OK || log "bgscan refused"
-      ROAM_TIMEOUT=${ROAM_BGSCAN_TIMEOUT:-120} roam_measure bgscan-to-2 "$ap2" roam_fade 1
+      ROAM_TIMEOUT=${ROAM_BGSCAN_TIMEOUT:-120} roam_measure bgscan-to-2 "$ap2" 1 roam_fade 1
       roam_wpa set_network 0 bgscan '""' >/dev/null
       roam_fade none
       roam_scan_for "$ap1"
@@ -245,11 +257,11 @@ roam_case() {
       first=$(roam_status_field bssid)
       if [ "$first" = "$ap1" ]; then other=$ap2; else other=$ap1; fi
       roam_scan_for "$other"
-      roam_measure ft-to-"${other: -1}" "$other" roam_command "$other"
+      roam_measure ft-to-"${other: -1}" "$other" 3 roam_command "$other"
       # Back only from where that roam went (a failed FT roam leaves the station on $first).
       if [ "$(roam_status_field bssid)" = "$other" ]; then
         roam_scan_for "$first"
-        roam_measure ft-to-"${first: -1}" "$first" roam_command "$first"
+        roam_measure ft-to-"${first: -1}" "$first" 3 roam_command "$first"
       fi
       ;;
     *) fail "no roaming case $1" ;;
