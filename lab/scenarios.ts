@@ -550,7 +550,7 @@ export async function runLocalMesh(
 }
 
 /** The roaming cases of lab/guest/roam.sh, in the order they run by default. */
-export const ROAM_CASES = ["cmd", "bgscan", "ft"] as const;
+export const ROAM_CASES = ["ft", "cmd", "bgscan"] as const;
 export type RoamCase = (typeof ROAM_CASES)[number];
 
 /** One roam the station made (roam.sh, roam_measure): cmd-to-2, cmd-to-1, bgscan-to-2, ft-to-N. */
