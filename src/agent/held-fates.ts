@@ -13,30 +13,25 @@
 //
 // Timers: expiredHold, one per held request (a station has one request outstanding per AP).
 
+import { HeaderLength, ManagementFc0 } from "../ieee80211/constants.js";
 import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
 import type { MacAddress } from "../ieee80211/mac.js";
 
 /** Below mac80211's 500 ms wait for an unacknowledged request, with room for a loaded guest. */
 export const HOLD_MS = 400;
 
-const MGMT_HEADER_BYTES = 24;
-const Fc0 = {
-  assocRequest: 0x00,
-  assocResponse: 0x10,
-  reassocRequest: 0x20,
-  reassocResponse: 0x30,
-  disassoc: 0xa0,
-  auth: 0xb0,
-  deauth: 0xc0,
-} as const;
+/** A management frame's header: three addresses, no QoS or HT control. */
+const MGMT_HEADER_BYTES = HeaderLength.threeAddress;
+
 /** Open System, Shared Key and FT: the station asks in transaction 1 (and 3), the AP answers. SAE waits 2 s itself. */
 const ANSWERED_AUTH_ALGORITHMS = new Set([0, 1, 2]);
 
 /** A station's request that an AP answers: authentication (open, shared key, FT) or (re)association. */
 export function awaitsAnswer(frame: Buffer): boolean {
   const fc0 = frame[0];
-  if (fc0 === Fc0.assocRequest || fc0 === Fc0.reassocRequest) return frame.length >= MGMT_HEADER_BYTES;
-  if (fc0 !== Fc0.auth || frame.length < MGMT_HEADER_BYTES + 4) return false;
+  if (fc0 === ManagementFc0.assocRequest || fc0 === ManagementFc0.reassocRequest)
+    return frame.length >= MGMT_HEADER_BYTES;
+  if (fc0 !== ManagementFc0.auth || frame.length < MGMT_HEADER_BYTES + 4) return false;
   const transaction = frame.readUInt16LE(MGMT_HEADER_BYTES + 2);
   return (
     ANSWERED_AUTH_ALGORITHMS.has(frame.readUInt16LE(MGMT_HEADER_BYTES)) &&
@@ -49,11 +44,11 @@ export function endsWait(frame: Buffer): boolean {
   const fc0 = frame[0];
   return (
     frame.length >= MGMT_HEADER_BYTES &&
-    (fc0 === Fc0.auth ||
-      fc0 === Fc0.assocResponse ||
-      fc0 === Fc0.reassocResponse ||
-      fc0 === Fc0.deauth ||
-      fc0 === Fc0.disassoc)
+    (fc0 === ManagementFc0.auth ||
+      fc0 === ManagementFc0.assocResponse ||
+      fc0 === ManagementFc0.reassocResponse ||
+      fc0 === ManagementFc0.deauth ||
+      fc0 === ManagementFc0.disassoc)
   );
 }
 

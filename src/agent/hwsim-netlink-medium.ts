@@ -231,10 +231,9 @@ export class HwsimNetlinkMedium implements LocalMedium {
       receiver !== null &&
       this.receivers.exists(receiver, now) &&
       this.localAddresses.get(receiver) !== tx.radio;
-    const loss =
-      exists && receiver !== null && !this.localAddresses.has(receiver)
-        ? (this.linkLosses.get(receiver) ?? 0)
-        : 0;
+    // Toward a remote radio a link may lose the frame, and a request may wait for its answer.
+    const remote = exists && receiver !== null && !this.localAddresses.has(receiver);
+    const loss = remote ? (this.linkLosses.get(receiver) ?? 0) : 0;
     const tries = loss > 0 ? this.triesThrough(tx.rates, loss) : 1;
     const acked = exists && tries > 0;
     if (!wantsNoAck) this.counts.add(acked ? "acked" : "not-acked");
@@ -251,12 +250,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const deliveries = this.deliveries(frame, tx.freqMhz, rateIndex, DEFAULT_SIGNAL_DBM, tx.radio);
     this.counts.add("local-delivered", deliveries.length);
     if (frame[0] === ManagementFc0.probeRequest) this.answerProbe(tx, deliveries, now);
-    const held =
-      acked &&
-      receiver !== null &&
-      !this.localAddresses.has(receiver) &&
-      awaitsAnswer(frame) &&
-      this.heldFates.hold(frame, status);
+    const held = remote && acked && awaitsAnswer(frame) && this.heldFates.hold(frame, status);
     if (held) this.counts.add("fates-held");
     this.options.port.send(held ? [] : [status], deliveries);
     // Control frames (BlockAckReq) go to the tunnel too: the send path counts and drops them there.

@@ -101,7 +101,18 @@ export const SUBTYPE_NAMES: readonly FrameSubtypeName[] = [
  * Frame control byte 0 (protocol version 0, type management) of the management frames the agent
  * and the lab act on: one byte compare on the hot path instead of a full parse.
  */
-export const ManagementFc0 = { probeRequest: 0x40, probeResponse: 0x50, beacon: 0x80 } as const;
+export const ManagementFc0 = {
+  assocRequest: 0x00,
+  assocResponse: 0x10,
+  reassocRequest: 0x20,
+  reassocResponse: 0x30,
+  probeRequest: 0x40,
+  probeResponse: 0x50,
+  beacon: 0x80,
+  disassoc: 0xa0,
+  auth: 0xb0,
+  deauth: 0xc0,
+} as const;
 
 /** Bits of frame control byte 1 (the flags byte). */
 export const FrameControlFlags = {
