@@ -17,6 +17,7 @@ import type { Logger } from "../../log.js";
 import { airBatch } from "../air-batch.js";
 import type { AirFrame, DeliverOutcome, LocalMedium, MediumStatus } from "../medium.js";
 import type { FromMedium, MediumState, ThreadPort, ToMedium } from "./protocol.js";
+import { TurnBatch } from "./turn-batch.js";
 
 /** How long close() waits for the medium's thread to close its medium before ending the thread. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -30,8 +31,10 @@ export class ThreadedMedium implements LocalMedium {
   private state: MediumState = { counters: {}, status: null, guestMacs: [], ready: false };
   private ownMacs: ReadonlySet<MacAddress> = new Set();
   private onTransmit: ((air: AirFrame) => void) | null = null;
-  private outbox: AirFrame[] = [];
-  private flushScheduled = false;
+  /** This turn's frames for the medium's thread. */
+  private readonly outbox = new TurnBatch((batch) => {
+    if (this.failure === null) this.port.postMessage({ kind: "deliver", batch }, [batch]);
+  });
   /** Waits for "opened", then for "started". */
   private waiter: Waiter | null = null;
   private onClosed: () => void = () => {};
@@ -159,23 +162,10 @@ export class ThreadedMedium implements LocalMedium {
   deliver(air: AirFrame): DeliverOutcome {
     if (this.failure !== null) return { delivered: false, drop: "not-ready" };
     this.outbox.push(air);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
     const transmitter = readAddress2(air.frame);
     if (transmitter !== null && this.ownMacs.has(transmitter)) return { delivered: false, drop: "own-frame" };
     if (!this.state.ready) return { delivered: false, drop: "not-ready" };
     return { delivered: true };
-  }
-
-  /** This turn's frames for the medium, in one transferred batch. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outbox.length === 0 || this.failure !== null) return;
-    const batch = airBatch.pack(this.outbox);
-    this.outbox = [];
-    this.port.postMessage({ kind: "deliver", batch }, [batch]);
   }
 
   useLinkLosses(losses: ReadonlyMap<MacAddress, number>): void {
@@ -198,7 +188,7 @@ export class ThreadedMedium implements LocalMedium {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       if (this.failure === null) {
-        this.flush();
+        this.outbox.flush();
         const done = new Promise<void>((resolve) => {
           this.onClosed = resolve;
         });

@@ -5,7 +5,7 @@
 import type { MacAddress } from "../../ieee80211/mac.js";
 import { LOG_LEVELS, type Logger, type LogLevel } from "../../log.js";
 import { airBatch } from "../air-batch.js";
-import type { AirFrame, LocalMedium } from "../medium.js";
+import type { LocalMedium } from "../medium.js";
 import {
   type FromMedium,
   type MediumState,
@@ -13,6 +13,7 @@ import {
   type ThreadPort,
   type ToMedium,
 } from "./protocol.js";
+import { TurnBatch } from "./turn-batch.js";
 
 /** A medium that can run on a thread of its own: what the agent reads of it is a copyable state. */
 export interface ServedMedium extends LocalMedium {
@@ -59,33 +60,16 @@ export function serveMedium(
 ): void {
   const post = (message: FromMedium, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
   const log = portLogger(post, logLevel);
-  let outbox: AirFrame[] = [];
-  let flushScheduled = false;
-  // A transmission's bytes may be a view into a buffer the OS edge reuses: they are copied into
-  // the batch in this turn, before anything can overwrite them.
-  const flush = (): void => {
-    flushScheduled = false;
-    if (outbox.length === 0) return;
-    const batch = airBatch.pack(outbox);
-    outbox = [];
-    post({ kind: "transmitted", batch }, [batch]);
-  };
-  const transmitted = (air: AirFrame): void => {
-    outbox.push(air);
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(flush);
-  };
+  const outbox = new TurnBatch((batch) => post({ kind: "transmitted", batch }, [batch]));
   let lastState = "";
   let stateTimer: NodeJS.Timeout | null = null;
-  const sendState = (medium: ServedMedium, force: boolean): MediumState => {
+  /** The medium's state, if it changed since the agent's thread last had it. */
+  const sendState = (medium: ServedMedium): void => {
     const state = stateOf(medium);
     const text = JSON.stringify(state);
-    if (force || text !== lastState) {
-      lastState = text;
-      post({ kind: "state", state });
-    }
-    return state;
+    if (text === lastState) return;
+    lastState = text;
+    post({ kind: "state", state });
   };
 
   const opened = open(log);
@@ -106,10 +90,10 @@ export function serveMedium(
         switch (message.kind) {
           case "start":
             try {
-              await medium.start(transmitted);
-              stateTimer = setInterval(() => sendState(medium, false), STATE_INTERVAL_MS);
+              await medium.start((air) => outbox.push(air));
+              stateTimer = setInterval(() => sendState(medium), STATE_INTERVAL_MS);
               // Started, a medium knows its radios: the agent's copy says so before it delivers.
-              sendState(medium, false);
+              sendState(medium);
               post({ kind: "started" });
             } catch (error) {
               post({ kind: "start-failed", message: messageOf(error) });
@@ -145,7 +129,7 @@ export function serveMedium(
             return;
           case "close": {
             if (stateTimer !== null) clearInterval(stateTimer);
-            flush();
+            outbox.flush();
             await medium
               .close()
               .catch((error: unknown) => log.warn(`closing ${medium.name}: ${messageOf(error)}`));
