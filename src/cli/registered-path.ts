@@ -4,25 +4,17 @@
 // transmission and takes frames for each local radio. Loaded by run.ts with import() for that
 // medium only, so the monitor path's native addon and nl80211 code are not read at start-up.
 
-import { join } from "node:path";
 import type { MacAddress } from "../ieee80211/mac.js";
 import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
 import { ThreadedMedium } from "../medium/thread/proxy.js";
 import { liveSystem } from "../os/system/probe.js";
+import { workerEntry } from "../os/worker-entry.js";
 import type { AgentConfig } from "./config.js";
 import type { HwsimMediumThreadData } from "./hwsim-medium-thread.js";
 import { hwsimProblem } from "./hwsim-prerequisite.js";
 import { makeMacsUnique, openLinks } from "./links-setup.js";
 import { PrerequisiteError } from "./prerequisite.js";
-
-/** Set by scripts/bundle.mjs: the thread's entry is then hwsim-medium-thread.cjs beside the bundle. */
-declare const WIFI_TUNNEL_BUNDLED: boolean | undefined;
-
-function threadEntry(): string | URL {
-  if (typeof WIFI_TUNNEL_BUNDLED !== "undefined") return join(__dirname, "hwsim-medium-thread.cjs");
-  return new URL("./hwsim-medium-thread.js", import.meta.url);
-}
 
 /**
  * WIFI_TUNNEL_MEDIUM_THREAD=0 keeps the medium on the agent's event loop: for bench/ to measure
@@ -37,7 +29,11 @@ async function openMedium(
     return openHwsimNetlinkMedium(log);
   }
   const data: HwsimMediumThreadData = { logLevel: config.logLevel };
-  return ThreadedMedium.inWorker(threadEntry(), data, log);
+  return ThreadedMedium.inWorker(
+    workerEntry("hwsim-medium-thread.cjs", () => new URL("./hwsim-medium-thread.js", import.meta.url)),
+    data,
+    log,
+  );
 }
 
 export async function registeredMedium(

@@ -2,8 +2,8 @@
 // makes them, so the kernel's work inside sendmsg() holds that thread, not the one that moves
 // frames. The agent's thread keeps the nl80211 event socket (its messages are small) and sysfs.
 
-import { join } from "node:path";
 import { type MessagePort, Worker } from "node:worker_threads";
+import { workerEntry } from "../worker-entry.js";
 import type { MonitorRequest, WirelessInterface } from "./nl80211.js";
 import {
   type Call,
@@ -14,14 +14,6 @@ import {
   type WorkerData,
 } from "./thread-protocol.js";
 import type { WirelessOps, WirelessOpsOptions } from "./wireless-ops.js";
-
-/** Set by scripts/bundle.mjs: the worker is then netlink-thread.cjs beside the bundle. */
-declare const WIFI_TUNNEL_BUNDLED: boolean | undefined;
-
-function workerEntry(): string | URL {
-  if (typeof WIFI_TUNNEL_BUNDLED !== "undefined") return join(__dirname, "netlink-thread.cjs");
-  return new URL("./thread-worker.js", import.meta.url);
-}
 
 /** The worker itself failed (could not start, crashed), as opposed to a netlink request. */
 export class NetlinkWorkerError extends Error {}
@@ -53,7 +45,10 @@ export class ThreadWirelessOps implements WirelessOps {
   /** Start the worker and wait until its sockets are open; rejects with the worker's reason. */
   static async open(options: WirelessOpsOptions): Promise<ThreadWirelessOps> {
     const data: WorkerData = options;
-    const worker = new Worker(workerEntry(), { workerData: data });
+    const worker = new Worker(
+      workerEntry("netlink-thread.cjs", () => new URL("./thread-worker.js", import.meta.url)),
+      { workerData: data },
+    );
     const ops = new ThreadWirelessOps(
       worker,
       async () => {
