@@ -55,7 +55,7 @@ export function packageVersion(): string {
 interface AgentFlags {
   peer: string[];
   iface: string;
-  medium: HwsimMediumKind;
+  medium?: HwsimMediumKind;
   listen: string;
   keyFile?: string;
   injectPhy?: string;
@@ -145,7 +145,11 @@ export function agentConfig(options: AgentFlags): AgentConfig {
       error: { reason: "bad-option", detail: `--iface: '${options.iface}' is not an interface name` },
     });
   }
-  if (options.medium === "netlink" && options.injectPhy !== undefined) {
+  // hwsim's registered medium unless the operator asked for radios of the agent's own: in the same
+  // three-VM lab it associated in 1.10-1.13x the one-VM baseline with a worst loop delay of 0.3-0.4 s,
+  // the monitor path in 1.14-1.15x with 1.0-1.2 s (docs/benchmarks.md, 2026-12-02 session 6).
+  const medium: HwsimMediumKind = options.medium ?? (options.injectPhy !== undefined ? "monitor" : "netlink");
+  if (medium === "netlink" && options.injectPhy !== undefined) {
     unwrap({
       ok: false,
       error: {
@@ -158,7 +162,7 @@ export function agentConfig(options: AgentFlags): AgentConfig {
     peers,
     listen: unwrap(parseListen(options.listen)),
     iface,
-    medium: options.medium,
+    medium,
     keyFile: options.keyFile ?? null,
     injectPhy: options.injectPhy ?? null,
     uniqueMacs: options.uniqueMacs,
@@ -199,6 +203,9 @@ Examples:
   # In VM A (10.0.0.1) and VM B (10.0.0.2), each with 'modprobe mac80211_hwsim radios=1':
   wifi-tunnel --peer 10.0.0.2            (in VM A)
   wifi-tunnel --peer 10.0.0.1            (in VM B)
+
+  # Radios of the agent's own instead of hwsim's medium (e.g. beside wmediumd, which holds it):
+  wifi-tunnel --peer 10.0.0.2 --medium monitor
 
   # Three VMs, authenticated and encrypted with a shared key:
   wifi-tunnel genkey > /etc/wifi-tunnel/key       (copy the file to every VM)
@@ -251,16 +258,14 @@ export function buildProgram(): Command {
     )
     .option(
       "--iface <name>",
-      "capture interface: hwsim's monitor of every local transmission, or 'none'",
+      "--medium monitor's capture interface (hwsim's monitor of every local transmission), or 'none' for no hwsim path",
       "hwsim0",
     )
     .addOption(
       new Option(
         "--medium <kind>",
-        "how frames reach local radios: 'netlink' registers the agent as hwsim's medium (like wmediumd), 'monitor' captures on --iface and injects through radios of its own",
-      )
-        .choices(HWSIM_MEDIUM_KINDS)
-        .default("monitor"),
+        "how frames reach local radios: 'netlink' registers the agent as hwsim's medium (like wmediumd), 'monitor' captures on --iface and injects through radios of its own (default: netlink; monitor with --inject-phy)",
+      ).choices(HWSIM_MEDIUM_KINDS),
     )
     .option(
       "--listen <[addr:]port>",

@@ -50,7 +50,7 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
       expect(results?.unique_mac_set).toBe(true);
       // READY=1's STATUS=, or its 10-second refresh.
       expect(results?.status_text).toMatch(
-        /^(ready in \d+\.\d\d s; )?hwsim0 in \d+, out \d+; peers heard [01]\/1$/,
+        /^(ready in \d+\.\d\d s; )?hwsim in \d+, out \d+; peers heard [01]\/1$/,
       );
     }
   });
@@ -58,10 +58,10 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
   it("the agent's first journal line says version, mode, peers and time to ready; priorities, no own timestamps", () => {
     for (const vm of vms) expect(pair[vm].results?.journal_priorities).toBe(true);
     expect(pair.ap.results?.first_line).toMatch(
-      /^info: wifi-tunnel \d+\.\d+\.\d+ ready in \d+\.\d\d s: hwsim hwsim0, UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.2:8211$/,
+      /^info: wifi-tunnel \d+\.\d+\.\d+ ready in \d+\.\d\d s: hwsim \(registered medium\), UDP 0\.0\.0\.0:8211, peers 10\.0\.0\.2:8211$/,
     );
     expect(pair.station.results?.first_line).toMatch(
-      /ready in \d+\.\d\d s: hwsim hwsim0, .*peers 10\.0\.0\.1:8211$/,
+      /ready in \d+\.\d\d s: hwsim \(registered medium\), .*peers 10\.0\.0\.1:8211$/,
     );
   });
 
