@@ -1,8 +1,8 @@
 // A peer restarts: in a two-VM lab with the station associated, one agent is SIGKILLed (as a crash
 // or an OOM kill would) and started again at once (as systemd's Restart= would), first the
 // station's, then, in a second run, the AP's. Nothing else is touched: the other agent must take the
-// new session, the ACK proxies and injecting radios come back, and the station is associated and
-// pings its AP again. The time that takes is printed and kept in docs/benchmarks.md.
+// new session, the restarted agent is hwsim's medium again (while none runs, hwsim's own medium
+// keeps the VM's air to itself), and the station is associated and pings its AP again. The time that takes is printed and kept in docs/benchmarks.md.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { readGuestFile, runTunnelPair, type TunnelPair } from "../../lab/scenarios.js";
