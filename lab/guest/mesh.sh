@@ -121,6 +121,9 @@ mesh_estab_peers() {
   $NETNS_EXEC iw dev mesh0 station dump | awk '/^Station/ { mac = $2 } /mesh plink:/ && $3 == "ESTAB" { print mac }'
 }
 
+# mesh_all_estab COUNT: true once COUNT peer links are ESTAB.
+mesh_all_estab() { [ "$(mesh_estab_peers | grep -c .)" -ge "$1" ]; }
+
 # mesh_measure CASE N PEER_NODES...: every peer's first answer (all peers at once), then 10 pings
 # per peer, then the peer links; sets MESH_CASE_JSON. Files: mesh-CASE-N-ping-P.txt,
 # mesh-CASE-N-stations.txt.
@@ -145,6 +148,11 @@ mesh_measure() {
     log "mesh $case: node $node -> node $peer: first answer after ${first} s, ping ${received:-0}/${sent:-0}, rtt avg ${avg:-null} max ${max:-null} ms"
     pairs+=("{\"peer\": $peer, \"first_ping_seconds\": $first, \"ping_transmitted\": ${sent:-0}, \"ping_received\": ${received:-0}, \"rtt_avg_ms\": ${avg:-null}, \"rtt_max_ms\": ${max:-null}}")
   done
+  # A node answers pings through another (HWMP forwards) before its own link to it is up: with
+  # SAE across VMs one pair's link came up 1 s after its pings were done (its SAE was retried four
+  # times, 23 s after launch). No node leaves before every other one is done, so the links may
+  # still form here.
+  wait_until "${MESH_ESTAB_TIMEOUT:-30}" mesh_all_estab "$#" || log "mesh $case: node $node: not every peer link ESTAB within ${MESH_ESTAB_TIMEOUT:-30} s"
   $NETNS_EXEC iw dev mesh0 station dump >"$LAB_SHARE/mesh-$case-$node-stations.txt" 2>&1
   estab=$(mesh_estab_peers)
   peers_json=$(echo "$estab" | awk 'NF { printf "%s\"%s\"", n++ ? ", " : "", $1 }')
