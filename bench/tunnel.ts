@@ -11,12 +11,16 @@
 // Also the CPU seconds of each system's processes in both VMs over the whole TCP run (association,
 // pings, iperf3). Runs alternate the scenarios ROUNDS times so load drifts hit all alike.
 //
-// The agent runs once per hwsim data path (--medium netlink, --medium monitor; --media=netlink picks).
+// The agent runs once per hwsim data path (--medium netlink, --medium monitor; --media=netlink picks),
+// and "netlink-sealed" is the registered medium with --key-file (a key made for the run): what
+// authenticating and encrypting every datagram costs in the same VMs (issue 11: at most 10%).
 //
-//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,monitor] [ROUNDS]
+//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,monitor] [ROUNDS]
 
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { workDir } from "../lab/paths.js";
 import {
   runEthernetIperf,
   runLocalBaseline,
@@ -39,10 +43,28 @@ if (vwifi === undefined && !args.includes("--no-vwifi"))
   console.error("vwifi: skipped (no binaries; see docs/benchmarks.md)");
 const UDP_OFFERED = "20M";
 
-/** The agent's two hwsim data paths (--medium), each a column; --media netlink,monitor picks. */
-const MEDIA = (args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,monitor")
+/** The agent's hwsim data paths (--medium), each a column; --media=netlink,netlink-sealed,monitor picks. */
+const MEDIA_ARGS: Readonly<Record<string, () => string>> = {
+  netlink: () => "--medium netlink",
+  "netlink-sealed": () => `--medium netlink --key-file ${benchKeyFile()}`,
+  monitor: () => "--medium monitor",
+};
+const MEDIA = (
+  args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,netlink-sealed,monitor"
+)
   .split(",")
-  .filter((medium) => medium === "netlink" || medium === "monitor");
+  .filter((medium) => medium in MEDIA_ARGS);
+
+/** A fresh pre-shared key for this run, where the guests see it (they mount the host's root). */
+let keyFile: string | undefined;
+function benchKeyFile(): string {
+  if (keyFile === undefined) {
+    mkdirSync(workDir, { recursive: true });
+    keyFile = join(workDir, "bench-tunnel.key");
+    writeFileSync(keyFile, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  }
+  return keyFile;
+}
 
 interface SystemSamples {
   assoc: number[];
@@ -96,7 +118,7 @@ for (let round = 1; round <= rounds; round++) {
     baseline.mbps.push(local.results.bits_per_second / 1e6);
   }
   for (const [medium, samples] of tunnels) {
-    const agentArgs = { AGENT_ARGS: `--medium ${medium}` };
+    const agentArgs = { AGENT_ARGS: MEDIA_ARGS[medium]?.() ?? "" };
     const pair = await runTunnelPair({ env: agentArgs });
     const station = pair.station.results;
     if (station?.assoc_seconds != null) samples.assoc.push(station.assoc_seconds);
@@ -145,7 +167,7 @@ const medians = (samples: SystemSamples) => ({
 const base = { assoc: median(baseline.assoc), mbps: median(baseline.mbps), ethernet: median(ethernetMbps) };
 const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: string }[] = [
   ...[...tunnels].map(([medium, samples]) => ({
-    label: `wifi-tunnel --medium ${medium}`,
+    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}`,
     m: medians(samples),
     cpuOf: "agents",
   })),
@@ -177,7 +199,16 @@ if (vwifiColumn)
   for (const [medium, samples] of tunnels) {
     const t = medians(samples);
     console.log(
-      `wifi-tunnel --medium ${medium} / vwifi: association ${vs(t.assoc, vwifiColumn.assoc, 2, "x")}, TCP ${vs(t.mbps, vwifiColumn.mbps, 2, "x")}, ` +
+      `wifi-tunnel ${medium} / vwifi: association ${vs(t.assoc, vwifiColumn.assoc, 2, "x")}, TCP ${vs(t.mbps, vwifiColumn.mbps, 2, "x")}, ` +
         `UDP delivered ${vs(t.udpMbps, vwifiColumn.udpMbps, 2, "x")}, CPU ${vs(t.cpuS, vwifiColumn.cpuS, 2, "x")}`,
     );
   }
+const unsealed = tunnels.get("netlink");
+const sealed = tunnels.get("netlink-sealed");
+if (unsealed && sealed) {
+  const [u, k] = [medians(unsealed), medians(sealed)];
+  console.log(
+    `--key-file / unsealed (netlink): association ${vs(k.assoc, u.assoc, 2, "x")}, TCP ${vs(k.mbps, u.mbps, 2, "x")}, ` +
+      `UDP delivered ${vs(k.udpMbps, u.udpMbps, 2, "x")}, CPU ${vs(k.cpuS, u.cpuS, 2, "x")}`,
+  );
+}
