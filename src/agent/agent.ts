@@ -12,6 +12,7 @@ import {
   TunnelSocket,
   type UdpEndpoint,
 } from "../os/udp/tunnel-socket.js";
+import { aead } from "../tunnel/aead.js";
 import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import { PairSealingTransport } from "../tunnel/pair-transport.js";
@@ -151,7 +152,7 @@ export class Agent {
     }
     this.log.info(
       `listening on UDP ${formatEndpoint(transport.local)} as node ${this.options.nodeId.toString(16).padStart(8, "0")} (${this.options.nodeName}), ` +
-        `${this.options.psk ? "sealed with the pre-shared key" : "unauthenticated (no --key-file)"}; peers: ${
+        `${this.options.psk ? `sealed with the pre-shared key (ChaCha20-Poly1305, ${aead().name === "sodium" ? "libsodium" : "node:crypto"})` : "unauthenticated (no --key-file)"}; peers: ${
           this.peers
             .all()
             .map((peer) => peer.label)

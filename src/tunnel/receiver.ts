@@ -14,14 +14,13 @@
 // this run's session (heard-session TLV); one that does not (a first contact, or a recording) is
 // answered but confirms nothing.
 
-import type { KeyObject } from "node:crypto";
 import { Counters } from "../medium/counters.js";
 import { ok, type Rejection, type Result, reject } from "../result.js";
 import { HEADER_LENGTH, MessageType, TUNNEL_REJECT_REASONS, type TunnelReject } from "./constants.js";
 import type { SessionRef } from "./hello.js";
 import { decodeBody, decodeHeader, type TunnelMessage } from "./message.js";
 import { type Arrival, ReceiveAccounting, type SenderSessionStats } from "./replay.js";
-import { derivePairKey, openSealedBody, TrafficKeyCache } from "./seal.js";
+import { type AeadKey, derivePairKey, openSealedBody, TrafficKeyCache } from "./seal.js";
 
 export interface ReceivedMessage {
   readonly message: TunnelMessage;
@@ -57,7 +56,7 @@ export class TunnelReceiver {
   private readonly psk: Buffer | null;
   private readonly own: SessionRef | undefined;
   private readonly helloKeys: TrafficKeyCache | null;
-  private readonly pairKeys = new Map<string, KeyObject>();
+  private readonly pairKeys = new Map<string, AeadKey>();
   private readonly maxCachedKeys: number;
   private readonly accounting: ReceiveAccounting;
   private accepted = 0;
@@ -182,7 +181,7 @@ export class TunnelReceiver {
   private helloKey(
     nodeId: number,
     sessionId: bigint,
-  ): Result<{ key: KeyObject; keep: () => void }, TunnelReject> {
+  ): Result<{ key: AeadKey; keep: () => void }, TunnelReject> {
     const keys = this.helloKeys as TrafficKeyCache;
     const cached = keys.peek(nodeId, sessionId);
     if (cached !== undefined) return ok({ key: cached, keep: () => {} });
@@ -201,7 +200,7 @@ export class TunnelReceiver {
     nodeId: number,
     sessionId: bigint,
     paired: boolean | undefined,
-  ): Result<{ key: KeyObject; keep: () => void }, TunnelReject> {
+  ): Result<{ key: AeadKey; keep: () => void }, TunnelReject> {
     if (!paired) {
       return reject(
         "bad-field",

@@ -1,6 +1,6 @@
 // Optional authentication and encryption of tunnel datagrams with a pre-shared key.
 //
-// AEAD: ChaCha20-Poly1305 (RFC 8439) from node:crypto. It is constant-time in plain software, and the
+// AEAD: ChaCha20-Poly1305 (RFC 8439; aead.ts: libsodium, or node:crypto). It is constant-time in plain software, and the
 // agents run inside TCG-emulated VMs whose CPU model may lack AES-NI, where AES-GCM falls back to
 // slow table code. Same choice as WireGuard.
 //
@@ -10,12 +10,15 @@
 // restarted agent draws a new random session id, hence a new key, so reusing the PSK never reuses a
 // (key, nonce) pair. The cleartext header is the AAD: any change to it fails authentication.
 
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 import { ok, type Result, reject } from "../result.js";
+import { aead } from "./aead.js";
 import { HEADER_LENGTH, HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
 import type { SessionRef } from "./hello.js";
 
 export const AEAD_ALGORITHM = "chacha20-poly1305";
+/** A 32-byte ChaCha20-Poly1305 key (a traffic or pair key, from HKDF). */
+export type AeadKey = Buffer;
 export const TRAFFIC_KEY_SALT = "wifi-tunnel v1";
 export const TRAFFIC_KEY_LABEL = "traffic key";
 export const TRAFFIC_KEY_BYTES = 32;
@@ -39,9 +42,9 @@ export function deriveTrafficKeyBytes(psk: Buffer, nodeId: number, sessionId: bi
   return Buffer.from(hkdfSync("sha256", psk, salt, trafficKeyInfo(nodeId, sessionId), TRAFFIC_KEY_BYTES));
 }
 
-/** The traffic key as a node:crypto KeyObject, ready for createCipheriv/createDecipheriv. */
-export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): KeyObject {
-  return createSecretKey(deriveTrafficKeyBytes(psk, nodeId, sessionId));
+/** The traffic key of one sender session. */
+export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): AeadKey {
+  return deriveTrafficKeyBytes(psk, nodeId, sessionId);
 }
 
 /**
@@ -50,14 +53,14 @@ export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint)
  * ever sends again), so a flood of invented session ids cannot grow memory.
  */
 export class TrafficKeyCache {
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new Map<string, AeadKey>();
 
   constructor(
     private readonly psk: Buffer,
     private readonly capacity = 1024,
   ) {}
 
-  get(nodeId: number, sessionId: bigint): KeyObject {
+  get(nodeId: number, sessionId: bigint): AeadKey {
     const cached = this.peek(nodeId, sessionId);
     if (cached !== undefined) return cached;
     const key = this.derive(nodeId, sessionId);
@@ -66,16 +69,16 @@ export class TrafficKeyCache {
   }
 
   /** The cached key, without deriving one. */
-  peek(nodeId: number, sessionId: bigint): KeyObject | undefined {
+  peek(nodeId: number, sessionId: bigint): AeadKey | undefined {
     return this.keys.get(`${nodeId}:${sessionId}`);
   }
 
   /** A fresh derivation, not cached (a receiver caches only keys that opened something). */
-  derive(nodeId: number, sessionId: bigint): KeyObject {
+  derive(nodeId: number, sessionId: bigint): AeadKey {
     return deriveTrafficKey(this.psk, nodeId, sessionId);
   }
 
-  put(nodeId: number, sessionId: bigint, key: KeyObject): void {
+  put(nodeId: number, sessionId: bigint, key: AeadKey): void {
     if (this.keys.size >= this.capacity) this.keys.delete(this.keys.keys().next().value as string);
     this.keys.set(`${nodeId}:${sessionId}`, key);
   }
@@ -105,8 +108,8 @@ export function derivePairKeyBytes(psk: Buffer, sender: SessionRef, receiver: Se
   return Buffer.from(hkdfSync("sha256", psk, salt, info, TRAFFIC_KEY_BYTES));
 }
 
-export function derivePairKey(psk: Buffer, sender: SessionRef, receiver: SessionRef): KeyObject {
-  return createSecretKey(derivePairKeyBytes(psk, sender, receiver));
+export function derivePairKey(psk: Buffer, sender: SessionRef, receiver: SessionRef): AeadKey {
+  return derivePairKeyBytes(psk, sender, receiver);
 }
 
 /** 4 zero bytes, then the sequence number as u64 BE (for documentation and tests). */
@@ -116,7 +119,7 @@ export function aeadNonce(sequence: bigint): Buffer {
   return nonce;
 }
 
-// createCipheriv copies the IV, so one scratch nonce serves every call; its first 4 bytes stay zero.
+// Both AEADs read the nonce during the call, so one scratch nonce serves every call; its first 4 bytes stay zero.
 const scratchNonce = Buffer.alloc(NONCE_BYTES);
 
 /** The nonce of a datagram, copied from the sequence bytes of its header (no bigint on the hot path). */
@@ -130,19 +133,13 @@ function nonceOf(datagram: Buffer): Buffer {
  * TAG_LENGTH bytes of room): sets the sealed flag, encrypts the body with the flagged header as AAD
  * and writes the tag into the spare bytes. Sealing in place saves the sender a frame-sized copy.
  */
-export function sealInPlace(datagram: Buffer, key: KeyObject): void {
-  const tagStart = datagram.length - TAG_LENGTH;
+export function sealInPlace(datagram: Buffer, key: AeadKey): void {
   datagram[HeaderOffset.flags] |= HeaderFlags.sealed;
-  const cipher = createCipheriv(AEAD_ALGORITHM, key, nonceOf(datagram), { authTagLength: TAG_LENGTH });
-  cipher.setAAD(datagram.subarray(0, HEADER_LENGTH), { plaintextLength: tagStart - HEADER_LENGTH });
-  // node:crypto cannot encrypt into a given buffer: copy the ciphertext over the plaintext.
-  cipher.update(datagram.subarray(HEADER_LENGTH, tagStart)).copy(datagram, HEADER_LENGTH);
-  cipher.final(); // a stream cipher: nothing is held back
-  cipher.getAuthTag().copy(datagram, tagStart);
+  aead().sealInPlace(datagram, HEADER_LENGTH, datagram.length - TAG_LENGTH, nonceOf(datagram), key);
 }
 
 /** Seals a copy of an unsealed datagram: header (sealed flag set) || ciphertext || tag. */
-export function sealDatagram(unsealed: Buffer, key: KeyObject): Buffer {
+export function sealDatagram(unsealed: Buffer, key: AeadKey): Buffer {
   const sealed = Buffer.allocUnsafe(unsealed.length + TAG_LENGTH);
   unsealed.copy(sealed, 0);
   sealInPlace(sealed, key);
@@ -153,22 +150,15 @@ export function sealDatagram(unsealed: Buffer, key: KeyObject): Buffer {
  * Authenticates and decrypts a sealed datagram whose header has been checked; returns the plaintext
  * body. A wrong key, a forged tag and a tampered header or body all read "unauthenticated". Never throws.
  */
-export function openSealedBody(datagram: Buffer, key: KeyObject): Result<Buffer, OpenReject> {
+export function openSealedBody(datagram: Buffer, key: AeadKey): Result<Buffer, OpenReject> {
   if (datagram.length < HEADER_LENGTH + TAG_LENGTH) {
     return reject(
       "truncated",
       `${datagram.length}-byte sealed datagram, header and tag alone are ${HEADER_LENGTH + TAG_LENGTH}`,
     );
   }
-  const tagStart = datagram.length - TAG_LENGTH;
-  const decipher = createDecipheriv(AEAD_ALGORITHM, key, nonceOf(datagram), { authTagLength: TAG_LENGTH });
-  decipher.setAAD(datagram.subarray(0, HEADER_LENGTH), { plaintextLength: tagStart - HEADER_LENGTH });
-  decipher.setAuthTag(datagram.subarray(tagStart));
-  const body = decipher.update(datagram.subarray(HEADER_LENGTH, tagStart));
-  try {
-    decipher.final();
-  } catch {
+  const body = aead().open(datagram, HEADER_LENGTH, datagram.length - TAG_LENGTH, nonceOf(datagram), key);
+  if (body === null)
     return reject("unauthenticated", "authentication tag does not match (wrong key, forged or altered)");
-  }
   return ok(body);
 }

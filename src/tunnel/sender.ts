@@ -2,14 +2,14 @@
 // a pre-shared key is configured. One datagram per frame serves every peer, since the traffic key
 // belongs to the sender session and not to a pair of peers.
 
-import { type KeyObject, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { AirFrame } from "../medium/medium.js";
 import { ok, type Result } from "../result.js";
 import { airFrameEncodingProblem } from "./air-frame.js";
 import { HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
 import type { Hello, SessionRef } from "./hello.js";
 import { encodeMessage, type TunnelMessage } from "./message.js";
-import { derivePairKey, deriveTrafficKey, sealInPlace } from "./seal.js";
+import { type AeadKey, derivePairKey, deriveTrafficKey, sealInPlace } from "./seal.js";
 
 /** A random session id for one agent run: it tells peers we restarted and keys our traffic. */
 export function newSessionId(): bigint {
@@ -31,9 +31,9 @@ export class TunnelSender {
   readonly nodeId: number;
   readonly sessionId: bigint;
   private readonly psk: Buffer | null;
-  private readonly trafficKey: KeyObject | null;
+  private readonly trafficKey: AeadKey | null;
   /** Pair keys towards receiver sessions, newest last (a peer restarting replaces its entry). */
-  private readonly pairKeys = new Map<string, KeyObject>();
+  private readonly pairKeys = new Map<string, AeadKey>();
   private sequence = 0n;
 
   constructor(options: TunnelSenderOptions) {
