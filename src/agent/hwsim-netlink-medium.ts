@@ -69,6 +69,7 @@ export const HWSIM_NETLINK_COUNTERS = [
   "delivery-refused",
   "probes-seen",
   "link-lost",
+  "link-tries-lost",
   "handler-errors",
   "radio-rescans",
   "fates-held",
@@ -90,6 +91,14 @@ export interface HwsimNetlinkMediumOptions {
 
 /** Most tries a lossy link is drawn for (mac80211 asks for up to ~16 over its rate table). */
 const MAX_TRIES = 16;
+
+/** The tries mac80211 asked for over the rate slots of a transmission (1 to MAX_TRIES). */
+function askedTries(rates: Buffer): number {
+  let asked = 0;
+  for (let slot = 0; slot < TX_RATE_SLOTS; slot++)
+    if (rates.readInt8(2 * slot) >= 0) asked += rates[2 * slot + 1] ?? 0;
+  return Math.min(Math.max(asked, 1), MAX_TRIES);
+}
 
 /** hwsim names a radio by `addresses[1]`: its permanent address with 0x40 set in the first octet. */
 export function hwsimRadioKey(permAddr: MacAddress): MacAddress {
@@ -225,7 +234,9 @@ export class HwsimNetlinkMedium implements LocalMedium {
     // transmitted from that address; never when it is the transmitting radio's own. Toward a peer
     // whose link loses frames, each try mac80211 asked for is lost with the link's probability: the
     // frame is acknowledged on the first try that gets through, and lost (not acknowledged, not
-    // sent on) only when every try was; the receiving agent does not lose it again (lossApplied).
+    // sent on) only when every try was. Every unicast frame toward a remote radio carries its fate
+    // from here (lossApplied), lossy link or not: a receiving agent that dropped it for a loss of
+    // its own would drop a frame this kernel already had its ACK for, which is never retried.
     const exists =
       !wantsNoAck &&
       receiver !== null &&
@@ -238,6 +249,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const acked = exists && tries > 0;
     if (!wantsNoAck) this.counts.add(acked ? "acked" : "not-acked");
     if (exists && !acked) this.counts.add("link-lost");
+    if (loss > 0) this.counts.add("link-tries-lost", acked ? tries - 1 : askedTries(tx.rates));
     const status = {
       radio: tx.radio,
       cookie: tx.cookie,
@@ -261,16 +273,13 @@ export class HwsimNetlinkMedium implements LocalMedium {
       freqMhz: tx.freqMhz,
       rate500kbps: tx.mcs ? 0 : hwsimRate500kbps(rateIndex, tx.freqMhz),
       signalDbm: DEFAULT_SIGNAL_DBM,
-      flags: (wantsNoAck ? AirFrameFlags.noAck : 0) | (loss > 0 ? AirFrameFlags.lossApplied : 0),
+      flags: (wantsNoAck ? AirFrameFlags.noAck : 0) | (remote ? AirFrameFlags.lossApplied : 0),
     });
   }
 
   /** The try (1-based) on which a frame gets through a link losing `loss` percent per try; 0: none did. */
   private triesThrough(rates: Buffer, loss: number): number {
-    let asked = 0;
-    for (let slot = 0; slot < TX_RATE_SLOTS; slot++)
-      if (rates.readInt8(2 * slot) >= 0) asked += rates[2 * slot + 1] ?? 0;
-    const tries = Math.min(Math.max(asked, 1), MAX_TRIES);
+    const tries = askedTries(rates);
     if (loss >= 100) return 0;
     for (let attempt = 1; attempt <= tries; attempt++) if (this.random() >= loss / 100) return attempt;
     return 0;

@@ -31,8 +31,9 @@ export const AirFrameFlags = {
   /** Short preamble was used (radiotap flag 0x02). */
   shortPreamble: 0x02,
   /**
-   * The sending agent already applied its link's loss to this frame, try by try, and reported the
-   * fate to the transmitter (hwsim's medium interface): a receiver does not lose it again.
+   * The sending agent decided this unicast frame's fate and reported it to the transmitter (hwsim's
+   * medium interface), applying its link's loss try by try where the link loses frames: a receiver
+   * does not lose it again (the transmitter had its ACK and will not send it again).
    */
   lossApplied: 0x04,
 } as const;

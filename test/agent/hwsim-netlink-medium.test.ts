@@ -255,13 +255,14 @@ describe("a lossy link toward a remote receiver, decided try by try where the fr
 
   it("gets through on the first try that is not lost: acknowledged, that many tries reported, sent on once", async () => {
     // 50%: the first try lost (0.1), the second through (0.7); three tries were asked for.
-    const { status, toTunnel, draws } = await lossy(50, [0.1, 0.7]);
+    const { status, toTunnel, draws, subject } = await lossy(50, [0.1, 0.7]);
     expect((status?.flags ?? 0) & HwsimTxFlags.STAT_ACK).toBe(HwsimTxFlags.STAT_ACK);
     expect([...(status?.rates ?? [])]).toEqual([0, 2, 0xff, 0, 0xff, 0, 0xff, 0]);
     expect(toTunnel).toHaveLength(1);
     // The receiving agent must not lose it again.
     expect((toTunnel[0]?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(AirFrameFlags.lossApplied);
     expect(draws).toEqual([]);
+    expect(subject.counters()["link-tries-lost"]).toBe(1);
   });
 
   it("is lost when every try is: not acknowledged after all of them, never sent on, counted", async () => {
@@ -270,14 +271,24 @@ describe("a lossy link toward a remote receiver, decided try by try where the fr
     expect([...(status?.rates ?? [])]).toEqual([0, 3, 0xff, 0, 0xff, 0, 0xff, 0]);
     expect(toTunnel).toHaveLength(0);
     expect(subject.counters()["link-lost"]).toBe(1);
+    expect(subject.counters()["link-tries-lost"]).toBe(3);
   });
 
-  it("at 100% draws nothing and loses every frame; at 0% draws nothing and flags nothing", async () => {
+  // Its ACK was decided here even without loss: a receiving agent whose own link toward this one
+  // loses frames must not drop it after that (the kernel that sent it would never send it again).
+  it("at 100% draws nothing and loses every frame; at 0% draws nothing and still flags the frame's fate as decided", async () => {
     const all = await lossy(100, []);
     expect(all.toTunnel).toHaveLength(0);
     const none = await lossy(0, []);
     expect(none.toTunnel).toHaveLength(1);
-    expect((none.toTunnel[0]?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(0);
+    expect((none.toTunnel[0]?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(AirFrameFlags.lossApplied);
+    expect(none.subject.counters()["link-tries-lost"]).toBe(0);
+  });
+
+  it("does not flag a group frame: the receivers lose it on receipt, once", async () => {
+    const { kernel, toTunnel } = await lossy(0, []);
+    kernel.transmit(transmission(KEY0, frame(0x80, BROADCAST, AP)));
+    expect((toTunnel.at(-1)?.flags ?? 0) & AirFrameFlags.lossApplied).toBe(0);
   });
 });
 
