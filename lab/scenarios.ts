@@ -366,7 +366,16 @@ const VWIFI_STATION_FIELDS = {
 } as const;
 
 /** The scenes of lab/guest/scenes.sh, in the order they run by default. */
-export const WIFI_SCENES = ["5ghz", "chanswitch", "open", "eap", "iwd-wpa2", "iwd-wpa3"] as const;
+export const WIFI_SCENES = [
+  "5ghz",
+  "chanswitch",
+  "open",
+  "lossy",
+  "eap",
+  "vht80",
+  "iwd-wpa2",
+  "iwd-wpa3",
+] as const;
 export type WifiScene = (typeof WIFI_SCENES)[number];
 
 /** What the station measured in one scene (scenes.sh, scene_join / scene_ping_through_switch). */
@@ -374,6 +383,13 @@ export interface SceneResult {
   readonly scene: WifiScene;
   /** Where the station was associated at the end of the scene (null: not associated). */
   readonly freq_mhz: number | null;
+  /** The width of the station's channel (`iw dev wlan0 info`); not in chanswitch and lossy. */
+  readonly width_mhz?: number | null;
+  /**
+   * The station's tx bitrate (`iw dev wlan0 link`) after each of eight voice pings after iperf3, e.g.
+   * "936.0 MBit/s VHT-MCS 5 80MHz VHT-NSS 4"; not in chanswitch and lossy.
+   */
+  readonly tx_bitrates?: readonly string[];
   /** Station daemon start to connected (wpa_state=COMPLETED, iwd "connected"); not in chanswitch. */
   readonly assoc_seconds?: number | null;
   readonly ping_transmitted: number;
@@ -386,8 +402,38 @@ export interface SceneResult {
   readonly lost_during?: number;
   /** chanswitch: the longest run of unanswered pings (x 0.1 s: how long traffic stopped). */
   readonly longest_gap_pings?: number;
-  /** chanswitch: times the station lost its AP (then associated again on the new channel). */
+  /**
+   * chanswitch: times the station lost its AP (then associated again on the new channel); lossy:
+   * times it lost the AP during the scene (each costs an attempt).
+   */
   readonly disconnects?: number;
+  /** lossy: measurements made (a station that lost its AP during one measures again, 3 at most). */
+  readonly attempts?: number;
+  /**
+   * lossy: the loss the station's agent had for the AP's peer during the 50 pings (status --json),
+   * and after `set peer ... loss 0%`; ping_* are those 50 pings.
+   */
+  readonly loss_percent?: number | null;
+  readonly loss_percent_after?: number | null;
+  /**
+   * lossy: 20 pings on the clean link before, and the station's tx counters for its AP during them.
+   * Every lossy-scene ping is sent as voice (TOS 0xc0), outside any block-ack session.
+   */
+  readonly clean_ping_transmitted?: number;
+  readonly clean_ping_received?: number;
+  readonly clean_tx_packets?: number;
+  readonly clean_tx_retries?: number;
+  readonly clean_tx_failed?: number;
+  /** lossy: the station's tx counters for its AP (`iw dev wlan0 station dump`) during the lossy pings. */
+  readonly tx_packets?: number;
+  readonly tx_retries?: number;
+  readonly tx_failed?: number;
+  /** lossy: the tries the station's agent lost toward the AP (its medium's link-tries-lost). */
+  readonly link_tries_lost?: number | null;
+  /** lossy: frames the station's agent lost on every try toward the AP (its medium's link-lost). */
+  readonly link_lost?: number | null;
+  /** lossy: the AP's frames the station's agent dropped on receipt (peers[].link.dropped): group frames. */
+  readonly link_dropped?: number | null;
 }
 
 export interface ScenesStationResults {
@@ -408,7 +454,10 @@ export interface WifiScenes {
 }
 
 export interface ScenesOptions extends ScenarioOptions {
-  /** Which scenes, in order (default WIFI_SCENES; chanswitch needs 5ghz right before it). */
+  /**
+   * Which scenes, in order (default WIFI_SCENES; chanswitch needs 5ghz right before it, lossy
+   * needs open; the one-VM baseline skips lossy).
+   */
   readonly scenes?: readonly WifiScene[];
 }
 
@@ -421,8 +470,8 @@ function scenesEnv(options: ScenesOptions): Record<string, string> {
 /**
  * Two VMs, one hwsim radio each and an agent in each: the scenes of scenes.sh one after the other,
  * hostapd in VM 10.0.0.1 (scenes-ap.sh), the station in VM 10.0.0.2 (scenes-sta.sh). One boot
- * serves every scene: 5 GHz, a channel switch, an open network, WPA2-Enterprise, iwd with WPA2 and
- * WPA3.
+ * serves every scene: 5 GHz, a channel switch, an open network, a lossy link, WPA2-Enterprise, an
+ * 80 MHz VHT channel, iwd with WPA2 and WPA3.
  */
 export async function runWifiScenes(options: ScenesOptions = {}): Promise<WifiScenes> {
   const env = scenesEnv(options);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# One VM, two hwsim radios, no tunnel: the scenes of scenes.sh (SCENES, default all of them) with
+# One VM, two hwsim radios, no tunnel: the scenes of scenes.sh (SCENES, default all; lossy is skipped) with
 # hostapd on wlan0 and the station on wlan1 in its own network namespace, one after the other. The
 # baseline the two-VM scenes (scenes-ap.sh, scenes-sta.sh) are compared with.
 # Writes $LAB_SHARE/results.json: {"scenes": [{"scene", "freq_mhz", "assoc_seconds", ...}, ...]}.
@@ -7,7 +7,7 @@ set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 . "$LAB_GUEST_DIR/scenes.sh"
 
-SCENES=${SCENES:-5ghz chanswitch open eap iwd-wpa2 iwd-wpa3}
+SCENES=${SCENES:-5ghz chanswitch open lossy eap vht80 iwd-wpa2 iwd-wpa3}
 load_hwsim 2
 set_country
 start_dbus
@@ -21,12 +21,15 @@ iperf3 -s -B "$AP_WLAN_IP" -D -I /run/iperf3.pid
 
 results=()
 for scene in $SCENES; do
-  if [ "$scene" = chanswitch ]; then
-    scene_ping_through_switch wlan1 "$AP_WLAN_IP" scene_chan_switch wlan0 "$(scene_freq chanswitch)"
-  else
-    scene_start_ap "$scene" wlan0
-    scene_join "$scene" wlan1 "$AP_WLAN_IP"
-  fi
+  case $scene in
+    chanswitch) scene_ping_through_switch wlan1 "$AP_WLAN_IP" scene_chan_switch wlan0 "$(scene_freq chanswitch)" ;;
+    # No agent here to make a link lossy (hwsim alone delivers every frame).
+    lossy) continue ;;
+    *)
+      scene_start_ap "$scene" wlan0
+      scene_join "$scene" wlan1 "$AP_WLAN_IP"
+      ;;
+  esac
   log "scene result: $SCENE_JSON"
   results+=("$SCENE_JSON")
 done

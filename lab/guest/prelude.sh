@@ -137,9 +137,11 @@ start_station() {
 }
 station_completed() { $NETNS_EXEC wpa_cli -p /run/wpa_supplicant -i "$1" status | grep -q '^wpa_state=COMPLETED'; }
 
-# ping_peer ADDRESS COUNT: COUNT pings 0.2 s apart; sets PING_TRANSMITTED and PING_RECEIVED.
+# ping_peer ADDRESS COUNT: COUNT pings 0.2 s apart (PING_ARGS adds options); sets PING_TRANSMITTED
+# and PING_RECEIVED.
 ping_peer() {
-  $NETNS_EXEC ping -c "$2" -i 0.2 -W 2 "$1" >"$LAB_SHARE/ping.txt"
+  # shellcheck disable=SC2086 # PING_ARGS is split into words on purpose
+  $NETNS_EXEC ping -c "$2" -i 0.2 -W 2 ${PING_ARGS:-} "$1" >"$LAB_SHARE/ping.txt"
   read -r PING_TRANSMITTED PING_RECEIVED < <(awk '/packets transmitted/ { print $1, $4 }' "$LAB_SHARE/ping.txt")
   log "ping $1: $PING_RECEIVED of $PING_TRANSMITTED answered"
 }

@@ -5,14 +5,15 @@
 # starts hostapd with the scene's network (the first one together with the agent, as a booting VM
 # starts its services), then waits for the station's done-SCENE. The chanswitch scene instead
 # waits for the station's pinging-chanswitch, has hostapd announce the switch to 149, and raises
-# switched-chanswitch once hostapd runs there.
+# switched-chanswitch once hostapd runs there; lossy keeps the open network as it is (the station's
+# agent makes the link lossy).
 # Writes radios-before.txt / radios-after.txt, agent.log, hostapd-SCENE.log and results.json to
 # $LAB_SHARE. Exit status 0 = results recorded.
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 . "$LAB_GUEST_DIR/scenes.sh"
 
-SCENES=${SCENES:-5ghz chanswitch open eap iwd-wpa2 iwd-wpa3}
+SCENES=${SCENES:-5ghz chanswitch open lossy eap vht80 iwd-wpa2 iwd-wpa3}
 STATION_ETH_IP=$LAB_PEER_IP
 AP_WLAN_IP=$(wlan_ip_of "$LAB_IP")
 
@@ -27,14 +28,18 @@ wait_for_peer 180 "$STATION_ETH_IP"
 
 served=0
 for scene in $SCENES; do
-  if [ "$scene" = chanswitch ]; then
-    wait_for_peer_flag pinging-chanswitch 300 "$STATION_ETH_IP"
-    scene_chan_switch wlan0 "$(scene_freq chanswitch)" || log "hostapd never reached $(scene_freq chanswitch) MHz"
-    raise_flag switched-chanswitch
-  else
-    raise_flag "go-$scene"
-    scene_start_ap "$scene" wlan0
-  fi
+  case $scene in
+    chanswitch)
+      wait_for_peer_flag pinging-chanswitch 300 "$STATION_ETH_IP"
+      scene_chan_switch wlan0 "$(scene_freq chanswitch)" || log "hostapd never reached $(scene_freq chanswitch) MHz"
+      raise_flag switched-chanswitch
+      ;;
+    lossy) ;;
+    *)
+      raise_flag "go-$scene"
+      scene_start_ap "$scene" wlan0
+      ;;
+  esac
   wait_for_peer_flag "done-$scene" 600 "$STATION_ETH_IP"
   served=$((served + 1))
 done

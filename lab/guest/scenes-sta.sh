@@ -3,7 +3,8 @@
 # agent starts at once; for each scene of SCENES (scenes.sh) the station daemon (wpa_supplicant or
 # iwd) starts when the AP raises go-SCENE, i.e. together with the scene's hostapd. Each scene times
 # the connection, pings the AP 20 times and runs iperf3; chanswitch pings every 0.1 s through
-# the AP's channel switch and counts what was lost. The address is set by hand (02:00:00:77:00:02)
+# the AP's channel switch and counts what was lost; lossy has this VM's agent lose 30% of the tries
+# toward the AP's VM (wifi-tunnel set peer) while it pings. The address is set by hand (02:00:00:77:00:02)
 # before anything starts.
 # Writes radios-before.txt / radios-after.txt, agent.log, the daemons' logs, ping-SCENE.txt,
 # iperf3-SCENE.json and results.json ({"scenes": [...], "agent_exit_code"}) to $LAB_SHARE.
@@ -11,7 +12,7 @@ set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 . "$LAB_GUEST_DIR/scenes.sh"
 
-SCENES=${SCENES:-5ghz chanswitch open eap iwd-wpa2 iwd-wpa3}
+SCENES=${SCENES:-5ghz chanswitch open lossy eap vht80 iwd-wpa2 iwd-wpa3}
 AP_ETH_IP=$LAB_PEER_IP
 AP_WLAN_IP=$(wlan_ip_of "$AP_ETH_IP")
 
@@ -33,12 +34,14 @@ ask_for_switch() {
 
 results=()
 for scene in $SCENES; do
-  if [ "$scene" = chanswitch ]; then
-    scene_ping_through_switch wlan0 "$AP_WLAN_IP" ask_for_switch
-  else
-    wait_for_peer_flag "go-$scene" 600 "$AP_ETH_IP"
-    scene_join "$scene" wlan0 "$AP_WLAN_IP"
-  fi
+  case $scene in
+    chanswitch) scene_ping_through_switch wlan0 "$AP_WLAN_IP" ask_for_switch ;;
+    lossy) scene_lossy wlan0 "$AP_WLAN_IP" "$AP_ETH_IP" ;;
+    *)
+      wait_for_peer_flag "go-$scene" 600 "$AP_ETH_IP"
+      scene_join "$scene" wlan0 "$AP_WLAN_IP"
+      ;;
+  esac
   log "scene result: $SCENE_JSON"
   results+=("$SCENE_JSON")
   raise_flag "done-$scene"
