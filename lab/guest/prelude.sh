@@ -125,6 +125,15 @@ start_station() {
   local start
   start=$(now)
   ASSOC_SECONDS=null
+  # STA_CAPTURE=1 (a lab knob) records what the station's radio receives: a monitor interface on
+  # its phy sees every frame mac80211 is handed, with hwsim's receive time.
+  if [ -n "${STA_CAPTURE:-}" ]; then
+    local phy
+    phy=$(cat "/sys/class/net/$1/phy80211/name")
+    $NETNS_EXEC iw phy "$phy" interface add stamon0 type monitor && $NETNS_EXEC ip link set stamon0 up
+    $NETNS_EXEC tcpdump -i stamon0 -U -w "$LAB_SHARE/sta-rx.pcap" >/dev/null 2>&1 &
+    sleep 1
+  fi
   # WPA_DEBUG=1 (a lab knob) logs wpa_supplicant's debug messages: scans, their results, its decisions.
   $NETNS_EXEC wpa_supplicant -B -t ${WPA_DEBUG:+-d} -i "$1" -c /run/wpa_supplicant.conf -f "$LAB_SHARE/wpa_supplicant.log" \
     -P /run/wpa_supplicant.pid || fail "wpa_supplicant did not start"
