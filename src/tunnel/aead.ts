@@ -10,8 +10,9 @@
 
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { createRequire } from "node:module";
+import { TAG_LENGTH } from "./constants.js";
 
-export const TAG_BYTES = 16;
+export const AEAD_ALGORITHM = "chacha20-poly1305";
 
 /** Both implementations, by name. */
 export type AeadName = "sodium" | "node";
@@ -27,12 +28,10 @@ export interface Aead {
   open(buffer: Buffer, bodyStart: number, tagStart: number, nonce: Buffer, key: Buffer): Buffer | null;
 }
 
-const ALGORITHM = "chacha20-poly1305";
-
 export const nodeAead: Aead = {
   name: "node",
   sealInPlace(buffer, bodyStart, tagStart, nonce, key) {
-    const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv(AEAD_ALGORITHM, key, nonce, { authTagLength: TAG_LENGTH });
     cipher.setAAD(buffer.subarray(0, bodyStart), { plaintextLength: tagStart - bodyStart });
     // node:crypto cannot encrypt into a given buffer: copy the ciphertext over the plaintext.
     cipher.update(buffer.subarray(bodyStart, tagStart)).copy(buffer, bodyStart);
@@ -40,9 +39,9 @@ export const nodeAead: Aead = {
     cipher.getAuthTag().copy(buffer, tagStart);
   },
   open(buffer, bodyStart, tagStart, nonce, key) {
-    const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv(AEAD_ALGORITHM, key, nonce, { authTagLength: TAG_LENGTH });
     decipher.setAAD(buffer.subarray(0, bodyStart), { plaintextLength: tagStart - bodyStart });
-    decipher.setAuthTag(buffer.subarray(tagStart, tagStart + TAG_BYTES));
+    decipher.setAuthTag(buffer.subarray(tagStart, tagStart + TAG_LENGTH));
     const body = decipher.update(buffer.subarray(bodyStart, tagStart));
     try {
       decipher.final();
@@ -80,7 +79,7 @@ export function sodiumAead(sodium: SodiumAeadCalls): Aead {
     sealInPlace(buffer, bodyStart, tagStart, nonce, key) {
       // libsodium encrypts in place when the output starts where the message does.
       sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
-        buffer.subarray(bodyStart, tagStart + TAG_BYTES),
+        buffer.subarray(bodyStart, tagStart + TAG_LENGTH),
         buffer.subarray(bodyStart, tagStart),
         buffer.subarray(0, bodyStart),
         null,
@@ -94,7 +93,7 @@ export function sodiumAead(sodium: SodiumAeadCalls): Aead {
         sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
           body,
           null,
-          buffer.subarray(bodyStart, tagStart + TAG_BYTES),
+          buffer.subarray(bodyStart, tagStart + TAG_LENGTH),
           buffer.subarray(0, bodyStart),
           nonce,
           key,

@@ -16,7 +16,6 @@ import { aead } from "./aead.js";
 import { HEADER_LENGTH, HeaderFlags, HeaderOffset, TAG_LENGTH } from "./constants.js";
 import type { SessionRef } from "./hello.js";
 
-export const AEAD_ALGORITHM = "chacha20-poly1305";
 /** A 32-byte ChaCha20-Poly1305 key (a traffic or pair key, from HKDF). */
 export type AeadKey = Buffer;
 export const TRAFFIC_KEY_SALT = "wifi-tunnel v1";
@@ -36,15 +35,10 @@ function trafficKeyInfo(nodeId: number, sessionId: bigint): Buffer {
   return info;
 }
 
-/** The raw 32-byte traffic key of one sender session (exported for test vectors). */
-export function deriveTrafficKeyBytes(psk: Buffer, nodeId: number, sessionId: bigint): Buffer {
+/** The 32-byte traffic key of one sender session. */
+export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): AeadKey {
   const salt = Buffer.from(TRAFFIC_KEY_SALT, "ascii");
   return Buffer.from(hkdfSync("sha256", psk, salt, trafficKeyInfo(nodeId, sessionId), TRAFFIC_KEY_BYTES));
-}
-
-/** The traffic key of one sender session. */
-export function deriveTrafficKey(psk: Buffer, nodeId: number, sessionId: bigint): AeadKey {
-  return deriveTrafficKeyBytes(psk, nodeId, sessionId);
 }
 
 /**
@@ -96,7 +90,7 @@ export const PAIR_KEY_LABEL = "pair key";
  *               info = "pair key" || sender node id || sender session id || receiver node id || receiver session id)
  * A receiver that restarted has a new session id, so nothing sealed for its earlier run opens.
  */
-export function derivePairKeyBytes(psk: Buffer, sender: SessionRef, receiver: SessionRef): Buffer {
+export function derivePairKey(psk: Buffer, sender: SessionRef, receiver: SessionRef): AeadKey {
   const label = Buffer.from(PAIR_KEY_LABEL, "ascii");
   const info = Buffer.alloc(label.length + 24);
   label.copy(info, 0);
@@ -106,10 +100,6 @@ export function derivePairKeyBytes(psk: Buffer, sender: SessionRef, receiver: Se
   info.writeBigUInt64BE(receiver.sessionId, label.length + 16);
   const salt = Buffer.from(TRAFFIC_KEY_SALT, "ascii");
   return Buffer.from(hkdfSync("sha256", psk, salt, info, TRAFFIC_KEY_BYTES));
-}
-
-export function derivePairKey(psk: Buffer, sender: SessionRef, receiver: SessionRef): AeadKey {
-  return derivePairKeyBytes(psk, sender, receiver);
 }
 
 /** 4 zero bytes, then the sequence number as u64 BE (for documentation and tests). */

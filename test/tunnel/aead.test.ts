@@ -2,7 +2,8 @@
 // RFC 8439 AEAD vector (section 2.8.2), in place, and each opens what the other sealed.
 
 import { describe, expect, it } from "vitest";
-import { type Aead, aead, loadSodium, nodeAead, sodiumAead, TAG_BYTES } from "../../src/tunnel/aead.js";
+import { type Aead, aead, loadSodium, nodeAead, sodiumAead } from "../../src/tunnel/aead.js";
+import { TAG_LENGTH } from "../../src/tunnel/constants.js";
 
 const sodium = loadSodium();
 const implementations: Aead[] = [nodeAead, ...(sodium ? [sodiumAead(sodium)] : [])];
@@ -19,7 +20,7 @@ const TAG = "1ae10b594f09e26a7e902ecbd0600691";
 
 /** AAD || plaintext || room for the tag, as seal.ts lays out a datagram. */
 function layout(): Buffer {
-  return Buffer.concat([AAD, PLAINTEXT, Buffer.alloc(TAG_BYTES)]);
+  return Buffer.concat([AAD, PLAINTEXT, Buffer.alloc(TAG_LENGTH)]);
 }
 const tagStart = AAD.length + PLAINTEXT.length;
 

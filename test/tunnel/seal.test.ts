@@ -8,7 +8,6 @@ import {
   aeadNonce,
   derivePairKey,
   deriveTrafficKey,
-  deriveTrafficKeyBytes,
   openSealedBody,
   sealDatagram,
   sealInPlace,
@@ -49,16 +48,14 @@ describe("traffic keys", () => {
       Buffer.from("00000003", "hex"),
       Buffer.from("0123456789abcdef", "hex"),
     ]);
-    expect(deriveTrafficKeyBytes(psk, 3, 0x0123456789abcdefn)).toEqual(
-      hkdfByHand(psk, "wifi-tunnel v1", info),
-    );
+    expect(deriveTrafficKey(psk, 3, 0x0123456789abcdefn)).toEqual(hkdfByHand(psk, "wifi-tunnel v1", info));
   });
 
   it("differ per node id and per session id", () => {
     const keys = [
-      deriveTrafficKeyBytes(psk, 3, 1n),
-      deriveTrafficKeyBytes(psk, 4, 1n),
-      deriveTrafficKeyBytes(psk, 3, 2n),
+      deriveTrafficKey(psk, 3, 1n),
+      deriveTrafficKey(psk, 4, 1n),
+      deriveTrafficKey(psk, 3, 2n),
     ].map((key) => key.toString("hex"));
     expect(new Set(keys).size).toBe(3);
   });
@@ -99,7 +96,7 @@ describe("sealDatagram / openSealedBody", () => {
     const sealed = sealDatagram(unsealed, key);
     const decipher = createDecipheriv(
       "chacha20-poly1305",
-      deriveTrafficKeyBytes(psk, 3, origin.sessionId),
+      deriveTrafficKey(psk, 3, origin.sessionId),
       aeadNonce(9n),
       {
         authTagLength: 16,

@@ -8,13 +8,7 @@ import type { AirFrame } from "../../src/medium/medium.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { decodeMessage, encodeMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
-import {
-  aeadNonce,
-  derivePairKeyBytes,
-  deriveTrafficKey,
-  deriveTrafficKeyBytes,
-  sealDatagram,
-} from "../../src/tunnel/seal.js";
+import { aeadNonce, derivePairKey, deriveTrafficKey, sealDatagram } from "../../src/tunnel/seal.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
 
 const protocolDoc = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
@@ -124,7 +118,7 @@ describe("docs/protocol.md test vectors", () => {
   });
 
   it("traffic key and nonce", () => {
-    expect(deriveTrafficKeyBytes(psk, nodeId, sessionId)).toEqual(vectorBytes("traffic-key"));
+    expect(deriveTrafficKey(psk, nodeId, sessionId)).toEqual(vectorBytes("traffic-key"));
     expect(aeadNonce(frameOrigin.sequence)).toEqual(vectorBytes("nonce-sequence-1"));
   });
 
@@ -138,7 +132,7 @@ describe("docs/protocol.md test vectors", () => {
       ),
     ).toEqual(vectorBytes("frame-sealed"));
     // Handshake extension: sealed per receiver under the pair key.
-    expect(derivePairKeyBytes(psk, { nodeId, sessionId }, receiverSession)).toEqual(vectorBytes("pair-key"));
+    expect(derivePairKey(psk, { nodeId, sessionId }, receiverSession)).toEqual(vectorBytes("pair-key"));
     const sender = senderAt(frameOrigin.sequence, psk);
     expect(sender.sealFrameFor(sentFrame(sender), receiverSession)).toEqual(vectorBytes("frame-paired"));
     expect(
