@@ -396,7 +396,7 @@ count_in() {
 # config file, $LAB_SHARE/agent.conf ([Agent] Iface, one [Peer] Endpoint each), as an installed
 # one does; another build (WIFI_TUNNEL_CMD, e.g. an older one in a bench) gets them as flags.
 launch_agent() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} peer peers=() source
+  local cmd=${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} peer peers=() source
   if [ -z "${WIFI_TUNNEL_CMD:-}" ]; then
     write_agent_config >"$LAB_SHARE/agent.conf"
     source=(--config "$LAB_SHARE/agent.conf")
@@ -433,7 +433,7 @@ write_agent_config() {
 # $LAB_SHARE/doctor.txt; sets DOCTOR_EXIT. Needs the agent's UDP port free (stop the agent first)
 # and the peers' agents running, since it says HELLO to them from that port.
 run_doctor() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
+  local cmd=${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
   # shellcheck disable=SC2086 # as in launch_agent
   $cmd doctor --config "$LAB_SHARE/agent.conf" ${AGENT_ARGS:-} >"$LAB_SHARE/doctor.txt" 2>&1
   DOCTOR_EXIT=$?
@@ -477,7 +477,7 @@ agent_ready_seconds() {
 # control socket, then /metrics (metrics.txt) fetched with Node's own fetch (no curl in the lab),
 # when the agent was given --metrics METRICS_PORT.
 operator_snapshot() {
-  local cmd=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
+  local cmd=${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
   $cmd status --json >"$LAB_SHARE/status.json" 2>"$LAB_SHARE/status.err" || log "status failed: $(cat "$LAB_SHARE/status.err")"
   $cmd status >"$LAB_SHARE/status.txt" 2>>"$LAB_SHARE/status.err"
   [ -n "${METRICS_PORT:-}" ] || return 0

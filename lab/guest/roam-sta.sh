@@ -12,7 +12,7 @@ set -u
 . "$LAB_GUEST_DIR/roam.sh"
 
 ROAM_STA_IFACE=wlan0
-WIFI_TUNNEL=${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
+WIFI_TUNNEL=${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
 ROAM_SIGNAL_1=-50 ROAM_SIGNAL_2=-60
 export AGENT_PEER_KEYS_1="Signal = $ROAM_SIGNAL_1" AGENT_PEER_KEYS_2="Signal = $ROAM_SIGNAL_2"
 

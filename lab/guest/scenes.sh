@@ -353,7 +353,7 @@ scene_link_counters() {
 # (beacon loss during a `status`, once in the first run).
 scene_cli() {
   # shellcheck disable=SC2086 # the command string is split into words on purpose
-  nice -n 19 ${WIFI_TUNNEL_CMD:-node $LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} "$@"
+  nice -n 19 ${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs} "$@"
 }
 
 # delta BEFORE AFTER: AFTER - BEFORE, null if either is.

@@ -9,7 +9,7 @@ import type { Logger } from "../log.js";
 import type { LocalMedium } from "../medium/medium.js";
 import { ThreadedMedium } from "../medium/thread/proxy.js";
 import { liveSystem } from "../os/system/probe.js";
-import { workerEntry } from "../os/worker-entry.js";
+import { startWorker, workerEntry } from "../os/worker-entry.js";
 import type { AgentConfig } from "./config.js";
 import type { HwsimMediumThreadData } from "./hwsim-medium-thread.js";
 import { hwsimProblem } from "./hwsim-prerequisite.js";
@@ -30,8 +30,10 @@ async function openMedium(
   }
   const data: HwsimMediumThreadData = { logLevel: config.logLevel };
   return ThreadedMedium.inWorker(
-    workerEntry("hwsim-medium-thread.cjs", () => new URL("./hwsim-medium-thread.js", import.meta.url)),
-    data,
+    startWorker(
+      workerEntry("hwsim-medium-thread.cjs", () => new URL("./hwsim-medium-thread.js", import.meta.url)),
+      data,
+    ),
     log,
   );
 }

@@ -75,6 +75,19 @@ describe("the bundled CLI", () => {
     expect(loadedModules(inspect.stderr)).toEqual([]);
   });
 
+  it("run as a command (its own #! line), its main isolate's young generation is capped", () => {
+    // A preload that reports the V8 flags node was started with; the command itself is exec'd.
+    const probe = join(scratch, "exec-argv.cjs");
+    writeFileSync(probe, `process.stderr.write("EXECARGV " + JSON.stringify(process.execArgv) + "\\n");`);
+    const result = spawnSync(bundle, ["--version"], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+    });
+    expect(result.status).toBe(0);
+    const line = result.stderr.split("\n").find((text) => text.startsWith("EXECARGV "));
+    expect(JSON.parse(line?.slice("EXECARGV ".length) ?? "[]")).toContain("--max-semi-space-size=1");
+  });
+
   it("a wrong flag is one sentence and exit 2", () => {
     const wrong = run(["--stats-interval", "soon"]);
     expect(wrong.status).toBe(2);

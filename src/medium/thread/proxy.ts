@@ -10,7 +10,7 @@
 // be delivered. A delivery is decided here from that copy (own-frame, not-ready) and decided again,
 // authoritatively, by the medium on its thread, which counts it.
 
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { readAddress2 } from "../../ieee80211/frame.js";
 import type { MacAddress } from "../../ieee80211/mac.js";
 import type { Logger } from "../../log.js";
@@ -56,11 +56,10 @@ export class ThreadedMedium implements LocalMedium {
   }
 
   /**
-   * Starts `entry` as a worker (with `workerData`) and waits until its medium is open; rejects
-   * with the worker's own sentence when it cannot open one.
+   * Over `worker`, a thread started on the medium's entry (serve.ts); waits until its medium is
+   * open and rejects with the worker's own sentence when it cannot open one.
    */
-  static inWorker(entry: string | URL, workerData: unknown, log: Logger): Promise<ThreadedMedium> {
-    const worker = new Worker(entry, { workerData });
+  static inWorker(worker: Worker, log: Logger): Promise<ThreadedMedium> {
     const medium = new ThreadedMedium(worker, log, async () => {
       await worker.terminate();
     });

@@ -2,8 +2,8 @@
 // makes them, so the kernel's work inside sendmsg() holds that thread, not the one that moves
 // frames. The agent's thread keeps the nl80211 event socket (its messages are small) and sysfs.
 
-import { type MessagePort, Worker } from "node:worker_threads";
-import { workerEntry } from "../worker-entry.js";
+import type { MessagePort } from "node:worker_threads";
+import { startWorker, workerEntry } from "../worker-entry.js";
 import type { MonitorRequest, WirelessInterface } from "./nl80211.js";
 import {
   type Call,
@@ -45,9 +45,9 @@ export class ThreadWirelessOps implements WirelessOps {
   /** Start the worker and wait until its sockets are open; rejects with the worker's reason. */
   static async open(options: WirelessOpsOptions): Promise<ThreadWirelessOps> {
     const data: WorkerData = options;
-    const worker = new Worker(
+    const worker = startWorker(
       workerEntry("netlink-thread.cjs", () => new URL("./thread-worker.js", import.meta.url)),
-      { workerData: data },
+      data,
     );
     const ops = new ThreadWirelessOps(
       worker,
