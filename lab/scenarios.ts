@@ -110,6 +110,34 @@ const LOCAL_BASELINE_FIELDS = {
   bits_per_second: "number",
 } as const;
 
+export interface KernelCiphersResults {
+  readonly ccm_before: boolean;
+  readonly cmac_before: boolean;
+  readonly ccm_after: boolean;
+  readonly cmac_after: boolean;
+  /** `ip xfrm state` entries once the agent made the ciphers. */
+  readonly xfrm_states: number;
+  readonly agent_exit_code: number;
+}
+
+/** One VM, one radio, the agent alone (kernel-ciphers.sh): /proc/crypto before and after it starts. */
+export async function runKernelCiphers(
+  options: ScenarioOptions = {},
+): Promise<ScenarioVm<KernelCiphersResults>> {
+  const [vm] = await runVms(
+    [{ name: "ciphers", script: join(guestDir, "kernel-ciphers.sh"), radios: 1, env: options.env }],
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  );
+  return withResults<KernelCiphersResults>(vm, {
+    ccm_before: "boolean",
+    cmac_before: "boolean",
+    ccm_after: "boolean",
+    cmac_after: "boolean",
+    xfrm_states: "number",
+    agent_exit_code: "number",
+  });
+}
+
 export interface LocalManyResults {
   readonly stations: readonly {
     readonly assoc_seconds: number | null;

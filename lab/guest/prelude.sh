@@ -134,6 +134,24 @@ start_station() {
     $NETNS_EXEC tcpdump -i stamon0 -U -w "$LAB_SHARE/sta-rx.pcap" >/dev/null 2>&1 &
     sleep 1
   fi
+  # STA_FTRACE=1 (a lab knob) traces mac80211's beacon monitor on the station: which received beacons
+  # reset it, when its timer fires, when the interface's work runs (sta-ftrace.txt).
+  if [ -n "${STA_FTRACE:-}" ]; then
+    local t=/sys/kernel/tracing
+    [ -e $t/trace ] || mount -t tracefs nodev $t
+    echo 0 >$t/tracing_on
+    echo function >$t/current_tracer
+    printf '%s\n' ieee80211_rx_mgmt_beacon ieee80211_sta_reset_beacon_monitor ieee80211_sta_bcn_mon_timer \
+      ieee80211_beacon_connection_loss_work ieee80211_mgd_probe_ap ieee80211_iface_work \
+      ieee80211_sta_rx_queued_mgmt hwsim_cloned_frame_received_nl ieee80211_sta_work \
+      ieee80211_add_key ieee80211_change_station ieee80211_sta_rx_notify __ieee80211_flush_queues \
+      mac80211_hwsim_flush ieee80211_sta_monitor_work ieee80211_sta_conn_mon_timer \
+      hwsim_tx_info_frame_received_nl mac80211_hwsim_tx_frame_nl >$t/set_ftrace_filter
+    echo 65536 >$t/buffer_size_kb
+    echo 1 >$t/tracing_on
+    echo "wall clock $(date +%s.%N)" >$t/trace_marker
+    cat $t/trace_pipe >"$LAB_SHARE/sta-ftrace.txt" &
+  fi
   # WPA_DEBUG=1 (a lab knob) logs wpa_supplicant's debug messages: scans, their results, its decisions.
   $NETNS_EXEC wpa_supplicant -B -t ${WPA_DEBUG:+-d} -i "$1" -c /run/wpa_supplicant.conf -f "$LAB_SHARE/wpa_supplicant.log" \
     -P /run/wpa_supplicant.pid || fail "wpa_supplicant did not start"

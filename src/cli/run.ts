@@ -27,6 +27,7 @@ import {
 } from "../os/control/unix-socket.js";
 import { RotatingFile } from "../os/files/rotating-file.js";
 import type { MetricsServer } from "../os/http/metrics-server.js";
+import { prepareKeyCiphers } from "../os/system/kernel-ciphers.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
@@ -230,6 +231,14 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     if (config.metrics !== null) metricsModules = await loadMetricsModules();
     let radioMacs: () => MacAddress[] = () => [];
     if (config.iface !== null) {
+      // Not awaited: it runs beside the agent's start, long before the daemons' first key.
+      void prepareKeyCiphers().then((failed) =>
+        failed === null
+          ? log.debug("kernel ciphers ccm(aes) and cmac(aes) made ahead of the first key")
+          : log.info(
+              `${failed} (ciphers ahead of the first key; without them that key holds mac80211 longer)`,
+            ),
+      );
       const hwsim = await openHwsimPath(config, config.iface, log, step);
       media.push(hwsim.medium);
       radioMacs = hwsim.radioMacs;
