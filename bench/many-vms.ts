@@ -8,7 +8,7 @@
 // --no-vwifi is not given; its CPU column is the vwifi processes' CPU seconds per VM.
 //
 //   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [--media=netlink,monitor] [N ...]
-//   (WIFI_TUNNEL_CMD="node /path/dist/bundle/wifi-tunnel.cjs" picks the agent build the guests run)
+//   (WIFI_TUNNEL_CMD=/path/dist/bundle/wifi-tunnel.cjs picks the agent build the guests run)
 
 import {
   runLocalMany,

@@ -82,13 +82,13 @@ if (!values.quick) {
     ["tsc build (dist/src/cli.js)", `node ${join(checkoutDir, "dist", "src", "cli.js")} ${agentArgs}`],
     [
       "bundle + code cache, netlink/pcap JS from node_modules",
-      `node ${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`,
+      `${join(externalDir, "wifi-tunnel.cjs")} ${agentArgs}`,
     ],
   );
 }
 variants.push(
-  ["bundle, no code cache", `env WIFI_TUNNEL_CODE_CACHE=0 node ${bundle} ${agentArgs}`],
-  ["bundle + code cache (the shipped bin)", `node ${bundle} ${agentArgs}`],
+  ["bundle, no code cache", `env WIFI_TUNNEL_CODE_CACHE=0 ${bundle} ${agentArgs}`],
+  ["bundle + code cache (the shipped bin, run as a command)", `${bundle} ${agentArgs}`],
 );
 if (!values.quick)
   variants.push(["bundle as a start-up snapshot", `node --snapshot-blob ${snapshot} -- ${agentArgs}`]);

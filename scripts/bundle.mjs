@@ -58,7 +58,14 @@ function nativeAddons(outdir) {
   };
 }
 
-const LOADER = `#!/usr/bin/env -S node --max-semi-space-size=1
+/**
+ * The Node flags of the command, in its #! line and wherever the code cache is written: V8 rejects
+ * a cache made under other flags (measured: made without --max-semi-space-size=1, it was rejected
+ * under it, and the agent took 22-41 s to start in a TCG guest instead of ~2).
+ */
+const NODE_FLAGS = ["--max-semi-space-size=1"];
+
+const LOADER = `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}
 // wifi-tunnel's command: runs cli.cjs (the bundled CLI) from V8's code cache when it has one.
 // Made by scripts/bundle.mjs; WIFI_TUNNEL_WRITE_CODE_CACHE=1 rewrites the cache at exit.
 // --max-semi-space-size=1 caps the main isolate's young generation, which otherwise grows under a
@@ -80,6 +87,11 @@ if (process.env.WIFI_TUNNEL_CODE_CACHE !== "0" && process.env.WIFI_TUNNEL_WRITE_
 }
 const wrapper = "(function (exports, require, module, __filename, __dirname) {" + readFileSync(file, "utf8").replace(/^#!/, "//") + "\\n})";
 const script = new Script(wrapper, { filename: file, cachedData });
+// WIFI_TUNNEL_CODE_CACHE=check says whether V8 took the cache (tests: it rejects one made under
+// other Node flags or another Node).
+if (process.env.WIFI_TUNNEL_CODE_CACHE === "check") {
+  process.stderr.write("code cache: " + (cachedData === undefined ? "none" : script.cachedDataRejected ? "rejected" : "accepted") + "\\n");
+}
 if (process.env.WIFI_TUNNEL_WRITE_CODE_CACHE === "1") {
   process.once("exit", () => writeFileSync(cacheFile, script.createCachedData()));
 }
@@ -161,6 +173,7 @@ async function writeCodeCache(out) {
     const agent = spawn(
       process.execPath,
       [
+        ...NODE_FLAGS,
         join(out, "wifi-tunnel.cjs"),
         ...["--iface", "none", "--airport-listen", "20", "--airport-socket", join(scratch, "hub.sock")],
         ...["--listen", `127.0.0.1:${await freeUdpPort()}`, "--peer", "127.0.0.1:9", "--log-level", "info"],

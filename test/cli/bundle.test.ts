@@ -88,6 +88,15 @@ describe("the bundled CLI", () => {
     expect(JSON.parse(line?.slice("EXECARGV ".length) ?? "[]")).toContain("--max-semi-space-size=1");
   });
 
+  it("run as a command, V8 takes its code cache (made under the same Node flags)", () => {
+    const result = spawnSync(bundle, ["--version"], {
+      encoding: "utf8",
+      env: { ...process.env, WIFI_TUNNEL_CODE_CACHE: "check" },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("code cache: accepted");
+  });
+
   it("a wrong flag is one sentence and exit 2", () => {
     const wrong = run(["--stats-interval", "soon"]);
     expect(wrong.status).toBe(2);
