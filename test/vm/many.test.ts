@@ -62,7 +62,7 @@ describe.skipIf(unavailable !== undefined)(
     // machines three TCG guests get about two thirds of a core each, and a guest descheduled for
     // 0.7 s (seven beacon intervals) logs one whatever the agents do (measured: 0-3 per run). The
     // one that came ~1.1 s after every association was wpa_supplicant's first key holding the
-    // station's beacons while the kernel made ccm(aes); the agent now makes it at start
+    // station's beacons while the kernel made ccm(aes); the agent now makes it once it is ready
     // (src/os/system/kernel-ciphers.ts, test/vm/kernel-ciphers.test.ts).
     it("the stations stay associated through pings, iperf3 and 30 s idle", () => {
       for (const station of lab.stations) expect(station.results?.still_associated).toBe(true);

@@ -18,12 +18,16 @@ import { execFile } from "node:child_process";
 const SOURCE = "192.0.2.1";
 const DESTINATION = "192.0.2.2";
 
-/** `ip xfrm state` arguments per cipher: [SPI, the protocol and its algorithm with a zero key]. */
-const CIPHER_STATES: readonly (readonly [string, readonly string[]])[] = [
+/** One xfrm state per cipher: its SPI, its protocol, and the algorithm with a zero key. */
+const CIPHER_STATES: readonly { spi: string; proto: string; algorithm: readonly string[] }[] = [
   // CCMP-128: ccm(aes) under RFC 4309's ESP wrapper, 16 key bytes + 3 salt bytes, 128-bit ICV.
-  ["0x77740001", ["proto", "esp", "aead", "rfc4309(ccm(aes))", `0x${"00".repeat(19)}`, "128"]],
+  {
+    spi: "0x77740001",
+    proto: "esp",
+    algorithm: ["aead", "rfc4309(ccm(aes))", `0x${"00".repeat(19)}`, "128"],
+  },
   // BIP-CMAC-128 (PMF, so WPA3): cmac(aes) as AH's integrity check, 96-bit ICV (RFC 4494).
-  ["0x77740002", ["proto", "ah", "auth-trunc", "cmac(aes)", `0x${"00".repeat(16)}`, "96"]],
+  { spi: "0x77740002", proto: "ah", algorithm: ["auth-trunc", "cmac(aes)", `0x${"00".repeat(16)}`, "96"] },
 ];
 
 /** 3.6 s measured for the first state in a TCG guest; past this the first key pays instead. */
@@ -43,30 +47,10 @@ function ip(args: readonly string[]): Promise<string | null> {
  */
 export async function prepareKeyCiphers(): Promise<string | null> {
   let failed: string | null = null;
-  for (const [spi, algorithm] of CIPHER_STATES) {
-    const state = ["xfrm", "state", "add", "src", SOURCE, "dst", DESTINATION];
-    const added = await ip([
-      ...state,
-      ...algorithm.slice(0, 2),
-      "spi",
-      spi,
-      "mode",
-      "transport",
-      ...algorithm.slice(2),
-    ]);
-    if (added === null)
-      await ip([
-        "xfrm",
-        "state",
-        "delete",
-        "src",
-        SOURCE,
-        "dst",
-        DESTINATION,
-        ...algorithm.slice(0, 2),
-        "spi",
-        spi,
-      ]);
+  for (const { spi, proto, algorithm } of CIPHER_STATES) {
+    const id = ["src", SOURCE, "dst", DESTINATION, "proto", proto, "spi", spi];
+    const added = await ip(["xfrm", "state", "add", ...id, "mode", "transport", ...algorithm]);
+    if (added === null) await ip(["xfrm", "state", "delete", ...id]);
     failed ??= added;
   }
   return failed;
