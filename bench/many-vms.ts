@@ -7,7 +7,7 @@
 // VM, a vwifi-client in each), if VWIFI_DIR holds its binaries (scripts/build-vwifi.sh) and
 // --no-vwifi is not given; its CPU column is the vwifi processes' CPU seconds per VM.
 //
-//   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [--media=netlink,monitor] [N ...]
+//   npm run build && VWIFI_DIR=/work/vwifi-build node dist/bench/many-vms.js [--runs R] [--paced] [--no-vwifi] [--media=netlink,netlink-thread,monitor] [N ...]
 //   (WIFI_TUNNEL_CMD=/path/dist/bundle/wifi-tunnel.cjs picks the agent build the guests run)
 
 import {
@@ -34,10 +34,18 @@ const paced = args.includes("--paced");
 const vwifi = args.includes("--no-vwifi") ? undefined : vwifiDir();
 if (vwifi === undefined && !args.includes("--no-vwifi"))
   console.error("vwifi: skipped (no binaries; see docs/benchmarks.md)");
-/** The agent's hwsim data paths, a row each: --media=netlink,monitor (both by default). */
+/**
+ * The agent's hwsim data paths, a row each: --media=netlink,monitor (both by default);
+ * netlink-thread is the registered medium on a worker thread of its own (WIFI_TUNNEL_MEDIUM_THREAD=1).
+ */
 const MEDIA = (args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,monitor")
   .split(",")
-  .filter((medium) => medium === "netlink" || medium === "monitor");
+  .filter((medium) => medium === "netlink" || medium === "monitor" || medium === "netlink-thread");
+const MEDIUM_FLAGS: Readonly<Record<string, Record<string, string>>> = {
+  netlink: { AGENT_ARGS: "--medium netlink" },
+  monitor: { AGENT_ARGS: "--medium monitor" },
+  "netlink-thread": { AGENT_ARGS: "--medium netlink", WIFI_TUNNEL_MEDIUM_THREAD: "1" },
+};
 const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && args[i - 1] !== "--runs").map(Number);
 if (sizes.length === 0) sizes.push(2, 3, 4);
 
@@ -112,14 +120,15 @@ for (let run = 1; run <= runs; run++) {
       readyS: [],
     });
     for (const medium of MEDIA) {
-      const mediumEnv = { ...agentEnv, AGENT_ARGS: `--medium ${medium}` };
-      console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel --medium ${medium}, started together`);
+      const label = medium === "netlink-thread" ? "netlink (medium thread)" : medium;
+      const mediumEnv = { ...agentEnv, ...MEDIUM_FLAGS[medium] };
+      console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel --medium ${label}, started together`);
       const together = await runTunnelLab({
         stations,
         env: { ...mediumEnv, IPERF3_SECONDS: "3" },
         timeoutMs: 900_000,
       });
-      rows.push(tunnelRow(`wifi-tunnel --medium ${medium}, started together`, vms, together, baselineMean));
+      rows.push(tunnelRow(`wifi-tunnel --medium ${label}, started together`, vms, together, baselineMean));
       if (paced) {
         console.error(`run ${run}/${runs}, ${vms} VMs: wifi-tunnel --medium ${medium}, paced (agents first)`);
         const pacedLab = await runTunnelLab({

@@ -12,10 +12,13 @@
 // pings, iperf3). Runs alternate the scenarios ROUNDS times so load drifts hit all alike.
 //
 // The agent runs once per hwsim data path (--medium netlink, --medium monitor; --media=netlink picks),
-// and "netlink-sealed" is the registered medium with --key-file (a key made for the run): what
-// authenticating and encrypting every datagram costs in the same VMs (issue 11: at most 10%).
+// "netlink-sealed" is the registered medium with --key-file (a key made for the run): what
+// authenticating and encrypting every datagram costs in the same VMs (issue 11: at most 10%), and
+// "netlink-thread" the registered medium on a worker thread of its own (WIFI_TUNNEL_MEDIUM_THREAD=1).
+// For each system also the sending station's medium CPU during iperf3 TCP alone, per TCP segment
+// sent (1448 bytes; it includes the ACKs that station receives).
 //
-//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,monitor] [ROUNDS]
+//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,netlink-thread,monitor] [--tcp-seconds=N] [ROUNDS]
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -47,8 +50,17 @@ const UDP_OFFERED = "20M";
 const MEDIA_ARGS: Readonly<Record<string, () => string>> = {
   netlink: () => "--medium netlink",
   "netlink-sealed": () => `--medium netlink --key-file ${benchKeyFile()}`,
+  "netlink-thread": () => "--medium netlink",
   monitor: () => "--medium monitor",
 };
+/** The agent's environment per column, beside AGENT_ARGS. */
+const MEDIA_ENV: Readonly<Record<string, Record<string, string>>> = {
+  "netlink-thread": { WIFI_TUNNEL_MEDIUM_THREAD: "1" },
+};
+/** iperf3 TCP's length: a 6-second run ends while TCP still opens its window behind the tunnel. */
+const TCP_SECONDS =
+  args.find((arg) => arg.startsWith("--tcp-seconds="))?.slice("--tcp-seconds=".length) ?? "20";
+const TCP_ENV = { IPERF3_SECONDS: TCP_SECONDS };
 const MEDIA = (
   args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,netlink-sealed,monitor"
 )
@@ -72,6 +84,8 @@ interface SystemSamples {
   udpMbps: number[];
   udpLossPercent: number[];
   cpuS: number[];
+  /** µs of the sending station's medium CPU per TCP segment during iperf3. */
+  usPerSegment: number[];
 }
 const systemSamples = (): SystemSamples => ({
   assoc: [],
@@ -79,7 +93,18 @@ const systemSamples = (): SystemSamples => ({
   udpMbps: [],
   udpLossPercent: [],
   cpuS: [],
+  usPerSegment: [],
 });
+const TCP_SEGMENT_BYTES = 1448;
+function addCpuPerSegment(
+  samples: SystemSamples,
+  station: { medium_cpu_iperf_seconds: number | null; iperf_bytes: number | null } | undefined,
+): void {
+  if (station?.medium_cpu_iperf_seconds == null || !station.iperf_bytes) return;
+  samples.usPerSegment.push(
+    (station.medium_cpu_iperf_seconds * 1e6) / (station.iperf_bytes / TCP_SEGMENT_BYTES),
+  );
+}
 const tunnels = new Map(MEDIA.map((medium) => [medium, systemSamples()]));
 const vwifiSamples = systemSamples();
 const baseline = { assoc: [] as number[], mbps: [] as number[] };
@@ -118,9 +143,10 @@ for (let round = 1; round <= rounds; round++) {
     baseline.mbps.push(local.results.bits_per_second / 1e6);
   }
   for (const [medium, samples] of tunnels) {
-    const agentArgs = { AGENT_ARGS: MEDIA_ARGS[medium]?.() ?? "" };
-    const pair = await runTunnelPair({ env: agentArgs });
+    const agentArgs = { AGENT_ARGS: MEDIA_ARGS[medium]?.() ?? "", ...MEDIA_ENV[medium] };
+    const pair = await runTunnelPair({ env: { ...agentArgs, ...TCP_ENV } });
     const station = pair.station.results;
+    addCpuPerSegment(samples, station);
     if (station?.assoc_seconds != null) samples.assoc.push(station.assoc_seconds);
     if (station?.bits_per_second != null) samples.mbps.push(station.bits_per_second / 1e6);
     const cpu = sum([pair.ap, pair.station].map((vm) => agentFigures(vm.vm.shareDir).cpuS));
@@ -135,8 +161,9 @@ for (let round = 1; round <= rounds; round++) {
   const ethernet = await runEthernetIperf();
   if (ethernet.results?.bits_per_second != null) ethernetMbps.push(ethernet.results.bits_per_second / 1e6);
   if (vwifi !== undefined) {
-    const lab = await runVwifiLab(vwifi);
+    const lab = await runVwifiLab(vwifi, { env: TCP_ENV });
     const vwifiStation = lab.stations[0].results;
+    addCpuPerSegment(vwifiSamples, vwifiStation);
     if (vwifiStation?.assoc_seconds != null) vwifiSamples.assoc.push(vwifiStation.assoc_seconds);
     if (vwifiStation?.bits_per_second != null) vwifiSamples.mbps.push(vwifiStation.bits_per_second / 1e6);
     const vwifiCpu = sum([lab.ap, ...lab.stations].map((vm) => vwifiCpuSeconds(vm.results)));
@@ -163,11 +190,12 @@ const medians = (samples: SystemSamples) => ({
   udpMbps: median(samples.udpMbps),
   udpLossPercent: median(samples.udpLossPercent),
   cpuS: median(samples.cpuS),
+  usPerSegment: median(samples.usPerSegment),
 });
 const base = { assoc: median(baseline.assoc), mbps: median(baseline.mbps), ethernet: median(ethernetMbps) };
 const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: string }[] = [
   ...[...tunnels].map(([medium, samples]) => ({
-    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}`,
+    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}${medium === "netlink-thread" ? " (medium thread)" : ""}`,
     m: medians(samples),
     cpuOf: "agents",
   })),
@@ -183,7 +211,7 @@ console.log(
   `| association + 4-way handshake | one VM: ${base.assoc.toFixed(2)} s | ${cells((m) => `${m.assoc.toFixed(2)} s (${vs(m.assoc, base.assoc, 2, "x")})`)} |`,
 );
 console.log(
-  `| iperf3 TCP | one VM: ${base.mbps.toFixed(1)} Mbit/s | ${cells((m) => `${m.mbps.toFixed(2)} Mbit/s (${vs(m.mbps, base.mbps, 3)})`)} |`,
+  `| iperf3 TCP (${TCP_SECONDS} s) | one VM: ${base.mbps.toFixed(1)} Mbit/s | ${cells((m) => `${m.mbps.toFixed(2)} Mbit/s (${vs(m.mbps, base.mbps, 3)})`)} |`,
 );
 console.log(
   `| iperf3 TCP vs. the VMs' Ethernet | ${base.ethernet.toFixed(0)} Mbit/s | ${cells((m) => vs(m.mbps, base.ethernet, 4))} |`,
@@ -194,13 +222,17 @@ console.log(
 console.log(
   `| medium CPU, both VMs, whole TCP run | - | ${columns.map((c) => (c.m === null ? "skipped" : `${c.m.cpuS.toFixed(1)} s (${c.cpuOf})`)).join(" | ")} |`,
 );
+console.log(
+  `| sending station's medium CPU per TCP segment, iperf3 | - | ${cells((m) => (Number.isNaN(m.usPerSegment) ? "-" : `${m.usPerSegment.toFixed(0)} µs`))} |`,
+);
 const vwifiColumn = columns.at(-1)?.m;
 if (vwifiColumn)
   for (const [medium, samples] of tunnels) {
     const t = medians(samples);
     console.log(
       `wifi-tunnel ${medium} / vwifi: association ${vs(t.assoc, vwifiColumn.assoc, 2, "x")}, TCP ${vs(t.mbps, vwifiColumn.mbps, 2, "x")}, ` +
-        `UDP delivered ${vs(t.udpMbps, vwifiColumn.udpMbps, 2, "x")}, CPU ${vs(t.cpuS, vwifiColumn.cpuS, 2, "x")}`,
+        `UDP delivered ${vs(t.udpMbps, vwifiColumn.udpMbps, 2, "x")}, CPU ${vs(t.cpuS, vwifiColumn.cpuS, 2, "x")}, ` +
+        `CPU per segment ${vs(t.usPerSegment, vwifiColumn.usPerSegment, 2, "x")}`,
     );
   }
 const unsealed = tunnels.get("netlink");

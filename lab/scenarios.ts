@@ -201,6 +201,10 @@ export interface StationResults {
   readonly beacon_loss: number;
   /** The same, during the iperf3 run alone (null if it never ran). */
   readonly beacon_loss_iperf: number | null;
+  /** CPU seconds of this VM's medium process (agent or vwifi-client) during iperf3 alone. */
+  readonly medium_cpu_iperf_seconds: number | null;
+  /** Bytes iperf3 sent (null if it never ran). */
+  readonly iperf_bytes: number | null;
   /** Still wpa_state=COMPLETED at the end (after pings, iperf3 and the idle time). */
   readonly still_associated: boolean;
 }
@@ -309,6 +313,8 @@ const STATION_FIELDS = {
   bits_per_second: "number|null",
   beacon_loss: "number",
   beacon_loss_iperf: "number|null",
+  medium_cpu_iperf_seconds: "number|null",
+  iperf_bytes: "number|null",
   still_associated: "boolean",
 } as const;
 
@@ -665,6 +671,8 @@ export interface RoamStationResults {
   /** wpa_supplicant start to the first connection. */
   readonly assoc_seconds: number | null;
   readonly first_bssid: string;
+  /** Both APs were in wpa_supplicant's table when it first connected. */
+  readonly both_seen_at_first: boolean;
   readonly roams: readonly RoamResult[];
 }
 
@@ -694,7 +702,12 @@ export interface RoamOptions extends ScenarioOptions {
   readonly cases?: readonly RoamCase[];
 }
 
-const ROAM_STATION_FIELDS = { assoc_seconds: "number|null", first_bssid: "string", roams: "object" } as const;
+const ROAM_STATION_FIELDS = {
+  assoc_seconds: "number|null",
+  first_bssid: "string",
+  both_seen_at_first: "boolean",
+  roams: "object",
+} as const;
 
 /**
  * Three VMs on the lab's switch, one hwsim radio and an agent each (with env AGENT_ARGS, if

@@ -23,6 +23,11 @@ export interface SystemdVmResults {
   /** hostapd / wpa_supplicant@wlan0 left "inactive" only after the agent's READY=1. */
   readonly daemon_started_after_agent_ready: boolean;
   readonly unique_mac_set: boolean;
+  /** net.core.rmem_max / wmem_max once the unit ran (its ExecStartPre raises them). */
+  readonly rmem_max: number;
+  readonly wmem_max: number;
+  /** The agent warned that its tunnel socket got smaller buffers than it asked for. */
+  readonly buffers_short_logged: boolean;
   readonly associated: boolean;
   readonly handshake_completed: boolean;
   readonly ping_transmitted: number;

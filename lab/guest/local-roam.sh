@@ -7,7 +7,7 @@
 # AP 1 fades here by its transmit power: hwsim's own medium gives every frame the transmitter's
 # power - 50 dBm, and mac80211 takes no power below 0 dBm, so AP 1 can only fall from -30 to -50
 # dBm while AP 2 stays at -30 (in the lab the link model takes it to -85 dBm, AP 2 to -40).
-# Writes $LAB_SHARE/results.json: {"assoc_seconds", "first_bssid", "roams": [...]} and the daemons' logs.
+# Writes $LAB_SHARE/results.json: {"assoc_seconds", "first_bssid", "both_seen_at_first", "roams": [...]} and the daemons' logs.
 set -u
 . "$LAB_GUEST_DIR/prelude.sh"
 . "$LAB_GUEST_DIR/roam.sh"
@@ -44,6 +44,6 @@ roam_stop_station
 roam_stop_ap 1
 roam_stop_ap 2
 
-printf '{"assoc_seconds": %s, "first_bssid": "%s", "roams": %s}\n' \
-  "$ROAM_ASSOC_SECONDS" "$ROAM_FIRST_BSSID" "$(roam_results_json)" >"$LAB_SHARE/results.json"
+printf '{"assoc_seconds": %s, "first_bssid": "%s", "both_seen_at_first": %s, "roams": %s}\n' \
+  "$ROAM_ASSOC_SECONDS" "$ROAM_FIRST_BSSID" "$ROAM_BOTH_SEEN" "$(roam_results_json)" >"$LAB_SHARE/results.json"
 cat "$LAB_SHARE/results.json"

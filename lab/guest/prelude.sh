@@ -141,12 +141,14 @@ start_station() {
     [ -e $t/trace ] || mount -t tracefs nodev $t
     echo 0 >$t/tracing_on
     echo function >$t/current_tracer
-    printf '%s\n' ieee80211_rx_mgmt_beacon ieee80211_sta_reset_beacon_monitor ieee80211_sta_bcn_mon_timer \
+    # STA_FTRACE_FUNCS (a lab knob) traces other kernel functions instead (space-separated).
+    # shellcheck disable=SC2086 # the list is split into words on purpose
+    printf '%s\n' ${STA_FTRACE_FUNCS:-ieee80211_rx_mgmt_beacon ieee80211_sta_reset_beacon_monitor ieee80211_sta_bcn_mon_timer \
       ieee80211_beacon_connection_loss_work ieee80211_mgd_probe_ap ieee80211_iface_work \
       ieee80211_sta_rx_queued_mgmt hwsim_cloned_frame_received_nl ieee80211_sta_work \
       ieee80211_add_key ieee80211_change_station ieee80211_sta_rx_notify __ieee80211_flush_queues \
       mac80211_hwsim_flush ieee80211_sta_monitor_work ieee80211_sta_conn_mon_timer \
-      hwsim_tx_info_frame_received_nl mac80211_hwsim_tx_frame_nl >$t/set_ftrace_filter
+      hwsim_tx_info_frame_received_nl mac80211_hwsim_tx_frame_nl} >$t/set_ftrace_filter
     echo 65536 >$t/buffer_size_kb
     echo 1 >$t/tracing_on
     echo "wall clock $(date +%s.%N)" >$t/trace_marker
@@ -213,7 +215,11 @@ serve_flags() {
       .createServer((request, response) => {
         const path = flagPath(request.url);
         const raised = existsSync(path);
-        if (raised) writeFileSync(path + ".seen", "");
+        // .seen: some peer saw it; .seen-IP: that peer did (a station of two APs waits for both).
+        if (raised) {
+          writeFileSync(path + ".seen", "");
+          writeFileSync(path + ".seen-" + request.socket.remoteAddress.replace(/^::ffff:/, ""), "");
+        }
         response.writeHead(raised ? 200 : 404).end();
       })
       .listen(8080, host);' "$FLAGS" "$LAB_IP" &
@@ -245,9 +251,16 @@ peer_flag_or_gone() { ! ping -q -c 2 -W 1 "$2" || peer_has_flag "$1" "$2"; }
 # wlan_ip_of ETH_IP: the lab gives VM 10.0.0.N the Wi-Fi address 192.168.77.N (the AP is VM 1).
 wlan_ip_of() { echo "192.168.77.${1##*.}"; }
 
-# wait_until_peer_saw_flag NAME [TIMEOUT]: returns false (without failing) if it never did.
+# wait_until_peer_saw_flag NAME [TIMEOUT [IP...]]: until a peer (each IP given) has asked for flag
+# NAME; returns false (without failing) if one never did. Powering off after the first of two APs
+# saw it left the other finding the station gone (roam.test, CI on 1360eb9: stations_done 0).
 wait_until_peer_saw_flag() {
-  wait_until "${2:-60}" test -e "$FLAGS/$1.seen" || { log "peer never saw flag $1"; return 1; }
+  local name=$1 timeout=${2:-60} ip
+  shift 2 2>/dev/null || shift $#
+  [ $# -gt 0 ] || set -- ""
+  for ip in "$@"; do
+    wait_until "$timeout" test -e "$FLAGS/$name.seen${ip:+-$ip}" || { log "peer ${ip:-(any)} never saw flag $name"; return 1; }
+  done
 }
 
 # wait_for_peer [TIMEOUT [IP]]: until the peer's eth0 answers ping.
@@ -335,6 +348,7 @@ wait_for_stations_flag() {
 # which station_results_json prints.
 ASSOCIATED=false HANDSHAKE_COMPLETED=false PING_TRANSMITTED=0 PING_RECEIVED=0 BITS_PER_SECOND=null
 STATION_PINGS_SENT=0 STATION_PINGS_RECEIVED=0 BEACON_LOSS=0 STILL_ASSOCIATED=false BEACON_LOSS_IPERF=null
+MEDIUM_CPU_IPERF=null IPERF_BYTES=null
 
 # station_pings: the 4-way handshake checked, 20 pings to AP_WLAN_IP, 10 to every other station;
 # then waits for the other stations' pings (iperf3 fills the air: pings behind it would drop).
@@ -352,14 +366,23 @@ station_pings() {
 # station_load: iperf3 against the AP's server for this station (port 5200 + last octet) for
 # IPERF3_SECONDS (default 5), then IDLE_SECONDS (default 0) associated and idle. Sets
 # BEACON_LOSS_IPERF (CTRL-EVENT-BEACON-LOSS during iperf3 alone); raises flags iperf-start and
-# iperf-end, and marks both in the agent's memory record (RSS_SAMPLES=1).
+# iperf-end, and marks both in the agent's memory record (RSS_SAMPLES=1). Also the CPU seconds this
+# VM's medium process (the agent, AGENT_PID, or vwifi-client, CLIENT_PID) used during iperf3 alone
+# (MEDIUM_CPU_IPERF) and the bytes iperf3 sent (IPERF_BYTES): what the medium costs the sending
+# guest per byte.
 station_load() {
   # Beacon losses during iperf3 alone: the air is full, and every queue in front of a beacon grows.
-  local beacon_loss_before
+  local beacon_loss_before medium_pid=${AGENT_PID:-${CLIENT_PID:-}} cpu_before
   beacon_loss_before=$(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS)
+  cpu_before=$(cpu_seconds "$medium_pid")
   rss_mark iperf-start
   raise_flag iperf-start
   IPERF3_ARGS="${IPERF3_ARGS:-} -p $((5200 + ${LAB_IP##*.}))" iperf3_client "$AP_WLAN_IP" "${IPERF3_SECONDS:-5}"
+  MEDIUM_CPU_IPERF=$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$medium_pid")" \
+    'BEGIN { if (a == "null" || b == "null") print "null"; else printf "%.2f", b - a }')
+  IPERF_BYTES=$(awk '/"sum_sent"/ { inside = 1 } inside && /"bytes"/ { gsub(/[^0-9]/, "", $2); print $2; exit }' \
+    "$LAB_SHARE/iperf3.json" 2>/dev/null)
+  IPERF_BYTES=${IPERF_BYTES:-null}
   rss_mark iperf-end
   raise_flag iperf-end
   BEACON_LOSS_IPERF=$(($(count_in "$LAB_SHARE/wpa_supplicant.log" CTRL-EVENT-BEACON-LOSS) - beacon_loss_before))
@@ -394,6 +417,8 @@ station_results_json() {
   "bits_per_second": $BITS_PER_SECOND,
   "beacon_loss": $BEACON_LOSS,
   "beacon_loss_iperf": ${BEACON_LOSS_IPERF:-null},
+  "medium_cpu_iperf_seconds": $MEDIUM_CPU_IPERF,
+  "iperf_bytes": $IPERF_BYTES,
   "still_associated": $STILL_ASSOCIATED,
 JSON
 }
@@ -422,10 +447,22 @@ launch_agent() {
     for peer in ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}}; do peers+=(--peer "$peer"); done
     source=("${peers[@]}" --iface hwsim0)
   fi
-  log "starting agent: $cmd ${source[*]} ${AGENT_ARGS:-} (peers ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}})"
+  # GUEST_SOCKET_BUFFER_MAX=BYTES (a lab knob): net.core.rmem_max and wmem_max, which cap the
+  # agent's 4 MiB socket buffers (Debian's default 212992).
+  if [ -n "${GUEST_SOCKET_BUFFER_MAX:-}" ]; then
+    sysctl -q -w net.core.rmem_max="$GUEST_SOCKET_BUFFER_MAX" net.core.wmem_max="$GUEST_SOCKET_BUFFER_MAX"
+  fi
+  # AGENT_CPU_PROF=1: V8's CPU profiler on every agent thread, one .cpuprofile per thread and run
+  # in $LAB_SHARE/cpu-prof (written when the agent exits; open in Chrome DevTools).
+  local profiler=()
+  if [ "${AGENT_CPU_PROF:-0}" = 1 ]; then
+    mkdir -p "$LAB_SHARE/cpu-prof"
+    profiler=(node --max-semi-space-size=1 --cpu-prof --cpu-prof-dir="$LAB_SHARE/cpu-prof")
+  fi
+  log "starting agent: ${profiler[*]} $cmd ${source[*]} ${AGENT_ARGS:-} (peers ${AGENT_PEER:-${LAB_PEER_IPS:-$LAB_PEER_IP}})"
   AGENT_LAUNCHED=$(now)
   # shellcheck disable=SC2086 # the command string and AGENT_ARGS are split into words on purpose
-  $cmd "${source[@]}" ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
+  "${profiler[@]}" $cmd "${source[@]}" ${AGENT_ARGS:-} >"$LAB_SHARE/agent.log" 2>&1 &
   AGENT_PID=$!
   sample_agent_rss
 }
@@ -528,10 +565,13 @@ sample_agent_rss() {
 }
 rss_mark() { [ "${RSS_SAMPLES:-0}" = 1 ] && echo "$(cut -d' ' -f1 /proc/uptime) $1" >>"$LAB_SHARE/agent-rss.txt"; return 0; }
 
-# stop_agent: stop_process for the agent; sets AGENT_EXIT_CODE (137 = killed).
+# stop_agent: stop_process for the agent; sets AGENT_EXIT_CODE (137 = killed). Keeps the guest's
+# UDP counters in udp-counters.txt (/proc/net/snmp: RcvbufErrors are datagrams a full socket
+# buffer dropped, in this guest).
 stop_agent() {
   stop_process "$AGENT_PID" agent
   AGENT_EXIT_CODE=$STOPPED_EXIT_CODE
+  grep '^Udp:' /proc/net/snmp >"$LAB_SHARE/udp-counters.txt"
 }
 
 # stop_process PID NAME: SIGTERM, up to 10 s to exit (then SIGKILL); sets STOPPED_EXIT_CODE.

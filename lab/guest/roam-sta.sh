@@ -13,7 +13,8 @@ set -u
 
 ROAM_STA_IFACE=wlan0
 WIFI_TUNNEL=${WIFI_TUNNEL_CMD:-$LAB_CHECKOUT/dist/bundle/wifi-tunnel.cjs}
-ROAM_SIGNAL_1=-50 ROAM_SIGNAL_2=-60
+# ROAM_SIGNAL_1/ROAM_SIGNAL_2 (lab knobs) set the first link; swapped, the station joins AP 2 first.
+ROAM_SIGNAL_1=${ROAM_SIGNAL_1:--50} ROAM_SIGNAL_2=${ROAM_SIGNAL_2:--60}
 export AGENT_PEER_KEYS_1="Signal = $ROAM_SIGNAL_1" AGENT_PEER_KEYS_2="Signal = $ROAM_SIGNAL_2"
 
 load_hwsim 1
@@ -54,7 +55,7 @@ agent_alive && agent_started=true
 stop_agent
 radio_snapshot >"$LAB_SHARE/radios-after.txt"
 
-printf '{"assoc_seconds": %s, "first_bssid": "%s", "roams": %s, "agent_started": %s, "agent_exit_code": %s}\n' \
-  "$ROAM_ASSOC_SECONDS" "$ROAM_FIRST_BSSID" "$(roam_results_json)" "$agent_started" "$AGENT_EXIT_CODE" >"$LAB_SHARE/results.json"
+printf '{"assoc_seconds": %s, "first_bssid": "%s", "both_seen_at_first": %s, "roams": %s, "agent_started": %s, "agent_exit_code": %s}\n' \
+  "$ROAM_ASSOC_SECONDS" "$ROAM_FIRST_BSSID" "$ROAM_BOTH_SEEN" "$(roam_results_json)" "$agent_started" "$AGENT_EXIT_CODE" >"$LAB_SHARE/results.json"
 cat "$LAB_SHARE/results.json"
-wait_until_peer_saw_flag station-done 60
+wait_until_peer_saw_flag station-done 60 10.0.0.1 10.0.0.2

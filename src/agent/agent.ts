@@ -9,6 +9,7 @@ import type { LocalMedium } from "../medium/medium.js";
 import {
   type DatagramTransport,
   formatEndpoint,
+  type SocketBuffers,
   TunnelSocket,
   type UdpEndpoint,
 } from "../os/udp/tunnel-socket.js";
@@ -50,7 +51,7 @@ export interface AgentOptions {
     listen: UdpEndpoint,
     onDatagram: (datagram: Buffer, from: UdpEndpoint) => void,
     onError: (error: Error, to: UdpEndpoint) => void,
-  ) => Promise<DatagramTransport & { readonly local: UdpEndpoint }>;
+  ) => Promise<DatagramTransport & { readonly local: UdpEndpoint; readonly buffers?: SocketBuffers }>;
 }
 
 export class Agent {
@@ -59,7 +60,9 @@ export class Agent {
   readonly receiver: TunnelReceiver;
   private send: SendPath | null = null;
   private receive: ReceivePath | null = null;
-  private transport: (DatagramTransport & { readonly local: UdpEndpoint }) | null = null;
+  private transport:
+    | (DatagramTransport & { readonly local: UdpEndpoint; readonly buffers?: SocketBuffers })
+    | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private readonly silent = new Set<Peer>();
   /** HELLOs a peer asked for, per peer: a few at once, then one a second (src/tunnel/reply-budget.ts). */
@@ -95,6 +98,11 @@ export class Agent {
 
   get local(): UdpEndpoint | null {
     return this.transport?.local ?? null;
+  }
+
+  /** The tunnel socket's buffers as the kernel granted them (null before start, or for a double). */
+  get socketBuffers(): SocketBuffers | null {
+    return this.transport?.buffers ?? null;
   }
 
   async start(): Promise<void> {

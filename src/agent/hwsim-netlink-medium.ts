@@ -12,9 +12,14 @@
 // no ACK proxies and no echo filter: a delivered frame does not come back as a transmission. The
 // signal every receiver sees is the frame's AirFrame signal, so a link model can set it.
 //
-// Timers: the radio directory's re-read (expiredRadioScan, every RADIO_SCAN_INTERVAL_MS); the
-// BeaconKeeper and HeldFates (a station's request to a remote AP waiting for its answer) keep their
-// own.
+// A local station's scan ends as soon as no channel left in it holds an AP the agent heard
+// (early-scan-end.ts): the agent sees every beacon a local radio could hear.
+//
+// Timers: the radio directory's re-read (expiredRadioScan, every RADIO_SCAN_INTERVAL_MS); opening
+// the guest's scans once the agent runs (expiredLocalScansDelay, LOCAL_SCANS_DELAY_MS); the remote
+// beacons' replay while a local station scans (expiredScanReplay, every SCAN_REPLAY_INTERVAL_MS); the
+// BeaconKeeper, HeldFates (a station's request to a remote AP waiting for its answer) and
+// EarlyScanEnd keep their own.
 
 import { ManagementFc0 } from "../ieee80211/constants.js";
 import { readAddress1, readAddress2 } from "../ieee80211/frame.js";
@@ -32,11 +37,13 @@ import { HwsimTxFlags, TX_RATE_SLOTS } from "../os/netlink/hwsim/constants.js";
 import type { HwsimMediumPort } from "../os/netlink/hwsim/medium-socket.js";
 import type { HwsimDelivery, HwsimTransmission, HwsimTxStatus } from "../os/netlink/hwsim/medium-wire.js";
 import { hwsimRate500kbps, hwsimRateIndex, txStatusRates } from "../os/netlink/hwsim/rates.js";
+import type { LocalScanEvent, LocalScans, OpenLocalScans } from "../os/netlink/local-scans.js";
 import type { HwsimRadioEntry } from "../os/radios/hwsim-sysfs.js";
 import { BeaconKeeper } from "./beacon-keeper.js";
+import { EarlyScanEnd } from "./early-scan-end.js";
 import { awaitsAnswer, HeldFates } from "./held-fates.js";
 import { KnownReceivers } from "./known-receivers.js";
-import { RemoteBeacons } from "./scan-answer.js";
+import { RemoteBeacons, SCAN_REPLAY_INTERVAL_MS, SCAN_REPLAYS_PER_TICK } from "./scan-answer.js";
 
 /**
  * The signal a receiver reports for a frame nobody set one for: what hwsim's own medium gives a
@@ -49,6 +56,12 @@ export const DEFAULT_SIGNAL_DBM = -30;
  * guest's CPU (readdir, realpath and a file per radio; profiled).
  */
 const RADIO_SCAN_INTERVAL_MS = 30_000;
+/**
+ * The guest's scans are followed from this long after start: the medium needs no nl80211 to come
+ * up, and opening it (two family lookups, a dump of the interfaces) would lengthen the agent's start
+ * in a TCG guest, where the station's first scan has run before any remote AP could be heard anyway.
+ */
+const LOCAL_SCANS_DELAY_MS = 1000;
 /** Most local transmitter addresses remembered (a radio has a few interfaces). */
 const MAX_LOCAL_ADDRESSES = 256;
 /** Most remote APs whose last beacon's signal is remembered (least recently changed forgotten). */
@@ -74,6 +87,8 @@ export const HWSIM_NETLINK_COUNTERS = [
   "radio-rescans",
   "fates-held",
   "fates-held-expired",
+  "scans-ended-early",
+  "scan-end-refused",
 ] as const;
 export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
 
@@ -87,6 +102,8 @@ export interface HwsimNetlinkMediumOptions {
   readonly rescanRadios?: boolean;
   /** Uniform on [0, 1), for the link's loss per try (tests fix it). */
   readonly random?: () => number;
+  /** The guest's scans, to end them early (src/os/netlink/local-scans.ts); without, scans run out. */
+  readonly openLocalScans?: OpenLocalScans;
 }
 
 /** Most tries a lossy link is drawn for (mac80211 asks for up to ~16 over its rate table). */
@@ -126,6 +143,11 @@ export class HwsimNetlinkMedium implements LocalMedium {
   /** Where a frame for every local radio goes: one hwsim key per radio (both guesses until one is seen). */
   private targets: MacAddress[] = [];
   private radioScanTimer: NodeJS.Timeout | null = null;
+  private localScansTimer: NodeJS.Timeout | null = null;
+  private localScans: LocalScans | null = null;
+  private scanReplayTimer: NodeJS.Timeout | null = null;
+  private readonly earlyScanEnd: EarlyScanEnd;
+  private closed = false;
   private onTransmit: ((air: AirFrame) => void) | null = null;
   /** Loss in percent toward remote radios whose peer's link loses frames (the agent says which). */
   private linkLosses: ReadonlyMap<MacAddress, number> = new Map();
@@ -139,6 +161,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
       if (expired) this.counts.add("fates-held-expired");
       this.options.port.send([status], []);
     });
+    this.earlyScanEnd = new EarlyScanEnd({ now: this.now, endScan: (ifindex) => this.endScan(ifindex) });
     this.beaconKeeper = new BeaconKeeper({
       now: this.now,
       inject: (freqMhz, frame) => {
@@ -181,6 +204,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
       },
     });
     if (this.options.rescanRadios !== false) this.timersStart();
+    if (this.options.openLocalScans) this.timersLocalScans();
   }
 
   private timersStart(): void {
@@ -190,6 +214,78 @@ export class HwsimNetlinkMedium implements LocalMedium {
 
   private expiredRadioScan(): void {
     this.rescan();
+  }
+
+  private timersLocalScans(): void {
+    this.localScansTimer = setTimeout(() => this.expiredLocalScansDelay(), LOCAL_SCANS_DELAY_MS);
+    this.localScansTimer.unref();
+  }
+
+  private expiredLocalScansDelay(): void {
+    this.localScansTimer = null;
+    const open = this.options.openLocalScans;
+    if (open === undefined) return;
+    open((event) => this.localScan(event)).then(
+      (scans) => {
+        if (this.closed) scans.close();
+        else this.localScans = scans;
+      },
+      (error: unknown) =>
+        this.options.log.info(`${this.name}: local scans run to their end (${String(error)})`),
+    );
+  }
+
+  /** Only a station's scan is ended early: hostapd's own scans (ACS, 20/40 MHz) must run out. */
+  private localScan(event: LocalScanEvent): void {
+    if (event.kind === "scan-started" && event.iftype === "STATION") {
+      this.earlyScanEnd.started(event.ifindex, event.mac, event.freqsMhz);
+      this.timersScanReplay();
+    } else {
+      this.earlyScanEnd.ended(event.ifindex);
+    }
+  }
+
+  private timersScanReplay(): void {
+    if (this.scanReplayTimer) return;
+    this.scanReplayTimer = setInterval(() => this.expiredScanReplay(), SCAN_REPLAY_INTERVAL_MS);
+    this.scanReplayTimer.unref();
+  }
+
+  /**
+   * Every SCAN_REPLAY_INTERVAL_MS while a local station scans, the next remote beacons go to its
+   * radio (to every radio before it has transmitted): a probe's answer misses the dwell when the
+   * agent reads the probe late (a busy guest: 290 ms after the trigger, measured), a tick need not.
+   */
+  private expiredScanReplay(): void {
+    const scanning = this.earlyScanEnd.scanningAddresses();
+    if (scanning.length === 0) {
+      if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
+      this.scanReplayTimer = null;
+      return;
+    }
+    const radios = new Set<MacAddress>();
+    for (const mac of scanning) {
+      const radio = this.localAddresses.get(mac);
+      if (radio === undefined) for (const target of this.targets) radios.add(target);
+      else radios.add(radio);
+    }
+    const deliveries: HwsimDelivery[] = [];
+    for (const { freqMhz, packet } of this.remoteBeacons.replayBatch(this.now(), SCAN_REPLAYS_PER_TICK)) {
+      const signalDbm = this.signalOf(packet);
+      for (const radio of radios) deliveries.push({ radio, frame: packet, rateIndex: 0, signalDbm, freqMhz });
+      this.counts.add("beacons-replayed");
+    }
+    this.options.port.send([], deliveries);
+  }
+
+  private endScan(ifindex: number): void {
+    const scans = this.localScans;
+    if (scans === null) return;
+    this.counts.add("scans-ended-early");
+    this.options.log.debug(
+      `${this.name}: ending the scan of interface ${ifindex}: no AP heard on its channels left`,
+    );
+    scans.endScan(ifindex).catch(() => this.counts.add("scan-end-refused"));
   }
 
   /** Reads the radio directory again and recomputes where frames for local radios go. */
@@ -227,7 +323,10 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const frame = tx.frame;
     const receiver = readAddress1(frame);
     const transmitter = readAddress2(frame);
-    if (transmitter !== null) this.learnLocal(transmitter, tx.radio, now);
+    if (transmitter !== null) {
+      this.learnLocal(transmitter, tx.radio, now);
+      if (frame[0] === ManagementFc0.beacon) this.earlyScanEnd.apHeard(transmitter, tx.freqMhz);
+    }
     const group = receiver === null || isGroupAddress(receiver);
     const wantsNoAck = group || (tx.flags & HwsimTxFlags.NO_ACK) !== 0;
     // A unicast frame is acknowledged when its receiver exists: a radio (here or behind a peer) has
@@ -265,6 +364,9 @@ export class HwsimNetlinkMedium implements LocalMedium {
     const held = remote && acked && awaitsAnswer(frame) && this.heldFates.hold(frame, status);
     if (held) this.counts.add("fates-held");
     this.options.port.send(held ? [] : [status], deliveries);
+    // After the send: a scan that ends on this probe ends after its replayed beacons went out.
+    if (frame[0] === ManagementFc0.probeRequest && transmitter !== null)
+      this.earlyScanEnd.probed(transmitter, tx.freqMhz);
     // Control frames (BlockAckReq) go to the tunnel too: the send path counts and drops them there.
     this.counts.add("captured");
     if (exists && !acked) return;
@@ -362,6 +464,7 @@ export class HwsimNetlinkMedium implements LocalMedium {
       if (this.beaconSignal.get(transmitter) !== air.signalDbm)
         this.rememberSignal(transmitter, air.signalDbm);
       this.remoteBeacons.heard(air.freqMhz, transmitter, air.frame, now);
+      this.earlyScanEnd.apHeard(transmitter, air.freqMhz);
       this.beaconKeeper.delivered(transmitter, air.freqMhz, air.frame, air.frame);
     }
     // An AP's answer to a held request: the request's acknowledgement reaches hwsim first.
@@ -448,8 +551,16 @@ export class HwsimNetlinkMedium implements LocalMedium {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.radioScanTimer) clearInterval(this.radioScanTimer);
     this.radioScanTimer = null;
+    if (this.localScansTimer) clearTimeout(this.localScansTimer);
+    this.localScansTimer = null;
+    if (this.scanReplayTimer) clearInterval(this.scanReplayTimer);
+    this.scanReplayTimer = null;
+    this.earlyScanEnd.close();
+    this.localScans?.close();
+    this.localScans = null;
     this.beaconKeeper.close();
     this.heldFates.close();
     this.options.port.close();

@@ -5,7 +5,7 @@
 
 import { formatMac, type MacAddress, parseMac } from "../ieee80211/mac.js";
 import type { SystemProbe } from "../os/system/probe.js";
-import { TunnelSocket, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { SOCKET_BUFFER_BYTES, TunnelSocket, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { MAX_DATAGRAM_LENGTH, MAX_FRAME_BYTES } from "../tunnel/constants.js";
 import type { AgentConfig } from "./config.js";
 import { PEER_WAIT_MS, type PeerAnswer, peerKey, probePeers } from "./doctor-peers.js";
@@ -86,6 +86,31 @@ export async function runDoctor(config: AgentConfig, options: DoctorOptions): Pr
         "FAIL",
         `privileges: uid ${uid} lacks ${missing} (radios and links need CAP_NET_ADMIN, capture and injection CAP_NET_RAW): run it as root, or as the systemd unit (AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW)`,
       );
+    }
+  }
+
+  // 3b. The kernel's caps on the tunnel socket's buffers (src/os/system/socket-buffers.ts says why).
+  if (hwsim !== null) {
+    const limits = system.socketBufferLimits();
+    if (limits === null) {
+      line("warn", "socket buffers: cannot read net.core.rmem_max and wmem_max in /proc/sys/net/core");
+    } else if (limits.rmemMax >= SOCKET_BUFFER_BYTES && limits.wmemMax >= SOCKET_BUFFER_BYTES) {
+      line(
+        "ok",
+        `socket buffers: net.core.rmem_max ${limits.rmemMax} and wmem_max ${limits.wmemMax} allow the tunnel socket's ${SOCKET_BUFFER_BYTES}`,
+      );
+    } else {
+      const caps = `net.core.rmem_max ${limits.rmemMax} and wmem_max ${limits.wmemMax} cap the tunnel socket's ${SOCKET_BUFFER_BYTES}-byte buffers`;
+      if (system.effectiveUid() === 0)
+        line(
+          "ok",
+          `socket buffers: ${caps}; the agent raises both to ${SOCKET_BUFFER_BYTES} when it starts (as root)`,
+        );
+      else
+        line(
+          "warn",
+          `socket buffers: ${caps}, and the agent cannot raise them without root: a full buffer drops datagrams under load; raise them (sysctl -w net.core.rmem_max=${SOCKET_BUFFER_BYTES} net.core.wmem_max=${SOCKET_BUFFER_BYTES})`,
+        );
     }
   }
 

@@ -28,9 +28,10 @@ import {
 import { RotatingFile } from "../os/files/rotating-file.js";
 import type { MetricsServer } from "../os/http/metrics-server.js";
 import { prepareKeyCiphers } from "../os/system/kernel-ciphers.js";
+import { buffersShort, raiseSocketBufferLimits } from "../os/system/socket-buffers.js";
 import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
-import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
+import { formatEndpoint, SOCKET_BUFFER_BYTES, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { reject } from "../result.js";
 import { keyFingerprint, parsePresharedKey } from "../tunnel/psk.js";
 import type { AgentConfig, PeerConfig } from "./config.js";
@@ -239,6 +240,9 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       const { airportMedium } = await import("./airport-path.js");
       media.push(airportMedium(config.airport, log));
     }
+    // Serving hwsim, the agent is a Wi-Fi guest's: before its tunnel socket asks for buffers, the
+    // kernel's caps on them go up (socket-buffers.ts says why).
+    if (config.iface !== null && process.geteuid?.() === 0) raiseBufferLimits(log);
     agent = new Agent({
       nodeId: newNodeId(),
       nodeName: config.nodeName,
@@ -264,6 +268,9 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   }
 
   const running = agent;
+  // A Wi-Fi guest's bursts need the buffers (socket-buffers.ts); a host-side hub's do not warn.
+  const short = config.iface !== null ? buffersShort(running.socketBuffers, SOCKET_BUFFER_BYTES) : null;
+  if (short !== null) log.warn(short);
   if (process.env.WIFI_TUNNEL_WRITE_CODE_CACHE === "1" && config.iface === null) {
     const { warmUpHwsimPath } = await import("./code-cache-warmup.js");
     await warmUpHwsimPath(config, createStartupLog("error").log);
@@ -445,4 +452,16 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
   notifier.close();
   // libpcap's poll handle keeps the loop alive until one more packet arrives after close().
   process.exit(0);
+}
+
+/** As root: the kernel's caps on socket buffers raised to what the tunnel socket asks for, logged. */
+function raiseBufferLimits(log: Logger): void {
+  const { raised, failed } = raiseSocketBufferLimits(SOCKET_BUFFER_BYTES);
+  for (const { name, from, to } of raised)
+    log.info(
+      `raised ${name} from ${from} to ${to}: a full tunnel socket buffer drops datagrams, which nobody retries but TCP (README, "How it works")`,
+    );
+  // Not a warning yet: a sandboxed unit cannot see /proc/sys, and its ExecStartPre raised the caps
+  // already (systemd/wifi-tunnel.service). The socket's granted size decides (buffersShort).
+  if (failed !== null) log.debug(failed);
 }

@@ -1,13 +1,17 @@
 // The agent as hwsim's registered medium, against the kernel's test double: which transmissions are
 // acknowledged, where local and remote frames go, and what never goes anywhere.
 
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SETTLE_MS } from "../../src/agent/early-scan-end.js";
 import { HwsimNetlinkMedium, hwsimRadioKey } from "../../src/agent/hwsim-netlink-medium.js";
+import { SCAN_REPLAY_INTERVAL_MS } from "../../src/agent/scan-answer.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
+import { readAddress2 } from "../../src/ieee80211/frame.js";
 import { encodeThreeAddressHeader } from "../../src/ieee80211/header.js";
 import { createLogger } from "../../src/log.js";
 import { type AirFrame, AirFrameFlags } from "../../src/medium/medium.js";
 import { FakeHwsimKernel } from "../../src/os/doubles/fake-hwsim-kernel.js";
+import { FakeLocalScans } from "../../src/os/doubles/fake-local-scans.js";
 import { HwsimTxFlags } from "../../src/os/netlink/hwsim/constants.js";
 import type { HwsimTransmission } from "../../src/os/netlink/hwsim/medium-wire.js";
 import type { HwsimRadioEntry } from "../../src/os/radios/hwsim-sysfs.js";
@@ -327,5 +331,83 @@ describe("a failure inside the medium's handler", () => {
     expect(lines.join("\n")).toMatch(
       /handling a message from hwsim failed \(a bug: please report it\): Error: boom in the send path/,
     );
+  });
+});
+
+describe("a local station's scan ends once no channel left holds an AP the medium heard (early-scan-end.ts)", () => {
+  const WLAN1 = 5;
+  const FULL = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462, 5180, 5200, 5955];
+  const probe = (freqMhz: number) => ({ ...transmission(KEY1, frame(0x40, BROADCAST, STATION)), freqMhz });
+
+  async function scanningMedium() {
+    vi.useFakeTimers();
+    const kernel = new FakeHwsimKernel();
+    const scans = new FakeLocalScans();
+    const subject = new HwsimNetlinkMedium({
+      port: kernel,
+      listRadios: () => [
+        { phy: "phy0", permAddr: PHY0 },
+        { phy: "phy1", permAddr: PHY1 },
+      ],
+      log: quiet,
+      rescanRadios: false,
+      openLocalScans: scans.open,
+    });
+    await subject.start(() => {});
+    expect(scans.opened).toBe(false); // not while the agent starts
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(scans.opened).toBe(true);
+    return { kernel, scans, subject };
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("ends a station's full scan after its probe on the remote AP's channel, and counts it", async () => {
+    const { kernel, scans, subject } = await scanningMedium();
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    scans.announce({ kind: "scan-started", ifindex: WLAN1, iftype: "STATION", mac: STATION, freqsMhz: FULL });
+    for (const freq of [2412, 2417, 2422, 2427, 2432, 2437]) kernel.transmit(probe(freq));
+    // The probe on 2437 MHz was answered with the AP's beacon before anything ends.
+    expect(kernel.deliveries.some((d) => d.radio === KEY1 && readAddress2(d.frame) === REMOTE_AP)).toBe(true);
+    expect(scans.ended).toEqual([]);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS);
+    expect(scans.ended).toEqual([WLAN1]);
+    expect(subject.counters()["scans-ended-early"]).toBe(1);
+    await subject.close();
+    expect(scans.closed).toBe(true);
+  });
+
+  it("replays the remote beacons to the scanning radio every tick while it scans, and stops with the scan", async () => {
+    const { kernel, scans, subject } = await scanningMedium();
+    kernel.transmit({ ...transmission(KEY1, frame(0x10, AP, STATION)), freqMhz: 2412 }); // the station's radio is KEY1
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2462));
+    scans.announce({ kind: "scan-started", ifindex: WLAN1, iftype: "STATION", mac: STATION, freqsMhz: FULL });
+    kernel.deliveries.length = 0;
+    await vi.advanceTimersByTimeAsync(SCAN_REPLAY_INTERVAL_MS * 3);
+    const replays = kernel.deliveries.filter((d) => readAddress2(d.frame) === REMOTE_AP);
+    expect(replays.length).toBe(3);
+    expect(replays.every((d) => d.radio === KEY1 && d.freqMhz === 2462 && d.signalDbm === -61)).toBe(true);
+    scans.announce({ kind: "scan-ended", ifindex: WLAN1 });
+    kernel.deliveries.length = 0;
+    await vi.advanceTimersByTimeAsync(SCAN_REPLAY_INTERVAL_MS * 3);
+    expect(kernel.deliveries).toEqual([]);
+    await subject.close();
+  });
+
+  it("a local AP's beacons count too; an AP interface's scan is never ended; a refusal is counted", async () => {
+    const { kernel, scans, subject } = await scanningMedium();
+    kernel.transmit({ ...transmission(KEY0, frame(0x80, BROADCAST, AP)), freqMhz: 2412 });
+    scans.announce({ kind: "scan-started", ifindex: WLAN1, iftype: "AP", mac: STATION, freqsMhz: FULL });
+    for (const freq of [2412, 2417, 2422]) kernel.transmit(probe(freq));
+    expect(scans.ended).toEqual([]);
+    scans.announce({ kind: "scan-ended", ifindex: WLAN1 });
+    scans.refuse = true;
+    scans.announce({ kind: "scan-started", ifindex: WLAN1, iftype: "STATION", mac: STATION, freqsMhz: FULL });
+    for (const freq of [2412, 2417]) kernel.transmit(probe(freq));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scans.ended).toEqual([WLAN1]);
+    expect(subject.counters()["scan-end-refused"]).toBe(1);
+    await subject.close();
   });
 });

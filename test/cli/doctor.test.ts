@@ -156,6 +156,30 @@ describe("doctor: the system checks", () => {
       "warn  regulatory domain: 00 (world): 2.4 GHz works, but 5 GHz channels are passive-only, so no AP starts there; for 5 GHz set a country: iw reg set DE (needs wireless-regdb)",
     ],
     ["a country", READY, "regulatory domain", "ok    regulatory domain: DE:"],
+    [
+      "socket buffer caps that allow 4 MiB",
+      READY,
+      "socket buffers",
+      "ok    socket buffers: net.core.rmem_max 4194304 and wmem_max 4194304 allow the tunnel socket's 4194304",
+    ],
+    [
+      "Debian's socket buffer caps, as root",
+      { ...READY, bufferLimits: { rmemMax: 212992, wmemMax: 212992 } },
+      "socket buffers",
+      "ok    socket buffers: net.core.rmem_max 212992 and wmem_max 212992 cap the tunnel socket's 4194304-byte buffers; the agent raises both to 4194304 when it starts (as root)",
+    ],
+    [
+      "Debian's socket buffer caps, not root",
+      { ...READY, uid: 1000, capabilities: 3n << 12n, bufferLimits: { rmemMax: 212992, wmemMax: 4194304 } },
+      "socket buffers",
+      "warn  socket buffers: net.core.rmem_max 212992 and wmem_max 4194304 cap the tunnel socket's 4194304-byte buffers, and the agent cannot raise them without root: a full buffer drops datagrams under load; raise them (sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304)",
+    ],
+    [
+      "no /proc/sys",
+      { ...READY, bufferLimits: null },
+      "socket buffers",
+      "warn  socket buffers: cannot read net.core.rmem_max and wmem_max in /proc/sys/net/core",
+    ],
   ])("%s", async (_, system, check, expected) => {
     const port = await freeUdpPort();
     const peerPort = await freeUdpPort();
@@ -182,7 +206,7 @@ describe("doctor: the system checks", () => {
       lines.join("\n"),
     ).toEqual(["doctor: all checks passed"]);
     expect(status).toBe(0);
-    expect(lines).toHaveLength(9);
+    expect(lines).toHaveLength(10);
   });
 
   it("--iface none needs no kernel, privileges or radios", async () => {

@@ -2,7 +2,7 @@
 // the real kernel's replies are exercised by every VM test, these pin the TLV walk.
 
 import { describe, expect, it } from "vitest";
-import { decodeInterface } from "../../src/os/netlink/nl80211.js";
+import { decodeInterface, decodeNotification, decodeScanFrequencies } from "../../src/os/netlink/nl80211.js";
 
 /** A netlink attribute: u16 length, u16 type, payload, padded to 4 bytes. */
 function attribute(type: number, payload: Buffer): Buffer {
@@ -56,5 +56,28 @@ describe("nl80211 interface replies", () => {
     const badLength = Buffer.concat(wlan0);
     badLength.writeUInt16LE(2, 0); // shorter than a header
     expect(decodeInterface(badLength)).toBeNull();
+  });
+});
+
+describe("nl80211 scan frequencies (NL80211_ATTR_SCAN_FREQUENCIES)", () => {
+  it("reads one u32 per nested attribute, in order, and stops at a truncated one", () => {
+    const nested = Buffer.concat([attribute(0, u32(2412)), attribute(1, u32(2437)), attribute(2, u32(5180))]);
+    expect(decodeScanFrequencies(nested)).toEqual([2412, 2437, 5180]);
+    expect(decodeScanFrequencies(nested.subarray(0, 14))).toEqual([2412]);
+    expect(decodeScanFrequencies(Buffer.alloc(0))).toEqual([]);
+  });
+});
+
+describe("nl80211 notifications", () => {
+  it("reads a scan's interface, radio and channels, skipping the rest; a cut attribute ends the walk", () => {
+    const nested = Buffer.concat([attribute(0, u32(2412)), attribute(1, u32(2437))]);
+    const trigger = Buffer.concat([
+      attribute(1, u32(0)), // WIPHY
+      attribute(3, u32(4)), // IFINDEX
+      attribute(45, Buffer.alloc(4)), // SCAN_SSIDS: skipped
+      attribute(44 | 0x8000, nested), // SCAN_FREQUENCIES, NLA_F_NESTED set
+    ]);
+    expect(decodeNotification(trigger)).toEqual({ ifindex: 4, wiphy: 0, freqsMhz: [2412, 2437] });
+    expect(decodeNotification(trigger.subarray(0, 10))).toEqual({ ifindex: null, wiphy: 0, freqsMhz: [] });
   });
 });

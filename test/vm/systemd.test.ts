@@ -65,6 +65,15 @@ describe.skipIf(unavailable !== undefined)("wifi-tunnel under systemd in two VMs
     );
   });
 
+  it("the unit raised the socket buffer caps the sandboxed agent cannot, and the agent's socket got its 4 MiB", () => {
+    for (const vm of vms) {
+      const results = pair[vm].results;
+      expect(results?.rmem_max).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+      expect(results?.wmem_max).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+      expect(results?.buffers_short_logged).toBe(false);
+    }
+  });
+
   it("the station associates, completes the 4-way handshake and pings the AP across the tunnel", () => {
     const station = pair.station.results;
     expect(station?.associated).toBe(true);

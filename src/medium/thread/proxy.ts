@@ -3,7 +3,9 @@
 // fate, and mac80211 gives up on an AP whose null frame is not acknowledged in time; with the
 // medium on the agent's event loop every fate waited as long as that loop did (3.4-6.9 s at worst
 // in a loaded three-VM lab, docs/benchmarks.md). On its own thread a fate waits only for that
-// thread, which does nothing else: no tunnel, no sealing, no control socket, no metrics.
+// thread, which does nothing else: no tunnel, no sealing, no control socket, no metrics. Since
+// session 8 only with WIFI_TUNNEL_MEDIUM_THREAD=1: on one vCPU the crossings cost more TCP than the
+// thread saved (src/cli/registered-path.ts has the figures).
 //
 // What the agent asks synchronously comes from the medium's last state message (at most
 // STATE_INTERVAL_MS old): counters, status, the local radios' addresses, and whether a frame can

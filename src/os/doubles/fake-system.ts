@@ -1,6 +1,7 @@
 // A SystemProbe from plain values, for the doctor's unit tests (the real one: src/os/system/probe.ts).
 
 import type { RadioInterfaceInfo, SystemProbe } from "../system/probe.js";
+import type { SocketBufferLimits } from "../system/socket-buffers.js";
 
 export interface FakeSystem {
   readonly release?: string;
@@ -11,6 +12,8 @@ export interface FakeSystem {
   readonly radios?: readonly RadioInterfaceInfo[];
   readonly uid?: number;
   readonly capabilities?: bigint | null;
+  /** net.core.rmem_max / wmem_max (default: 4 MiB each, what the agent asks for). */
+  readonly bufferLimits?: SocketBufferLimits | null;
   /** Address → interface. */
   readonly routes?: Readonly<Record<string, string>>;
   readonly country?: string | null;
@@ -26,6 +29,8 @@ export function fakeSystem(fake: FakeSystem): SystemProbe {
     radioInterfaces: () => [...(fake.radios ?? [])],
     effectiveUid: () => fake.uid ?? 0,
     effectiveCapabilities: () => (fake.capabilities === undefined ? 0x3fn << 10n : fake.capabilities),
+    socketBufferLimits: () =>
+      fake.bufferLimits === undefined ? { rmemMax: 4194304, wmemMax: 4194304 } : fake.bufferLimits,
     routeDevice: async (address) => fake.routes?.[address] ?? null,
     regulatoryCountry: async () => (fake.country === undefined ? "DE" : fake.country),
   };

@@ -14,7 +14,7 @@ import {
   type RtNetlinkSocket,
 } from "netlink";
 import { MAX_AIR_FRAME_BYTES } from "../../medium/medium.js";
-import { NLA_HEADER, NLA_TYPE_MASK, nlaAlign } from "./attributes.js";
+import { NLA_HEADER, NLA_TYPE_MASK, nlaAlign, readAttributes } from "./attributes.js";
 
 /** One wireless interface as nl80211 reports it. */
 export interface WirelessInterface {
@@ -174,6 +174,13 @@ export class WirelessControl {
     });
   }
 
+  /** Ends the interface's scan now (NL80211_CMD_ABORT_SCAN); refused when none runs. */
+  abortScan(ifindex: number): Promise<void> {
+    return this.serial(async () => {
+      await this.nl.request(nl80211.Commands.ABORT_SCAN, { ifindex });
+    });
+  }
+
   /** Interface index by name, from rtnetlink (hwsim0 is not a wireless interface to nl80211). */
   linkIndex(ifname: string): Promise<number | null> {
     return this.serial(async () => {
@@ -262,7 +269,8 @@ export function decodeInterface(data: Buffer): WirelessInterface | null {
 
 /** What the kernel announces about the guest's wireless interfaces, as it happens. */
 export type WirelessEvent =
-  | { readonly kind: "scan-started"; readonly ifindex: number }
+  /** The channels it visits (NL80211_ATTR_SCAN_FREQUENCIES), in the request's order. */
+  | { readonly kind: "scan-started"; readonly ifindex: number; readonly freqsMhz: readonly number[] }
   /** Results are in, or the scan was aborted. */
   | { readonly kind: "scan-ended"; readonly ifindex: number }
   /** An interface appeared, vanished, changed type or channel, connected or disconnected. */
@@ -334,16 +342,46 @@ function toEvent(message: GenericNetlinkMessage): WirelessEvent | null {
   const isScanStart = message.cmd === nl80211.Commands.TRIGGER_SCAN;
   const isScanEnd = SCAN_ENDED_COMMANDS.has(message.cmd);
   if (!isScanStart && !isScanEnd && !CHANGE_COMMANDS.has(message.cmd)) return null;
-  let ifindex: number | null = null;
-  let wiphy: number | null = null;
-  try {
-    const attrs = nl80211.parseMessage(message.data);
-    if (attrs.ifindex !== undefined) ifindex = Number(attrs.ifindex);
-    if (attrs.wiphy !== undefined) wiphy = Number(attrs.wiphy);
-  } catch {
-    // A notification we cannot parse still means something changed.
-  }
-  if (ifindex !== null && isScanStart) return { kind: "scan-started", ifindex };
+  // A notification we cannot read still means something changed.
+  const { ifindex, wiphy, freqsMhz } = decodeNotification(message.data);
+  if (ifindex !== null && isScanStart) return { kind: "scan-started", ifindex, freqsMhz };
   if (ifindex !== null && isScanEnd) return { kind: "scan-ended", ifindex };
   return { kind: "changed", ifindex, wiphy };
+}
+
+/** nl80211 attribute types a notification is read for (include/uapi/linux/nl80211.h). */
+const NotificationAttribute = { wiphy: 1, ifindex: 3, scanFrequencies: 44 } as const;
+
+/**
+ * The three attributes the agent reads of a notification, by readAttributes' walk rather than the
+ * library's parse of every attribute into objects: a scan's notification lists every channel with
+ * its SSIDs and IEs, and the first parse ran in a TCG guest while the scan it announced went on.
+ */
+export function decodeNotification(data: Buffer): {
+  ifindex: number | null;
+  wiphy: number | null;
+  freqsMhz: number[];
+} {
+  const { values } = readAttributes(data, 0, data.length);
+  const u32 = (type: number): number | null => {
+    const payload = values.get(type);
+    return payload !== undefined && payload.length >= 4 ? payload.readUInt32LE(0) : null;
+  };
+  const frequencies = values.get(NotificationAttribute.scanFrequencies);
+  return {
+    ifindex: u32(NotificationAttribute.ifindex),
+    wiphy: u32(NotificationAttribute.wiphy),
+    freqsMhz: frequencies === undefined ? [] : decodeScanFrequencies(frequencies),
+  };
+}
+
+/**
+ * NL80211_ATTR_SCAN_FREQUENCIES: a nested attribute per channel (its type is its index, each once:
+ * nl80211 writes channel i as type i), each a u32 in MHz. Stops at a truncated attribute.
+ */
+export function decodeScanFrequencies(nested: Buffer): number[] {
+  const freqs: number[] = [];
+  for (const payload of readAttributes(nested, 0, nested.length).values.values())
+    if (payload.length >= 4) freqs.push(payload.readUInt32LE(0));
+  return freqs;
 }

@@ -1,13 +1,15 @@
 // What `wifi-tunnel doctor` asks the running system: kernel modules (loaded in /sys/module, or
 // shipped in /lib/modules/RELEASE), interfaces in /sys/class/net, the process's effective uid and
-// capabilities (/proc/self/status), the route to a peer (`ip route get`) and the regulatory
-// domain (`iw reg get`). Read-only, and the only place the doctor touches the system; the double
-// beside it (src/os/doubles/fake-system.ts) stands in for it in unit tests.
+// capabilities (/proc/self/status), the kernel's caps on socket buffers (/proc/sys/net/core), the
+// route to a peer (`ip route get`) and the regulatory domain (`iw reg get`). Read-only, and the
+// only place the doctor touches the system; the double beside it (src/os/doubles/fake-system.ts)
+// stands in for it in unit tests.
 
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { release } from "node:os";
 import { join } from "node:path";
+import { readSocketBufferLimits, type SocketBufferLimits } from "./socket-buffers.js";
 
 export interface RadioInterfaceInfo {
   readonly ifname: string;
@@ -30,6 +32,8 @@ export interface SystemProbe {
   effectiveUid(): number;
   /** CapEff of this process, or null if /proc cannot tell. */
   effectiveCapabilities(): bigint | null;
+  /** net.core.rmem_max and wmem_max, or null if /proc/sys cannot tell. */
+  socketBufferLimits(): SocketBufferLimits | null;
   /** The interface the kernel would send to this address through, or null. */
   routeDevice(address: string): Promise<string | null>;
   /** "00" (world), "DE", ...; null if iw is missing or fails. */
@@ -103,6 +107,7 @@ export const liveSystem: SystemProbe = {
     const hex = status === null ? undefined : /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
     return hex === undefined ? null : BigInt(`0x${hex}`);
   },
+  socketBufferLimits: () => readSocketBufferLimits(),
   async routeDevice(address) {
     const out = await run("ip", ["-o", "route", "get", address]);
     return out === null ? null : (/\bdev (\S+)/.exec(out)?.[1] ?? null);

@@ -1,0 +1,170 @@
+// A local station's scan ended as soon as nothing is left in it to find. hwsim's scan dwells 30 ms
+// on an active channel and 120 ms on a passive one, and a full scan of a radio with hwsim's three
+// bands (2.4, 5 and 6 GHz, most of 5 and 6 GHz passive in the world regulatory domain) took a TCG
+// guest 8.0 s from trigger to results (wpa_supplicant's debug log, 2026-12-03); wpa_supplicant
+// rescans 5 s after a scan that found nothing. Started with the agents, a station's first scan
+// runs before any remote AP can be heard, and the second found the AP on channel 6 at 0.2 s but
+// reported it 8 s later: association took 23.5 s, against 9 s for one VM.
+//
+// The agent is the medium: every beacon a local radio could hear passes through it, the remote ones
+// from the tunnel and the local ones from hwsim. So once a scan has passed the last channel that
+// holds an AP the agent heard in the last AP_FRESH_MS, the rest of the scan can find nothing, and the
+// agent ends it (nl80211 ABORT_SCAN). wpa_supplicant takes an aborted scan's results as results
+// ("Need to indicate that scan results are available in order not to make wpa_supplicant stop its
+// scanning", driver_nl80211_event.c), so it chooses among the APs found at once.
+//
+// Where the scan is comes from the station's own probe requests (one at the start of each active
+// channel's dwell), matched by the interface's address: a scan with a random address (iwd's
+// default when not connected) is never ended, nor one of an AP, mesh or monitor interface (hostapd's
+// own scans must run to the end), nor one with fewer than MIN_CHANNELS_LEFT channels after the last
+// AP's (nothing worth saving). A probe on the last AP's channel ends the scan SETTLE_MS later: the
+// replayed beacon went to the radio with the probe's fate, the dwell there is 30 ms.
+//
+// The scans it follows are also the medium's answer to "which stations scan now" (its beacon
+// replay ticks, scanningAddresses).
+//
+// Timers: one per scan waiting to settle (timersSettle / expiredSettle).
+
+import type { MacAddress } from "../ieee80211/mac.js";
+
+/** An AP counts as present for this long after its last beacon (beacons come every ~102 ms). */
+export const AP_FRESH_MS = 3000;
+/** A scan is ended only if at least this many channels would follow the last AP's. */
+export const MIN_CHANNELS_LEFT = 4;
+/** From the probe request on the last AP's channel to the end of the scan. */
+export const SETTLE_MS = 60;
+/** Most APs remembered (least recently heard forgotten). */
+const MAX_APS = 256;
+
+export interface EarlyScanEndOptions {
+  readonly now: () => number;
+  /** Ends the scan of interface `ifindex`; the caller counts it and its failures. */
+  readonly endScan: (ifindex: number) => void;
+}
+
+interface Scan {
+  readonly ifindex: number;
+  readonly mac: MacAddress;
+  /** Frequency → its place in the order hwsim visits the scan's channels. */
+  readonly place: ReadonlyMap<number, number>;
+  /** The furthest place a probe request of this scan was seen at; -1 before the first. */
+  position: number;
+  settle: NodeJS.Timeout | null;
+  done: boolean;
+}
+
+/** 0, 1, 2 for 2.4, 5 and 6 GHz. */
+function band(freqMhz: number): number {
+  if (freqMhz < 3000) return 0;
+  return freqMhz >= 5935 ? 2 : 1;
+}
+
+/**
+ * The order a scan visits `freqsMhz`: cfg80211 lists a full scan's channels band by band and
+ * mac80211 scans band by band when the driver does not take all bands at once, so by band first,
+ * in the request's order within a band.
+ */
+export function scanOrder(freqsMhz: readonly number[]): number[] {
+  return freqsMhz
+    .map((freqMhz, index) => ({ freqMhz, index }))
+    .sort((a, b) => band(a.freqMhz) - band(b.freqMhz) || a.index - b.index)
+    .map((entry) => entry.freqMhz);
+}
+
+export class EarlyScanEnd {
+  /** BSSID → channel and when last heard; kept in order of last hearing. */
+  private readonly aps = new Map<MacAddress, { freqMhz: number; heardMs: number }>();
+  private readonly scans = new Map<number, Scan>();
+
+  constructor(private readonly options: EarlyScanEndOptions) {}
+
+  /** A station interface with address `mac` started a scan of `freqsMhz`. */
+  started(ifindex: number, mac: MacAddress, freqsMhz: readonly number[]): void {
+    this.ended(ifindex);
+    const order = scanOrder(freqsMhz);
+    const place = new Map<number, number>();
+    for (const freqMhz of order) if (!place.has(freqMhz)) place.set(freqMhz, place.size);
+    this.scans.set(ifindex, { ifindex, mac, place, position: -1, settle: null, done: false });
+  }
+
+  ended(ifindex: number): void {
+    const scan = this.scans.get(ifindex);
+    if (scan?.settle) clearTimeout(scan.settle);
+    this.scans.delete(ifindex);
+  }
+
+  /** A beacon from `bssid` on `freqMhz`, local or remote. */
+  apHeard(bssid: MacAddress, freqMhz: number): void {
+    const known = this.aps.get(bssid);
+    const heardMs = this.options.now();
+    if (known !== undefined && known.freqMhz === freqMhz) {
+      known.heardMs = heardMs;
+      return;
+    }
+    this.aps.delete(bssid);
+    this.aps.set(bssid, { freqMhz, heardMs });
+    if (this.aps.size > MAX_APS) this.aps.delete(this.aps.keys().next().value as MacAddress);
+  }
+
+  /** A local radio sent a probe request from `mac` on `freqMhz`: a scan of that address is there. */
+  probed(mac: MacAddress, freqMhz: number): void {
+    if (this.scans.size === 0) return;
+    for (const scan of this.scans.values()) {
+      if (scan.mac !== mac || scan.done) continue;
+      const place = scan.place.get(freqMhz);
+      if (place === undefined || place <= scan.position) continue;
+      scan.position = place;
+      this.consider(scan);
+    }
+  }
+
+  /** The addresses of the station interfaces whose scans run now (not ended, early or otherwise). */
+  scanningAddresses(): MacAddress[] {
+    const addresses: MacAddress[] = [];
+    for (const scan of this.scans.values()) if (!scan.done) addresses.push(scan.mac);
+    return addresses;
+  }
+
+  close(): void {
+    for (const ifindex of [...this.scans.keys()]) this.ended(ifindex);
+  }
+
+  /** The place of the last channel in `scan` that holds a present AP, or -1. */
+  private lastApPlace(scan: Scan): number {
+    const now = this.options.now();
+    let last = -1;
+    for (const ap of this.aps.values()) {
+      if (now - ap.heardMs > AP_FRESH_MS) continue;
+      const place = scan.place.get(ap.freqMhz);
+      if (place !== undefined && place > last) last = place;
+    }
+    return last;
+  }
+
+  private consider(scan: Scan): void {
+    const last = this.lastApPlace(scan);
+    if (last < 0 || scan.place.size - 1 - last < MIN_CHANNELS_LEFT) return;
+    if (scan.position > last) this.end(scan);
+    else if (scan.position === last && scan.settle === null) this.timersSettle(scan);
+  }
+
+  private timersSettle(scan: Scan): void {
+    scan.settle = setTimeout(() => this.expiredSettle(scan), SETTLE_MS);
+    scan.settle.unref();
+  }
+
+  /** The dwell on the last AP's channel is over, unless an AP was heard further on meanwhile. */
+  private expiredSettle(scan: Scan): void {
+    scan.settle = null;
+    if (scan.done || this.scans.get(scan.ifindex) !== scan) return;
+    const last = this.lastApPlace(scan);
+    if (last >= 0 && scan.position >= last) this.end(scan);
+  }
+
+  private end(scan: Scan): void {
+    if (scan.settle) clearTimeout(scan.settle);
+    scan.settle = null;
+    scan.done = true;
+    this.options.endScan(scan.ifindex);
+  }
+}
