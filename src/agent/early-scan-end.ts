@@ -20,6 +20,16 @@
 // AP's (nothing worth saving). A probe on the last AP's channel ends the scan SETTLE_MS later: the
 // replayed beacon went to the radio with the probe's fate, the dwell there is 30 ms.
 //
+// A scan begun before the agent followed scans (wpa_supplicant's first, 1.1 s after it starts,
+// where the agents were ready after 4.1-5.1 s) cannot be followed: its channels are not known. It
+// is the one that costs most: it has passed 2.4 GHz long before the first remote beacon comes, and
+// wpa_supplicant waits for its 8 s to end and then 5 s more before it scans again. So every station
+// interface without a channel when the agent starts following (unfollowed()) has such a scan ended
+// at the first beacon of a present AP, when every present AP is on 2.4 GHz (which a full scan visits
+// first) and the interface sent no probe request in the last STALE_QUIET_MS (so its scan, if one
+// runs, is past the active 2.4 GHz channels); within STALE_WINDOW_MS of following, longer than such
+// a scan runs. An interface that was not scanning makes the kernel refuse (counted, harmless).
+//
 // The scans it follows are also the medium's answer to "which stations scan now" (its beacon
 // replay ticks, scanningAddresses).
 //
@@ -35,11 +45,18 @@ export const MIN_CHANNELS_LEFT = 4;
 export const SETTLE_MS = 60;
 /** Most APs remembered (least recently heard forgotten). */
 const MAX_APS = 256;
+/** An unfollowed interface whose last probe request is younger than this may be scanning 2.4 GHz. */
+export const STALE_QUIET_MS = 500;
+/** Unfollowed interfaces are considered this long after following began (a full scan took 8 s). */
+export const STALE_WINDOW_MS = 15_000;
 
 export interface EarlyScanEndOptions {
   readonly now: () => number;
-  /** Ends the scan of interface `ifindex`; the caller counts it and its failures. */
-  readonly endScan: (ifindex: number) => void;
+  /**
+   * Ends the scan of interface `ifindex`; the caller counts it and its failures. `unfollowed`: a
+   * scan begun before the agent followed scans, which may not be running at all.
+   */
+  readonly endScan: (ifindex: number, kind: "followed" | "unfollowed") => void;
 }
 
 interface Scan {
@@ -75,8 +92,22 @@ export class EarlyScanEnd {
   /** BSSID → channel and when last heard; kept in order of last hearing. */
   private readonly aps = new Map<MacAddress, { freqMhz: number; heardMs: number }>();
   private readonly scans = new Map<number, Scan>();
+  /** Station interfaces that may be in a scan begun before following: ifindex → address, last probe. */
+  private readonly unfollowedScans = new Map<number, { mac: MacAddress; probedMs: number }>();
+  private unfollowedUntilMs = 0;
 
   constructor(private readonly options: EarlyScanEndOptions) {}
+
+  /**
+   * Following begins: `stations` are the station interfaces without a channel (not connected), any
+   * of which may be in a scan begun before now.
+   */
+  unfollowed(stations: readonly { readonly ifindex: number; readonly mac: MacAddress }[]): void {
+    const now = this.options.now();
+    this.unfollowedUntilMs = now + STALE_WINDOW_MS;
+    for (const { ifindex, mac } of stations)
+      if (!this.scans.has(ifindex)) this.unfollowedScans.set(ifindex, { mac, probedMs: -Infinity });
+  }
 
   /** A station interface with address `mac` started a scan of `freqsMhz`. */
   started(ifindex: number, mac: MacAddress, freqsMhz: readonly number[]): void {
@@ -91,6 +122,7 @@ export class EarlyScanEnd {
     const scan = this.scans.get(ifindex);
     if (scan?.settle) clearTimeout(scan.settle);
     this.scans.delete(ifindex);
+    this.unfollowedScans.delete(ifindex);
   }
 
   /** A beacon from `bssid` on `freqMhz`, local or remote. */
@@ -99,15 +131,18 @@ export class EarlyScanEnd {
     const heardMs = this.options.now();
     if (known !== undefined && known.freqMhz === freqMhz) {
       known.heardMs = heardMs;
-      return;
+    } else {
+      this.aps.delete(bssid);
+      this.aps.set(bssid, { freqMhz, heardMs });
+      if (this.aps.size > MAX_APS) this.aps.delete(this.aps.keys().next().value as MacAddress);
     }
-    this.aps.delete(bssid);
-    this.aps.set(bssid, { freqMhz, heardMs });
-    if (this.aps.size > MAX_APS) this.aps.delete(this.aps.keys().next().value as MacAddress);
+    if (this.unfollowedScans.size > 0) this.considerUnfollowed(heardMs);
   }
 
   /** A local radio sent a probe request from `mac` on `freqMhz`: a scan of that address is there. */
   probed(mac: MacAddress, freqMhz: number): void {
+    for (const entry of this.unfollowedScans.values())
+      if (entry.mac === mac) entry.probedMs = this.options.now();
     if (this.scans.size === 0) return;
     for (const scan of this.scans.values()) {
       if (scan.mac !== mac || scan.done) continue;
@@ -127,6 +162,27 @@ export class EarlyScanEnd {
 
   close(): void {
     for (const ifindex of [...this.scans.keys()]) this.ended(ifindex);
+    this.unfollowedScans.clear();
+  }
+
+  /** Ends the unfollowed scans that can find nothing more, once; forgets them all after the window. */
+  private considerUnfollowed(now: number): void {
+    if (now > this.unfollowedUntilMs) {
+      this.unfollowedScans.clear();
+      return;
+    }
+    let present = false;
+    for (const ap of this.aps.values()) {
+      if (now - ap.heardMs > AP_FRESH_MS) continue;
+      if (band(ap.freqMhz) !== 0) return; // a scan in 5 or 6 GHz may still find it
+      present = true;
+    }
+    if (!present) return;
+    for (const [ifindex, entry] of this.unfollowedScans) {
+      if (now - entry.probedMs < STALE_QUIET_MS) continue;
+      this.unfollowedScans.delete(ifindex);
+      this.options.endScan(ifindex, "unfollowed");
+    }
   }
 
   /** The place of the last channel in `scan` that holds a present AP, or -1. */
@@ -165,6 +221,6 @@ export class EarlyScanEnd {
     if (scan.settle) clearTimeout(scan.settle);
     scan.settle = null;
     scan.done = true;
-    this.options.endScan(scan.ifindex);
+    this.options.endScan(scan.ifindex, "followed");
   }
 }

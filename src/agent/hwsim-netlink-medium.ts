@@ -89,6 +89,8 @@ export const HWSIM_NETLINK_COUNTERS = [
   "fates-held-expired",
   "scans-ended-early",
   "scan-end-refused",
+  "unfollowed-scans-ended",
+  "unfollowed-scan-absent",
 ] as const;
 export type HwsimNetlinkCounter = (typeof HWSIM_NETLINK_COUNTERS)[number];
 
@@ -161,7 +163,10 @@ export class HwsimNetlinkMedium implements LocalMedium {
       if (expired) this.counts.add("fates-held-expired");
       this.options.port.send([status], []);
     });
-    this.earlyScanEnd = new EarlyScanEnd({ now: this.now, endScan: (ifindex) => this.endScan(ifindex) });
+    this.earlyScanEnd = new EarlyScanEnd({
+      now: this.now,
+      endScan: (ifindex, kind) => this.endScan(ifindex, kind),
+    });
     this.beaconKeeper = new BeaconKeeper({
       now: this.now,
       inject: (freqMhz, frame) => {
@@ -227,8 +232,12 @@ export class HwsimNetlinkMedium implements LocalMedium {
     if (open === undefined) return;
     open((event) => this.localScan(event)).then(
       (scans) => {
-        if (this.closed) scans.close();
-        else this.localScans = scans;
+        if (this.closed) {
+          scans.close();
+          return;
+        }
+        this.localScans = scans;
+        this.earlyScanEnd.unfollowed(scans.idleStations);
       },
       (error: unknown) =>
         this.options.log.info(`${this.name}: local scans run to their end (${String(error)})`),
@@ -278,9 +287,20 @@ export class HwsimNetlinkMedium implements LocalMedium {
     this.options.port.send([], deliveries);
   }
 
-  private endScan(ifindex: number): void {
+  private endScan(ifindex: number, kind: "followed" | "unfollowed"): void {
     const scans = this.localScans;
     if (scans === null) return;
+    if (kind === "unfollowed") {
+      // Most often no scan runs there (the station was idle, or its scan ended meanwhile).
+      this.options.log.debug(
+        `${this.name}: ending a scan of interface ${ifindex} begun before scans were followed, if one runs`,
+      );
+      scans.endScanIfIdleStation(ifindex).then(
+        (ended) => this.counts.add(ended ? "unfollowed-scans-ended" : "unfollowed-scan-absent"),
+        () => this.counts.add("unfollowed-scan-absent"),
+      );
+      return;
+    }
     this.counts.add("scans-ended-early");
     this.options.log.debug(
       `${this.name}: ending the scan of interface ${ifindex}: no AP heard on its channels left`,

@@ -8,6 +8,8 @@ import {
   EarlyScanEnd,
   MIN_CHANNELS_LEFT,
   SETTLE_MS,
+  STALE_QUIET_MS,
+  STALE_WINDOW_MS,
   scanOrder,
 } from "../../src/agent/early-scan-end.js";
 
@@ -25,12 +27,17 @@ const FULL = [
 describe("early scan end", () => {
   let now = 0;
   let ended: number[] = [];
+  let endedUnfollowed: number[] = [];
   let subject: EarlyScanEnd;
   beforeEach(() => {
     vi.useFakeTimers();
     now = 1_000_000;
     ended = [];
-    subject = new EarlyScanEnd({ now: () => now, endScan: (ifindex) => ended.push(ifindex) });
+    endedUnfollowed = [];
+    subject = new EarlyScanEnd({
+      now: () => now,
+      endScan: (ifindex, kind) => (kind === "followed" ? ended : endedUnfollowed).push(ifindex),
+    });
   });
   afterEach(() => {
     subject.close();
@@ -140,5 +147,63 @@ describe("early scan end", () => {
     subject.started(WLAN0, STATION, FULL);
     walk(STATION, [2412, 2417]);
     expect(ended).toEqual([WLAN0]);
+  });
+
+  describe("scans begun before scans were followed (unfollowed)", () => {
+    const WLAN1 = 5;
+
+    it("ends each idle station's scan at the first present 2.4 GHz AP, once", () => {
+      subject.unfollowed([
+        { ifindex: WLAN0, mac: STATION },
+        { ifindex: WLAN1, mac: OTHER },
+      ]);
+      expect(endedUnfollowed).toEqual([]);
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([WLAN0, WLAN1]);
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([WLAN0, WLAN1]);
+      expect(ended).toEqual([]);
+    });
+
+    it("waits while the station probes (its scan may be in 2.4 GHz still), then ends it", () => {
+      subject.unfollowed([{ ifindex: WLAN0, mac: STATION }]);
+      subject.probed(STATION, 2412);
+      subject.apHeard(AP1, 2437);
+      now += STALE_QUIET_MS - 1;
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([]);
+      subject.probed(OTHER, 2417); // another address's probe says nothing of this scan
+      now += 1;
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([WLAN0]);
+    });
+
+    it("never while a present AP is on 5 or 6 GHz: the scan may still find it there", () => {
+      subject.unfollowed([{ ifindex: WLAN0, mac: STATION }]);
+      subject.apHeard(AP2, 5180);
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([]);
+      now += AP_FRESH_MS + 1; // the 5 GHz AP is gone: only 2.4 GHz is present
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([WLAN0]);
+    });
+
+    it("not for a scan announced since (it is followed), one that ended, or after the window", () => {
+      subject.unfollowed([
+        { ifindex: WLAN0, mac: STATION },
+        { ifindex: WLAN1, mac: OTHER },
+      ]);
+      subject.started(WLAN0, STATION, FULL);
+      subject.ended(WLAN1);
+      subject.apHeard(AP1, 2437);
+      expect(endedUnfollowed).toEqual([]);
+
+      subject.unfollowed([{ ifindex: WLAN1, mac: OTHER }]);
+      now += STALE_WINDOW_MS + 1;
+      subject.apHeard(AP1, 2437);
+      now += 1;
+      subject.apHeard(AP2, 2412);
+      expect(endedUnfollowed).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,7 @@
 // acknowledged, where local and remote frames go, and what never goes anywhere.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SETTLE_MS } from "../../src/agent/early-scan-end.js";
+import { SETTLE_MS, STALE_QUIET_MS } from "../../src/agent/early-scan-end.js";
 import { HwsimNetlinkMedium, hwsimRadioKey } from "../../src/agent/hwsim-netlink-medium.js";
 import { SCAN_REPLAY_INTERVAL_MS } from "../../src/agent/scan-answer.js";
 import { HeaderLength } from "../../src/ieee80211/constants.js";
@@ -24,6 +24,7 @@ const KEY1 = hwsimRadioKey(PHY1);
 const AP = 0x02_00_00_77_00_01; // a vif address of the local AP on phy0
 const STATION = 0x02_00_00_77_00_02; // a vif address on phy1
 const REMOTE_AP = 0x02_00_00_77_00_09;
+const OTHER_STATION = 0x02_00_00_77_00_05; // a second station interface, idle
 const NOBODY = 0x02_00_00_77_00_42;
 const BROADCAST = 0xffff_ffff_ffff;
 
@@ -339,10 +340,11 @@ describe("a local station's scan ends once no channel left holds an AP the mediu
   const FULL = [2412, 2417, 2422, 2427, 2432, 2437, 2442, 2447, 2452, 2457, 2462, 5180, 5200, 5955];
   const probe = (freqMhz: number) => ({ ...transmission(KEY1, frame(0x40, BROADCAST, STATION)), freqMhz });
 
-  async function scanningMedium() {
+  async function scanningMedium(idleStations: FakeLocalScans["idleStations"] = []) {
     vi.useFakeTimers();
     const kernel = new FakeHwsimKernel();
     const scans = new FakeLocalScans();
+    scans.idleStations = idleStations;
     const subject = new HwsimNetlinkMedium({
       port: kernel,
       listRadios: () => [
@@ -392,6 +394,54 @@ describe("a local station's scan ends once no channel left holds an AP the mediu
     kernel.deliveries.length = 0;
     await vi.advanceTimersByTimeAsync(SCAN_REPLAY_INTERVAL_MS * 3);
     expect(kernel.deliveries).toEqual([]);
+    await subject.close();
+  });
+
+  it("a scan begun before scans were followed ends at the first remote 2.4 GHz beacon; a refusal means none ran", async () => {
+    const { scans, subject } = await scanningMedium([
+      { ifindex: WLAN1, mac: STATION },
+      { ifindex: WLAN1 + 1, mac: OTHER_STATION },
+    ]);
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scans.ended).toEqual([WLAN1, WLAN1 + 1]);
+    expect(subject.counters()["unfollowed-scans-ended"]).toBe(2);
+    expect(subject.counters()["scans-ended-early"]).toBe(0);
+    // Once only: the next beacon ends nothing; and a kernel refusal (nothing was scanning) is counted.
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    expect(scans.ended).toEqual([WLAN1, WLAN1 + 1]);
+    await subject.close();
+
+    const second = await scanningMedium([{ ifindex: WLAN1, mac: STATION }]);
+    second.scans.refuse = true;
+    second.subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second.scans.ended).toEqual([WLAN1]);
+    expect(second.subject.counters()["unfollowed-scan-absent"]).toBe(1);
+    expect(second.subject.counters()["scan-end-refused"]).toBe(0);
+    await second.subject.close();
+
+    // An interface hostapd has made an AP since is left alone (its own scans must run out).
+    const third = await scanningMedium([{ ifindex: WLAN1, mac: STATION }]);
+    third.scans.notIdle.add(WLAN1);
+    third.subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(third.scans.ended).toEqual([]);
+    expect(third.subject.counters()["unfollowed-scan-absent"]).toBe(1);
+    await third.subject.close();
+  });
+
+  it("an unfollowed station still probing 2.4 GHz is left to scan on; one announced since is followed instead", async () => {
+    const { kernel, scans, subject } = await scanningMedium([{ ifindex: WLAN1, mac: STATION }]);
+    kernel.transmit(probe(2412));
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scans.ended).toEqual([]);
+    scans.announce({ kind: "scan-started", ifindex: WLAN1, iftype: "STATION", mac: STATION, freqsMhz: FULL });
+    await vi.advanceTimersByTimeAsync(STALE_QUIET_MS);
+    subject.deliver(remote(frame(0x80, BROADCAST, REMOTE_AP), 2437));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scans.ended).toEqual([]); // followed now: it ends past 2437 MHz, not at a beacon
     await subject.close();
   });
 

@@ -19,8 +19,19 @@ export type LocalScanEvent =
   | { readonly kind: "scan-ended"; readonly ifindex: number };
 
 export interface LocalScans {
+  /**
+   * The station interfaces without a channel (not connected) when the scans were opened, with their
+   * addresses then: any of them may be in a scan begun before, which no event announced.
+   */
+  readonly idleStations: readonly { readonly ifindex: number; readonly mac: MacAddress }[];
   /** Ends the interface's scan; rejects when the kernel refuses (no scan runs any more). */
   endScan(ifindex: number): Promise<void>;
+  /**
+   * Ends the scan of one of idleStations, if it is still a station without a channel (read again
+   * now: hostapd turns a station interface into an AP, whose own scans must run out); false when
+   * it no longer is. Rejects when the kernel refuses (no scan runs).
+   */
+  endScanIfIdleStation(ifindex: number): Promise<boolean>;
   close(): void;
 }
 
@@ -103,8 +114,22 @@ export const openLocalScans: OpenLocalScans = async (onEvent) => {
     control.close();
     throw error;
   }
+  const idleStations: { ifindex: number; mac: MacAddress }[] = [];
+  for (const iface of known.values()) {
+    if (iface.iftype !== "STATION" || iface.freqMhz !== null) continue;
+    const mac = currentMac(iface.ifname);
+    if (mac !== null) idleStations.push({ ifindex: iface.ifindex, mac });
+  }
   return {
+    idleStations,
     endScan: (ifindex) => control.abortScan(ifindex),
+    endScanIfIdleStation: async (ifindex) => {
+      await read();
+      const iface = known.get(ifindex);
+      if (iface === undefined || iface.iftype !== "STATION" || iface.freqMhz !== null) return false;
+      await control.abortScan(ifindex);
+      return true;
+    },
     close: () => {
       if (reread !== null) clearTimeout(reread);
       events.close();
