@@ -14,12 +14,25 @@ const openLocalScans: OpenLocalScans = async (onEvent) =>
 export async function openHwsimNetlinkMedium(log: Logger): Promise<HwsimNetlinkMedium> {
   const port = await HwsimMediumSocket.open();
   // WIFI_TUNNEL_FOLLOW_SCANS=0 leaves the guest's scans alone (no early end, no replay ticks), as
-  // before: for bench/ to compare, not for users.
-  const follow = process.env.WIFI_TUNNEL_FOLLOW_SCANS !== "0";
+  // before; =started ends early only the scans the agent saw start (none begun before it followed
+  // them): for bench/ to compare, not for users.
+  const follow = process.env.WIFI_TUNNEL_FOLLOW_SCANS;
+  const open: OpenLocalScans =
+    follow === "started"
+      ? async (onEvent) => {
+          const scans = await openLocalScans(onEvent);
+          return {
+            idleStations: [],
+            endScan: (ifindex) => scans.endScan(ifindex),
+            endScanIfIdleStation: (ifindex) => scans.endScanIfIdleStation(ifindex),
+            close: () => scans.close(),
+          };
+        }
+      : openLocalScans;
   return new HwsimNetlinkMedium({
     port,
     listRadios: () => listHwsimRadios(),
     log,
-    ...(follow ? { openLocalScans } : {}),
+    ...(follow !== "0" ? { openLocalScans: open } : {}),
   });
 }
