@@ -70,6 +70,9 @@ interface Scan {
   done: boolean;
 }
 
+/** Whether an AP last heard at `heardMs` counts as present at `now`. */
+const isPresent = (heardMs: number, now: number): boolean => now - heardMs <= AP_FRESH_MS;
+
 /** 0, 1, 2 for 2.4, 5 and 6 GHz. */
 function band(freqMhz: number): number {
   if (freqMhz < 3000) return 0;
@@ -173,7 +176,7 @@ export class EarlyScanEnd {
     }
     let present = false;
     for (const ap of this.aps.values()) {
-      if (now - ap.heardMs > AP_FRESH_MS) continue;
+      if (!isPresent(ap.heardMs, now)) continue;
       if (band(ap.freqMhz) !== 0) return; // a scan in 5 or 6 GHz may still find it
       present = true;
     }
@@ -190,7 +193,7 @@ export class EarlyScanEnd {
     const now = this.options.now();
     let last = -1;
     for (const ap of this.aps.values()) {
-      if (now - ap.heardMs > AP_FRESH_MS) continue;
+      if (!isPresent(ap.heardMs, now)) continue;
       const place = scan.place.get(ap.freqMhz);
       if (place !== undefined && place > last) last = place;
     }

@@ -5,6 +5,7 @@
 
 import { formatMac, type MacAddress, parseMac } from "../ieee80211/mac.js";
 import type { SystemProbe } from "../os/system/probe.js";
+import { raiseCapsCommand } from "../os/system/socket-buffers.js";
 import { SOCKET_BUFFER_BYTES, TunnelSocket, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { MAX_DATAGRAM_LENGTH, MAX_FRAME_BYTES } from "../tunnel/constants.js";
 import type { AgentConfig } from "./config.js";
@@ -109,7 +110,7 @@ export async function runDoctor(config: AgentConfig, options: DoctorOptions): Pr
       else
         line(
           "warn",
-          `socket buffers: ${caps}, and the agent cannot raise them without root: a full buffer drops datagrams under load; raise them (sysctl -w net.core.rmem_max=${SOCKET_BUFFER_BYTES} net.core.wmem_max=${SOCKET_BUFFER_BYTES})`,
+          `socket buffers: ${caps}, and the agent cannot raise them without root: a full buffer drops datagrams under load; raise them (${raiseCapsCommand(SOCKET_BUFFER_BYTES)})`,
         );
     }
   }

@@ -47,6 +47,10 @@ function currentMac(ifname: string): MacAddress | null {
   }
 }
 
+/** A station interface without a channel: not connected, so perhaps scanning for a network. */
+const isIdleStation = (iface: WirelessInterface): boolean =>
+  iface.iftype === "STATION" && iface.freqMhz === null;
+
 /**
  * After an interface change, the interfaces are read again this much later, once: nl80211 sends a
  * burst of notifications around a (dis)connection, and a dump parsed in a TCG guest holds the loop.
@@ -116,7 +120,7 @@ export const openLocalScans: OpenLocalScans = async (onEvent) => {
   }
   const idleStations: { ifindex: number; mac: MacAddress }[] = [];
   for (const iface of known.values()) {
-    if (iface.iftype !== "STATION" || iface.freqMhz !== null) continue;
+    if (!isIdleStation(iface)) continue;
     const mac = currentMac(iface.ifname);
     if (mac !== null) idleStations.push({ ifindex: iface.ifindex, mac });
   }
@@ -126,7 +130,7 @@ export const openLocalScans: OpenLocalScans = async (onEvent) => {
     endScanIfIdleStation: async (ifindex) => {
       await read();
       const iface = known.get(ifindex);
-      if (iface === undefined || iface.iftype !== "STATION" || iface.freqMhz !== null) return false;
+      if (iface === undefined || !isIdleStation(iface)) return false;
       await control.abortScan(ifindex);
       return true;
     },

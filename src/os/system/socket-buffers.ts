@@ -67,6 +67,10 @@ export function raiseSocketBufferLimits(
   return { raised, failed };
 }
 
+/** The command that raises both caps to `bytes`, for a message to the operator. */
+export const raiseCapsCommand = (bytes: number): string =>
+  `sysctl -w net.core.rmem_max=${bytes} net.core.wmem_max=${bytes}`;
+
 /**
  * One sentence saying what to raise if a socket got less than `asked` bytes of buffer, else null.
  * A 4 MiB request capped at Debian's 212992 reads 425984, so anything under `asked` was capped.
@@ -75,6 +79,6 @@ export function buffersShort(buffers: SocketBuffers | null, asked: number): stri
   if (buffers === null || (buffers.receive >= asked && buffers.send >= asked)) return null;
   return (
     `the tunnel socket got ${buffers.receive}/${buffers.send} bytes of receive/send buffer, less than the ${asked} asked: ` +
-    `a full buffer drops datagrams under load; raise the caps as root (sysctl -w net.core.rmem_max=${asked} net.core.wmem_max=${asked})`
+    `a full buffer drops datagrams under load; raise the caps as root (${raiseCapsCommand(asked)})`
   );
 }
