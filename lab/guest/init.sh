@@ -63,6 +63,11 @@ address=$(cmdline_value lab_ip)
 if [ -n "$address" ]; then
   ip addr add "$address" dev eth0 && ip link set eth0 up || die "cannot configure eth0 with $address"
 fi
+# LAB_KERNEL_ARGS="lab_mtu=N": the VMs' Ethernet MTU, for benches that compare it with 1500.
+mtu=$(cmdline_value lab_mtu)
+if [ -n "$mtu" ]; then
+  ip link set eth0 mtu "$mtu" || die "cannot set eth0's MTU to $mtu"
+fi
 
 # The host's machine-id would be every VM's: give each VM its own.
 tr -d "-" </newroot/proc/sys/kernel/random/uuid >/newroot/etc/machine-id

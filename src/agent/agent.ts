@@ -14,6 +14,8 @@ import {
   type UdpEndpoint,
 } from "../os/udp/tunnel-socket.js";
 import { aead } from "../tunnel/aead.js";
+import { BundlingTransport } from "../tunnel/bundling-transport.js";
+import { HelloCapability } from "../tunnel/constants.js";
 import type { Hello } from "../tunnel/hello.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import { PairSealingTransport } from "../tunnel/pair-transport.js";
@@ -31,6 +33,11 @@ import { SendPath } from "./send.js";
 /** How often HELLOs go out; a peer silent for three intervals is reported gone. */
 export const KEEPALIVE_INTERVAL_MS = 5000;
 export const SILENT_AFTER_INTERVALS = 3;
+/**
+ * The longest BUNDLE: five full-size frames. Over a 1500-byte link it travels as 6 IP fragments
+ * where the same frames alone would be 10 datagrams of 2 fragments each.
+ */
+export const DEFAULT_BUNDLE_BYTES = 8192;
 
 export interface AgentOptions {
   readonly nodeId: number;
@@ -46,6 +53,11 @@ export interface AgentOptions {
   /** Where the link model's loss decisions come from (tests fix it); Math.random by default. */
   readonly random?: RandomSource;
   readonly keepaliveMs?: number;
+  /**
+   * The longest BUNDLE sent to a peer that accepts them (bundle extension), 0 for none; also whether
+   * our HELLO advertises them. DEFAULT_BUNDLE_BYTES when absent.
+   */
+  readonly bundleBytes?: number;
   /** Tests may put something else than a UDP socket under the agent. */
   readonly bindTransport?: (
     listen: UdpEndpoint,
@@ -68,6 +80,7 @@ export class Agent {
   /** HELLOs a peer asked for, per peer: a few at once, then one a second (src/tunnel/reply-budget.ts). */
   private readonly replies = new ReplyBudget<Peer>();
   private sealing: PairSealingTransport<UdpEndpoint> | null = null;
+  private bundling: BundlingTransport<UdpEndpoint> | null = null;
   readonly loopDelay = new LoopDelay();
   /** Remote transmitters heard through the tunnel, for `status`. */
   readonly transmitters = new RemoteTransmitters();
@@ -106,7 +119,15 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    this.loopDelay.start();
+    const started = performance.now();
+    this.loopDelay.start(({ lateMs, cpuMs }) =>
+      this.log.limited(
+        "info",
+        "loop-stall",
+        `the event loop ran ${lateMs} ms late, ${((performance.now() - started) / 1000).toFixed(1)} s after start; ` +
+          `this process used ${cpuMs} ms of CPU in that time (${cpuMs >= lateMs / 2 ? "the agent's own work" : "mostly waiting for the CPU"})`,
+      ),
+    );
     const bind = this.options.bindTransport ?? TunnelSocket.bind;
     const transport = await bind(
       this.options.listen,
@@ -122,9 +143,16 @@ export class Agent {
       },
       close: () => transport.close(),
     };
+    // FRAMEs of one turn for the same peer leave as one BUNDLE (src/tunnel/bundling-transport.ts).
+    this.bundling = new BundlingTransport(
+      counted,
+      (to) => ((this.peers.find(to)?.identity?.capabilities ?? 0) & HelloCapability.bundles) !== 0,
+      formatEndpoint,
+      this.bundleBytes,
+    );
     // With a key each peer gets the frame sealed under its own pair key (src/tunnel/pair-transport.ts).
     this.sealing = new PairSealingTransport(
-      counted,
+      this.bundling,
       this.sender,
       (to) => this.peers.find(to)?.identity ?? null,
       formatEndpoint,
@@ -180,7 +208,7 @@ export class Agent {
   private hello(replyRequested: boolean): Hello {
     return {
       keepaliveIntervalMs: this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS,
-      capabilities: 0,
+      capabilities: this.takesBundles ? HelloCapability.bundles : 0,
       replyRequested,
       nodeName: this.options.nodeName,
       radioMacs: this.options.localRadioMacs(),
@@ -214,6 +242,7 @@ export class Agent {
         sessionId: origin.sessionId,
         nodeName: hello.nodeName,
         radioMacs: hello.radioMacs,
+        capabilities: hello.capabilities,
       },
       this.now(),
     );
@@ -347,7 +376,8 @@ export class Agent {
       const handshake = this.options.psk
         ? ` dropped-before-handshake=${this.sealing?.heldBackDropped ?? 0}`
         : "";
-      lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}${handshake}`);
+      const bundles = this.bundling ? ` ${formatCounters(this.bundling.counters.snapshot(), true)}` : "";
+      lines.push(`send: ${formatCounters(this.send.counters.snapshot(), true)}${bundles}${handshake}`);
     }
     if (this.receive) lines.push(`receive: ${formatCounters(this.receive.counters.snapshot(), true)}`);
     for (const [name, counters] of mediaCounters) lines.push(`medium ${name}: ${formatCounters(counters)}`);
@@ -450,8 +480,19 @@ export class Agent {
         this.log.warn(`closing ${medium.name}: ${String(error)}`);
       }
     }
+    // What the last turn queued leaves before the socket closes.
+    this.bundling?.flush();
     await this.transport?.close();
     this.transport = null;
+  }
+
+  private get bundleBytes(): number {
+    return this.options.bundleBytes ?? DEFAULT_BUNDLE_BYTES;
+  }
+
+  /** What our HELLO says: bundles are on, and every local medium can take a bundle's burst. */
+  private get takesBundles(): boolean {
+    return this.bundleBytes > 0 && this.options.media.every((medium) => medium.takesBundles !== false);
   }
 }
 

@@ -38,6 +38,8 @@ export interface PeerIdentity {
   readonly sessionId: bigint;
   readonly nodeName: string;
   readonly radioMacs: readonly MacAddress[];
+  /** HelloCapability bits of its last HELLO. */
+  readonly capabilities: number;
 }
 
 export class Peer {

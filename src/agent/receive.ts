@@ -10,6 +10,7 @@ import { Counters } from "../medium/counters.js";
 import { AirFrameFlags, type DeliverDrop, type LocalMedium } from "../medium/medium.js";
 import { formatEndpoint, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import type { Result } from "../result.js";
+import { decodeBundle, isBundle } from "../tunnel/bundle.js";
 import type { TunnelReject } from "../tunnel/constants.js";
 import type { TunnelMessage } from "../tunnel/message.js";
 import type { ReceivedMessage } from "../tunnel/receiver.js";
@@ -18,6 +19,7 @@ import type { LinkModel } from "./link-model.js";
 import type { Peer, PeerCounter, PeerTable } from "./peer.js";
 
 export const RECEIVE_COUNTERS = [
+  "bundles-in",
   "datagrams-in",
   "dropped-unknown-peer",
   "dropped-own",
@@ -106,7 +108,30 @@ export class ReceivePath {
     private readonly links: LinkModel<Peer>,
   ) {}
 
+  /** A UDP datagram: one tunnel datagram, or a BUNDLE of them (bundle extension). */
   receive(datagram: Buffer, from: UdpEndpoint): void {
+    if (!isBundle(datagram)) {
+      this.receiveOne(datagram, from);
+      return;
+    }
+    this.counters.add("bundles-in");
+    const inner = decodeBundle(datagram);
+    if (inner.ok) {
+      // Each inner datagram walks alone: its own peer check, opening, replay window and counts.
+      for (const one of inner.value) this.receiveOne(one, from);
+      return;
+    }
+    this.counters.add("datagrams-in");
+    this.counters.add("dropped-malformed");
+    this.peers.find(from)?.counters.add("malformed");
+    this.log.limited(
+      "warn",
+      "reject",
+      `dropping a bundle from ${formatEndpoint(from)}: ${inner.error.reason}: ${inner.error.detail}`,
+    );
+  }
+
+  private receiveOne(datagram: Buffer, from: UdpEndpoint): void {
     this.counters.add("datagrams-in");
     let peer = this.peers.find(from);
     let opened: Result<ReceivedMessage, TunnelReject> | undefined;

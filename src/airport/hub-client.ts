@@ -65,6 +65,8 @@ export type AirportPortCounter = (typeof AIRPORT_PORT_COUNTERS)[number];
 
 export class AirportHubPort implements LocalMedium {
   readonly name: string;
+  /** A guest is written one message per turn (stream.ts): a bundle's burst would overflow its queue. */
+  readonly takesBundles = false;
   readonly socketPath: string;
 
   private readonly counts = new Counters<AirportPortCounter>(AIRPORT_PORT_COUNTERS);

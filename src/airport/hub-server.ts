@@ -113,6 +113,8 @@ function clearTimers(timers: ConnectionTimers): void {
 
 export class AirportHubServer implements LocalMedium {
   readonly name: string;
+  /** A guest is written one message per turn (stream.ts): a bundle's burst would overflow its queue. */
+  readonly takesBundles = false;
   readonly socketPath: string;
 
   private readonly counts = new Counters<AirportHubCounter>(AIRPORT_HUB_COUNTERS);

@@ -33,6 +33,7 @@ import { stderrIsJournal } from "../os/systemd/journal.js";
 import { noNotifier, openServiceNotifier, type ServiceNotifier } from "../os/systemd/notify.js";
 import { formatEndpoint, SOCKET_BUFFER_BYTES, type UdpEndpoint } from "../os/udp/tunnel-socket.js";
 import { reject } from "../result.js";
+import { MAX_BUNDLE_LENGTH } from "../tunnel/constants.js";
 import { keyFingerprint, parsePresharedKey } from "../tunnel/psk.js";
 import type { AgentConfig, PeerConfig } from "./config.js";
 import type { AgentConfigSource } from "./config-load.js";
@@ -99,6 +100,20 @@ async function resolvePeers(config: AgentConfig): Promise<UdpEndpoint[]> {
  * Random per run: cloned VMs share /etc/machine-id and often the hostname, so nothing derived from
  * them tells two agents apart (measured: two lab VMs got the same id).
  */
+/**
+ * WIFI_TUNNEL_BUNDLE_BYTES: the longest bundle (0: none, and none asked for), for bench/ to compare;
+ * the agent's default otherwise. A value out of range is a configuration error, not a silent default.
+ */
+export function bundleBytesFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_BUNDLE_LENGTH)
+    throw new PrerequisiteError(
+      `WIFI_TUNNEL_BUNDLE_BYTES=${value} is not a byte count from 0 (no bundles) to ${MAX_BUNDLE_LENGTH}`,
+    );
+  return bytes;
+}
+
 function newNodeId(): number {
   return randomBytes(4).readUInt32BE(0);
 }
@@ -243,6 +258,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
     // Serving hwsim, the agent is a Wi-Fi guest's: before its tunnel socket asks for buffers, the
     // kernel's caps on them go up (socket-buffers.ts says why).
     if (config.iface !== null && process.geteuid?.() === 0) raiseBufferLimits(log);
+    const bundleBytes = bundleBytesFromEnv(process.env.WIFI_TUNNEL_BUNDLE_BYTES);
     agent = new Agent({
       nodeId: newNodeId(),
       nodeName: config.nodeName,
@@ -255,6 +271,7 @@ export async function runAgent(config: AgentConfig, options: RunOptions): Promis
       media,
       localRadioMacs: radioMacs,
       log,
+      ...(bundleBytes === undefined ? {} : { bundleBytes }),
     });
     step("media prepared");
     await agent.start();

@@ -87,6 +87,12 @@ export interface LocalMedium {
    * would be ignored (README, "Signal and loss").
    */
   readonly appliesSignal?: boolean;
+  /**
+   * False where frames reach the local receivers at one per event-loop turn (airport: a guest reads
+   * one message per read, src/airport/stream.ts): a BUNDLE brings up to 16 frames in one turn, so
+   * an agent with such a medium asks its peers for none. True or absent: bundles are welcome.
+   */
+  readonly takesBundles?: boolean;
   /** Begin reporting frames that local radios transmit. Resolves once frames can flow both ways. */
   start(onTransmit: (frame: AirFrame) => void): Promise<void>;
   /** Hand a frame from the remote air to the local radios. */

@@ -25,6 +25,25 @@ export const MessageType = {
 } as const;
 export type MessageTypeCode = (typeof MessageType)[keyof typeof MessageType];
 
+/**
+ * Bundle extension: several whole datagrams in one UDP datagram (docs/protocol.md, "BUNDLE"). Not a
+ * MessageType: a bundle has no common header of its own, and decodeHeader refuses its type byte, so
+ * a bundle can never sit inside another.
+ */
+export const BUNDLE_TYPE = 0x03;
+/** Magic (2), version (1), type (1), flags (1, zero): then entries to the end. */
+export const BUNDLE_HEADER_LENGTH = 5;
+/** Each entry: the inner datagram's length (u16), then the datagram. */
+export const BUNDLE_ENTRY_HEADER_LENGTH = 2;
+/** The largest UDP payload over IPv4: no bundle is longer. */
+export const MAX_BUNDLE_LENGTH = 65507;
+
+/** HELLO capability bits: what the sender accepts beyond v1's base (ignore unknown bits). */
+export const HelloCapability = {
+  /** Send me BUNDLEs. */
+  bundles: 0x0000_0001,
+} as const;
+
 export const HeaderFlags = {
   /** The body is ChaCha20-Poly1305 ciphertext followed by a 16-byte tag. */
   sealed: 0x01,
@@ -41,7 +60,7 @@ export const KNOWN_HEADER_FLAGS = HeaderFlags.sealed | HeaderFlags.paired;
 export const HelloOffset = {
   flags: 0, // u8, HelloFlags
   keepaliveIntervalMs: 1, // u16
-  capabilities: 3, // u32, no bits assigned in v1
+  capabilities: 3, // u32, HelloCapability
   tlvs: 7, // TLVs to the end of the body
 } as const;
 export const HELLO_FIXED_LENGTH = 7;

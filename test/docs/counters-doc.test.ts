@@ -11,6 +11,7 @@ import { HWSIM_NETLINK_COUNTERS } from "../../src/agent/hwsim-netlink-medium.js"
 import { LOOP_DELAY_COUNTERS } from "../../src/agent/loop-delay.js";
 import { RECEIVE_COUNTERS } from "../../src/agent/receive.js";
 import { SEND_COUNTERS } from "../../src/agent/send.js";
+import { BUNDLE_COUNTERS } from "../../src/tunnel/bundling-transport.js";
 
 const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
 const section = readme.slice(
@@ -20,7 +21,7 @@ const section = readme.slice(
 
 describe("README counters", () => {
   it.each([
-    ["send", SEND_COUNTERS],
+    ["send", [...SEND_COUNTERS, ...BUNDLE_COUNTERS]],
     ["receive", RECEIVE_COUNTERS],
     ["medium hwsim0", [...HWSIM_COUNTERS, ...CHANNEL_RADIO_COUNTERS]],
     ["medium hwsim (--medium netlink)", [...HWSIM_NETLINK_COUNTERS, "known-receivers"]],

@@ -3,6 +3,7 @@
 // behaviour; bench/hostile.ts runs them full-size and prints the table.
 
 import { randomBytes } from "node:crypto";
+import { decodeBundle, isBundle } from "../../src/tunnel/bundle.js";
 import { encodeMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
@@ -320,7 +321,11 @@ export async function restartReplay(
     const genuineBefore = onAir(lab);
     await lab.genuine(50, 5000, 100_000, 150);
     await settle(lab);
-    return { recorded: lab.recorded.length, replayedOnAir, genuineAfter: onAir(lab) - genuineBefore };
+    // What was recorded, in tunnel datagrams: a BUNDLE holds several, each replayed inside it.
+    const recorded = lab.recorded
+      .map((datagram) => (isBundle(datagram) ? decodeBundle(datagram) : null))
+      .reduce((total, bundle) => total + (bundle === null ? 1 : bundle.ok ? bundle.value.length : 0), 0);
+    return { recorded, replayedOnAir, genuineAfter: onAir(lab) - genuineBefore };
   } finally {
     await lab.close();
   }

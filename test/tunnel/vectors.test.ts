@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseMac } from "../../src/ieee80211/mac.js";
 import type { AirFrame } from "../../src/medium/medium.js";
+import { decodeBundle, encodeBundle } from "../../src/tunnel/bundle.js";
 import type { Hello } from "../../src/tunnel/hello.js";
 import { decodeMessage, encodeMessage } from "../../src/tunnel/message.js";
 import { TunnelReceiver } from "../../src/tunnel/receiver.js";
@@ -115,6 +116,12 @@ describe("docs/protocol.md test vectors", () => {
       ok: true,
       value: { type: "frame", origin: frameOrigin, air },
     });
+  });
+
+  it("BUNDLE of the unsealed FRAME and the HELLO naming a session", () => {
+    const inner = [vectorBytes("frame-unsealed"), vectorBytes("hello-heard-session")];
+    expect(encodeBundle(inner)).toEqual(vectorBytes("bundle"));
+    expect(decodeBundle(vectorBytes("bundle"))).toEqual({ ok: true, value: inner });
   });
 
   it("traffic key and nonce", () => {

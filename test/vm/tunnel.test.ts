@@ -255,6 +255,23 @@ describe.skipIf(unavailable !== undefined)(
       }
     });
 
+    // iperf3 queues the station's data frames faster than one datagram each leaves: a turn's frames
+    // for the AP go as one BUNDLE (bundling-transport.ts), unpacked by the AP's agent datagram by
+    // datagram, none refused.
+    it("the station's agent bundled frames under iperf3 and the AP's agent took every bundle", () => {
+      const send = exitCounters(share("station", "agent.log"), "send");
+      const receive = exitCounters(share("ap", "agent.log"), "receive");
+      console.log(
+        `station: bundles-sent ${send["bundles-sent"]}, datagrams-bundled ${send["datagrams-bundled"]}, sent ${send.sent}; AP: bundles-in ${receive["bundles-in"]}`,
+      );
+      expect(send["bundles-sent"] ?? 0).toBeGreaterThan(0);
+      expect(send["datagrams-bundled"] ?? 0).toBeGreaterThanOrEqual(2 * (send["bundles-sent"] ?? 0));
+      // The AP's agent may stop first (the VMs end separately): at most what was sent, never none.
+      expect(receive["bundles-in"] ?? 0).toBeGreaterThan(0);
+      expect(receive["bundles-in"]).toBeLessThanOrEqual(send["bundles-sent"] ?? 0);
+      expect(receive["dropped-malformed"]).toBe(0);
+    });
+
     // Started together, the station's first scan runs before the agents are up; a later one passes
     // channel 6 (the AP's) early, and the agent ends it there (early-scan-end.ts) through the real
     // kernel's NL80211_CMD_ABORT_SCAN, with the station's --unique-macs address read at its start.

@@ -13,7 +13,14 @@ export class CaptureFileSource implements PacketSource {
   readonly done: Promise<void>;
   private finish!: () => void;
 
-  constructor(path: string) {
+  /**
+   * `perTurn`: packets handed over per turn of the event loop (a busy live capture hands several);
+   * `after`: the replay waits for it (a test lets the agents shake hands first).
+   */
+  constructor(
+    path: string,
+    private readonly options: { readonly perTurn?: number; readonly after?: Promise<void> } = {},
+  ) {
     const file = readCaptureFile(readFileSync(path));
     if (!file.ok) throw new Error(`${path}: ${file.error.detail}`);
     const wrongLink = file.value.records.find((record) => record.linkType !== LINKTYPE_IEEE802_11_RADIOTAP);
@@ -30,16 +37,19 @@ export class CaptureFileSource implements PacketSource {
 
   start(onPacket: (packet: Buffer, timestampNs: bigint) => void): void {
     // Deliver on later turns of the event loop, as a live capture would.
+    const perTurn = this.options.perTurn ?? 1;
     const replay = (index: number): void => {
-      if (this.closed || index >= this.packets.length) {
-        this.finish();
-        return;
+      for (let next = index; next < index + perTurn; next++) {
+        if (this.closed || next >= this.packets.length) {
+          this.finish();
+          return;
+        }
+        const { data, timestampNs } = this.packets[next];
+        onPacket(Buffer.from(data), timestampNs);
       }
-      const { data, timestampNs } = this.packets[index];
-      onPacket(Buffer.from(data), timestampNs);
-      setImmediate(replay, index + 1);
+      setImmediate(replay, index + perTurn);
     };
-    setImmediate(replay, 0);
+    void (this.options.after ?? Promise.resolve()).then(() => setImmediate(replay, 0));
   }
 
   close(): void {
