@@ -57,7 +57,7 @@ interface Row {
   readonly beaconLoss: number[];
   readonly pingLoss: string[];
   readonly agentCpuS: number[];
-  readonly loopMaxMs: number[];
+  readonly loopMaxMs: string[];
   readonly readyS: (number | null)[];
 }
 
@@ -75,7 +75,10 @@ function tunnelRow(label: string, vms: number, lab: TunnelLab, baselineMean: num
     beaconLoss: lab.stations.map((s) => s.results?.beacon_loss ?? Number.NaN),
     pingLoss: lab.stations.map((s) => `${s.results?.ping_received ?? 0}/${s.results?.ping_transmitted ?? 0}`),
     agentCpuS: all.map((vm) => agentFigures(vm.vm.shareDir).cpuS),
-    loopMaxMs: all.map((vm) => agentFigures(vm.vm.shareDir).loopMaxMs),
+    loopMaxMs: all.map((vm) => {
+      const { loopMaxMs, stallCpuMaxMs } = agentFigures(vm.vm.shareDir);
+      return `${loopMaxMs} (${stallCpuMaxMs})`;
+    }),
     readyS: all.map((vm) => vm.results?.agent_ready_seconds ?? null),
   };
 }
@@ -159,7 +162,7 @@ for (let run = 1; run <= runs; run++) {
 }
 
 console.log(
-  "| VMs | lab | association per station (s) | vs baseline | beacon loss | ping AP | medium ready (s) | medium CPU (s) | worst loop delay (ms) |",
+  "| VMs | lab | association per station (s) | vs baseline | beacon loss | ping AP | medium ready (s) | medium CPU (s) | worst loop delay (own CPU in a stall) (ms) |",
 );
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const row of rows) {
@@ -174,5 +177,6 @@ for (const row of rows) {
 }
 console.log(
   "\nmedium ready: per VM (AP first), launch to the agent's \"listening on UDP\" or to vwifi-client's " +
-    '"Connection to Server Ok"; medium CPU: per VM, the agent, or vwifi-client (+ vwifi-server in the AP\'s VM).',
+    '"Connection to Server Ok"; medium CPU: per VM, the agent, or vwifi-client (+ vwifi-server in the AP\'s VM); ' +
+    "worst loop delay: the agent's loop-delay-max-ms, and in brackets the most CPU it used itself in one stall of 100 ms or more (loop-stall-cpu-max-ms).",
 );
