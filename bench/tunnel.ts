@@ -60,6 +60,11 @@ const MEDIA_ENV: Readonly<Record<string, Record<string, string>>> = {
   "netlink-thread": { WIFI_TUNNEL_MEDIUM_THREAD: "1" },
   "netlink-unbundled": { WIFI_TUNNEL_BUNDLE_BYTES: "0" },
 };
+/** What tells columns of the same flags apart in the table's header. */
+const COLUMN_NOTES: Readonly<Record<string, string>> = {
+  "netlink-thread": " (medium thread)",
+  "netlink-unbundled": " (no bundles)",
+};
 /** iperf3 TCP's length: a 6-second run ends while TCP still opens its window behind the tunnel. */
 const TCP_SECONDS =
   args.find((arg) => arg.startsWith("--tcp-seconds="))?.slice("--tcp-seconds=".length) ?? "20";
@@ -198,7 +203,7 @@ const medians = (samples: SystemSamples) => ({
 const base = { assoc: median(baseline.assoc), mbps: median(baseline.mbps), ethernet: median(ethernetMbps) };
 const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: string }[] = [
   ...[...tunnels].map(([medium, samples]) => ({
-    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}${medium === "netlink-thread" ? " (medium thread)" : ""}`,
+    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}${COLUMN_NOTES[medium] ?? ""}`,
     m: medians(samples),
     cpuOf: "agents",
   })),

@@ -62,11 +62,12 @@ ip link set lo up
 address=$(cmdline_value lab_ip)
 if [ -n "$address" ]; then
   ip addr add "$address" dev eth0 && ip link set eth0 up || die "cannot configure eth0 with $address"
-fi
-# LAB_KERNEL_ARGS="lab_mtu=N": the VMs' Ethernet MTU, for benches that compare it with 1500.
-mtu=$(cmdline_value lab_mtu)
-if [ -n "$mtu" ]; then
-  ip link set eth0 mtu "$mtu" || die "cannot set eth0's MTU to $mtu"
+  # LAB_KERNEL_ARGS="lab_mtu=N": the VMs' Ethernet MTU, for benches that compare it with 1500 (a
+  # VM without Ethernet, the one-VM baseline, has none to set).
+  mtu=$(cmdline_value lab_mtu)
+  if [ -n "$mtu" ]; then
+    ip link set eth0 mtu "$mtu" || die "cannot set eth0's MTU to $mtu"
+  fi
 fi
 
 # The host's machine-id would be every VM's: give each VM its own.
