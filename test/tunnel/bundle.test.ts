@@ -5,19 +5,10 @@ import { bundleEncodingLength, decodeBundle, encodeBundle, isBundle } from "../.
 import { BUNDLE_HEADER_LENGTH, HEADER_LENGTH, MAX_BUNDLE_LENGTH } from "../../src/tunnel/constants.js";
 import { decodeMessage } from "../../src/tunnel/message.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
+import { frameDatagrams } from "./frame-datagrams.js";
 
 const sender = new TunnelSender({ nodeId: 7, sessionId: 77n, psk: null });
-function frame(length: number, tag = 0xab): Buffer {
-  const datagram = sender.frame({
-    frame: Buffer.alloc(length, tag),
-    freqMhz: 2437,
-    rate500kbps: 2,
-    signalDbm: -40,
-    flags: 0,
-  });
-  if (!datagram.ok) throw new Error(datagram.error.detail);
-  return datagram.value;
-}
+const frame = frameDatagrams(sender);
 
 describe("BUNDLE codec", () => {
   it("round-trips datagrams of every size a frame gives, in order", () => {

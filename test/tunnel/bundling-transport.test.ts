@@ -4,19 +4,10 @@ import { describe, expect, it } from "vitest";
 import { decodeBundle, isBundle } from "../../src/tunnel/bundle.js";
 import { BundlingTransport } from "../../src/tunnel/bundling-transport.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
+import { frameDatagrams } from "./frame-datagrams.js";
 
 const sender = new TunnelSender({ nodeId: 1, psk: null });
-function frame(length: number): Buffer {
-  const datagram = sender.frame({
-    frame: Buffer.alloc(length),
-    freqMhz: 2437,
-    rate500kbps: 2,
-    signalDbm: -40,
-    flags: 0,
-  });
-  if (!datagram.ok) throw new Error(datagram.error.detail);
-  return datagram.value;
-}
+const frame = frameDatagrams(sender);
 
 function setup(limit: number, accepting: ReadonlySet<string> = new Set(["a", "b"])) {
   const sent: { to: string; datagram: Buffer }[] = [];
