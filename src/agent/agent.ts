@@ -34,8 +34,8 @@ import { SendPath } from "./send.js";
 export const KEEPALIVE_INTERVAL_MS = 5000;
 export const SILENT_AFTER_INTERVALS = 3;
 /**
- * The longest BUNDLE: five full-size frames. Over a 1500-byte link it travels as 6 IP fragments
- * where the same frames alone would be 10 datagrams of 2 fragments each.
+ * The longest BUNDLE: five datagrams of 1500-byte packets (1580 bytes each). Over a 1500-byte link
+ * it travels as 6 IP fragments where the same frames alone would be 10 datagrams of 2 fragments.
  */
 export const DEFAULT_BUNDLE_BYTES = 8192;
 
