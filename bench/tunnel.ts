@@ -15,11 +15,12 @@
 // "netlink-sealed" is the registered medium with --key-file (a key made for the run): what
 // authenticating and encrypting every datagram costs in the same VMs (issue 11: at most 10%), and
 // "netlink-thread" the registered medium on a worker thread of its own (WIFI_TUNNEL_MEDIUM_THREAD=1),
-// "netlink-unbundled" without bundles (WIFI_TUNNEL_BUNDLE_BYTES=0: one UDP datagram per frame).
+// "netlink-unbundled" without bundles (WIFI_TUNNEL_BUNDLE_BYTES=0: one UDP datagram per frame, the
+// default since the soak failed with them, src/agent/agent.ts), "netlink-bundles" with (8192).
 // For each system also the sending station's medium CPU during iperf3 TCP alone, per TCP segment
 // sent (1448 bytes; it includes the ACKs that station receives).
 //
-//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,monitor] [--tcp-seconds=N] [ROUNDS]
+//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,netlink-bundles,monitor] [--tcp-seconds=N] [ROUNDS]
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -53,17 +54,20 @@ const MEDIA_ARGS: Readonly<Record<string, () => string>> = {
   "netlink-sealed": () => `--medium netlink --key-file ${benchKeyFile()}`,
   "netlink-thread": () => "--medium netlink",
   "netlink-unbundled": () => "--medium netlink",
+  "netlink-bundles": () => "--medium netlink",
   monitor: () => "--medium monitor",
 };
 /** The agent's environment per column, beside AGENT_ARGS. */
 const MEDIA_ENV: Readonly<Record<string, Record<string, string>>> = {
   "netlink-thread": { WIFI_TUNNEL_MEDIUM_THREAD: "1" },
   "netlink-unbundled": { WIFI_TUNNEL_BUNDLE_BYTES: "0" },
+  "netlink-bundles": { WIFI_TUNNEL_BUNDLE_BYTES: "8192" },
 };
 /** What tells columns of the same flags apart in the table's header. */
 const COLUMN_NOTES: Readonly<Record<string, string>> = {
   "netlink-thread": " (medium thread)",
   "netlink-unbundled": " (no bundles)",
+  "netlink-bundles": " (bundles)",
 };
 /** iperf3 TCP's length: a 6-second run ends while TCP still opens its window behind the tunnel. */
 const TCP_SECONDS =

@@ -89,7 +89,7 @@ export interface LocalMedium {
   readonly appliesSignal?: boolean;
   /**
    * False where frames reach the local receivers at one per event-loop turn (airport: a guest reads
-   * one message per read, src/airport/stream.ts): a BUNDLE brings up to 16 frames in one turn, so
+   * one message per read, src/airport/stream.ts): a BUNDLE brings several frames in one turn, so
    * an agent with such a medium asks its peers for none. True or absent: bundles are welcome.
    */
   readonly takesBundles?: boolean;

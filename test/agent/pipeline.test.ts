@@ -79,6 +79,8 @@ interface ReplayOptions {
   readonly perTurn?: number;
   /** A replays only once it has heard B's HELLO (so it knows B takes bundles). */
   readonly afterHandshake?: boolean;
+  /** Both agents' bundle limit (off by default). */
+  readonly bundleBytes?: number;
 }
 
 /** B listens with recording radios; A replays the fixture to B. Both stop after each test. */
@@ -102,6 +104,7 @@ async function replayFixture(options: ReplayOptions) {
     media: [sink],
     localRadioMacs: () => [],
     log: quiet,
+    ...(options.bundleBytes === undefined ? {} : { bundleBytes: options.bundleBytes }),
   });
   running.push(b);
   await b.start();
@@ -133,6 +136,7 @@ async function replayFixture(options: ReplayOptions) {
     media: [replay],
     localRadioMacs: () => [],
     log: quiet,
+    ...(options.bundleBytes === undefined ? {} : { bundleBytes: options.bundleBytes }),
   });
   running.push(a);
   await a.start();
@@ -198,6 +202,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
         receiverGuest: everyFrameListener(),
         perTurn: 16,
         afterHandshake: true,
+        bundleBytes: 8192,
       });
       await until(() => receiverRadios.injected.length >= expected.length);
       await new Promise((resolve) => setTimeout(resolve, 100));

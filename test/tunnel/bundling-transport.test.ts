@@ -2,7 +2,7 @@
 // within the limit, in order; HELLOs, peers without the capability and a limit of 0 pass through.
 import { describe, expect, it } from "vitest";
 import { decodeBundle, isBundle } from "../../src/tunnel/bundle.js";
-import { BundlingTransport } from "../../src/tunnel/bundling-transport.js";
+import { BundlingTransport, MAX_BUNDLED_DATAGRAMS } from "../../src/tunnel/bundling-transport.js";
 import { TunnelSender } from "../../src/tunnel/sender.js";
 import { frameDatagrams } from "./frame-datagrams.js";
 
@@ -48,17 +48,28 @@ describe("BundlingTransport", () => {
     expect(transport.counters.snapshot()).toEqual({ "bundles-sent": 1, "datagrams-bundled": 3 });
   });
 
-  it("keeps each bundle within the limit and starts the next one in order", () => {
-    const { transport, sent, endTurn, carried } = setup(8192);
+  it("keeps each bundle within the byte limit and starts the next one in order", () => {
+    const { transport, sent, endTurn, carried } = setup(5000);
     const first = Number(sender.nextSequence);
     for (let n = 0; n < 12; n++) transport.send(frame(1550), "a");
     endTurn();
-    const sizes = carried().map(({ sequences }) => sequences.length);
-    expect(sizes).toEqual([5, 5, 2]);
+    // 1582 bytes an entry: three fit in 5000.
+    expect(carried().map(({ sequences }) => sequences.length)).toEqual([3, 3, 3, 3]);
     expect(carried().flatMap(({ sequences }) => sequences)).toEqual(
       Array.from({ length: 12 }, (_, n) => first + n),
     );
-    for (const { datagram } of sent) expect(datagram.length).toBeLessThanOrEqual(8192);
+    for (const { datagram } of sent) expect(datagram.length).toBeLessThanOrEqual(5000);
+  });
+
+  it(`puts at most ${MAX_BUNDLED_DATAGRAMS} datagrams in one bundle, however small`, () => {
+    const { transport, endTurn, carried } = setup(8192);
+    for (let n = 0; n < 2 * MAX_BUNDLED_DATAGRAMS + 2; n++) transport.send(frame(60), "a");
+    endTurn();
+    expect(carried().map(({ sequences }) => sequences.length)).toEqual([
+      MAX_BUNDLED_DATAGRAMS,
+      MAX_BUNDLED_DATAGRAMS,
+      2,
+    ]);
   });
 
   it("sends a lone frame as it is, and keeps peers apart", () => {

@@ -203,6 +203,8 @@ describe.skipIf(unavailable !== undefined)(
           AGENT_ARGS: "--medium netlink",
           // Every agent's link to its peer: the signal its local radios report for the peer's frames.
           AGENT_PEER_KEYS: "Signal = -61",
+          // Bundles are off by default (src/agent/agent.ts says why): this lab turns them on.
+          WIFI_TUNNEL_BUNDLE_BYTES: "8192",
         },
       });
       const station = pair.station.results;
@@ -255,9 +257,9 @@ describe.skipIf(unavailable !== undefined)(
       }
     });
 
-    // iperf3 queues the station's data frames faster than one datagram each leaves: a turn's frames
-    // for the AP go as one BUNDLE (bundling-transport.ts), unpacked by the AP's agent datagram by
-    // datagram, none refused.
+    // With WIFI_TUNNEL_BUNDLE_BYTES set, iperf3 queues the station's data frames faster than one
+    // datagram each leaves: a turn's frames for the AP go as one BUNDLE (bundling-transport.ts),
+    // unpacked by the AP's agent datagram by datagram, none refused.
     it("the station's agent bundled frames under iperf3 and the AP's agent took every bundle", () => {
       const send = exitCounters(share("station", "agent.log"), "send");
       const receive = exitCounters(share("ap", "agent.log"), "receive");
