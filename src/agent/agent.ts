@@ -147,16 +147,20 @@ export class Agent {
       },
       close: () => transport.close(),
     };
-    // FRAMEs of one turn for the same peer leave as one BUNDLE (src/tunnel/bundling-transport.ts).
-    this.bundling = new BundlingTransport(
-      counted,
-      (to) => ((this.peers.find(to)?.identity?.capabilities ?? 0) & HelloCapability.bundles) !== 0,
-      formatEndpoint,
-      this.bundleBytes,
-    );
+    // With bundles on, FRAMEs of one turn for the same peer leave as one BUNDLE
+    // (src/tunnel/bundling-transport.ts); off (the default), frames pass no layer for them.
+    this.bundling =
+      this.bundleBytes > 0
+        ? new BundlingTransport(
+            counted,
+            (to) => ((this.peers.find(to)?.identity?.capabilities ?? 0) & HelloCapability.bundles) !== 0,
+            formatEndpoint,
+            this.bundleBytes,
+          )
+        : null;
     // With a key each peer gets the frame sealed under its own pair key (src/tunnel/pair-transport.ts).
     this.sealing = new PairSealingTransport(
-      this.bundling,
+      this.bundling ?? counted,
       this.sender,
       (to) => this.peers.find(to)?.identity ?? null,
       formatEndpoint,

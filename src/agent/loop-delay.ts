@@ -53,7 +53,7 @@ export class LoopDelay {
       lastCpu = cpu;
       if (lateMs < STALL_MS) return;
       this.stalls++;
-      // The CPU of the whole tick, less one period's worth that may be ordinary work.
+      // The tick's CPU, at most the lateness: the period's own ordinary work is in it too.
       const held = Math.max(0, Math.round(Math.min(cpuMs, lateMs)));
       this.stallCpuMaxMs = Math.max(this.stallCpuMaxMs, held);
       stalled({ lateMs: Math.round(lateMs), cpuMs: held });

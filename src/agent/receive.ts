@@ -121,9 +121,11 @@ export class ReceivePath {
       for (const one of inner.value) this.receiveOne(one, from);
       return;
     }
+    // Counted as one datagram refused, by the same table as any other refusal.
+    const counters = REJECT_COUNTERS[inner.error.reason];
     this.counters.add("datagrams-in");
-    this.counters.add("dropped-malformed");
-    this.peers.find(from)?.counters.add("malformed");
+    this.counters.add(counters.agent);
+    this.peers.find(from)?.counters.add(counters.peer);
     this.log.limited(
       "warn",
       "reject",

@@ -30,15 +30,15 @@ export function isBundle(datagram: Buffer): boolean {
   );
 }
 
-export function bundleEncodingLength(datagrams: readonly Buffer[]): number {
-  let length = BUNDLE_HEADER_LENGTH;
-  for (const datagram of datagrams) length += BUNDLE_ENTRY_HEADER_LENGTH + datagram.length;
-  return length;
-}
-
 /** What one more datagram adds to a bundle. */
 export function bundleEntryLength(datagram: Buffer): number {
   return BUNDLE_ENTRY_HEADER_LENGTH + datagram.length;
+}
+
+export function bundleEncodingLength(datagrams: readonly Buffer[]): number {
+  let length = BUNDLE_HEADER_LENGTH;
+  for (const datagram of datagrams) length += bundleEntryLength(datagram);
+  return length;
 }
 
 /** Packs datagrams into one bundle; throws RangeError on what decodeBundle would refuse. */
@@ -59,7 +59,7 @@ export function encodeBundle(datagrams: readonly Buffer[]): Buffer {
     if (datagram[HeaderOffset.type] === BUNDLE_TYPE) throw new RangeError("a bundle inside a bundle");
     bundle.writeUInt16BE(datagram.length, offset);
     datagram.copy(bundle, offset + BUNDLE_ENTRY_HEADER_LENGTH);
-    offset += BUNDLE_ENTRY_HEADER_LENGTH + datagram.length;
+    offset += bundleEntryLength(datagram);
   }
   return bundle;
 }

@@ -51,10 +51,11 @@ export class BundlingTransport<Endpoint> implements Transport<Endpoint> {
   }
 
   send(datagram: Buffer, to: Endpoint): void {
+    const entry = bundleEntryLength(datagram);
     if (
       this.closed ||
       datagram[HeaderOffset.type] !== MessageType.frame ||
-      BUNDLE_HEADER_LENGTH + bundleEntryLength(datagram) > this.limitBytes ||
+      BUNDLE_HEADER_LENGTH + entry > this.limitBytes ||
       !this.accepts(to)
     ) {
       this.inner.send(datagram, to);
@@ -66,7 +67,6 @@ export class BundlingTransport<Endpoint> implements Transport<Endpoint> {
       queue = { to, datagrams: [], bytes: BUNDLE_HEADER_LENGTH };
       this.queues.set(key, queue);
     }
-    const entry = bundleEntryLength(datagram);
     if (queue.bytes + entry > this.limitBytes || queue.datagrams.length >= MAX_BUNDLED_DATAGRAMS)
       this.sendQueue(queue);
     queue.datagrams.push(datagram);

@@ -55,6 +55,15 @@ function capturedFrames(path: string): { frame: Buffer; freqMhz: number }[] {
   return frames;
 }
 
+/** The 802.11 frames the recording radios were given, in order. */
+function injectedFrames(radios: RecordingRadios): Buffer[] {
+  return radios.injected.map(({ packet }) => {
+    const decoded = decodeRadiotap(packet);
+    if (!decoded.ok) throw new Error(decoded.error.detail);
+    return decoded.value.frame;
+  });
+}
+
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!condition()) {
@@ -168,11 +177,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
       await until(() => receiverRadios.injected.length >= expected.length);
       await new Promise((resolve) => setTimeout(resolve, 100));
 
-      const injected = receiverRadios.injected.map(({ packet }) => {
-        const decoded = decodeRadiotap(packet);
-        if (!decoded.ok) throw new Error(decoded.error.detail);
-        return decoded.value.frame;
-      });
+      const injected = injectedFrames(receiverRadios);
       expect(injected.length).toBe(expected.length);
       for (const [index, frame] of injected.entries()) expect(frame.equals(expected[index].frame)).toBe(true);
       // Counters add up: captured = sent + dropped on A; B injected everything it received.
@@ -206,11 +211,7 @@ describe("agent pipeline, pcap file to pcap file over loopback UDP", () => {
       });
       await until(() => receiverRadios.injected.length >= expected.length);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const injected = receiverRadios.injected.map(({ packet }) => {
-        const decoded = decodeRadiotap(packet);
-        if (!decoded.ok) throw new Error(decoded.error.detail);
-        return decoded.value.frame.toString("hex");
-      });
+      const injected = injectedFrames(receiverRadios).map((frame) => frame.toString("hex"));
       // In order per channel: a channel's first frame waits for its radio, so channels interleave
       // differently when 16 frames come per turn.
       const perChannel = (frames: { hex: string; freqMhz: number }[]) => {
