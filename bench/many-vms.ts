@@ -98,10 +98,17 @@ function vwifiRow(vms: number, lab: VwifiLab, baselineMean: number | null): Row 
   };
 }
 
-/** WIFI_TUNNEL_CMD in the environment picks the agent build the guests run (the lab's default otherwise). */
-const agentEnv: Record<string, string> = process.env.WIFI_TUNNEL_CMD
-  ? { WIFI_TUNNEL_CMD: process.env.WIFI_TUNNEL_CMD }
-  : {};
+/**
+ * Lab knobs passed to the guests from this process's environment: WIFI_TUNNEL_CMD picks the agent
+ * build they run (the lab's default otherwise), AGENT_CPU_PROF=1 profiles every agent (a
+ * .cpuprofile per thread in its share), WPA_DEBUG=1 logs wpa_supplicant's scans and decisions.
+ */
+const agentEnv: Record<string, string> = Object.fromEntries(
+  ["WIFI_TUNNEL_CMD", "AGENT_CPU_PROF", "WPA_DEBUG"].flatMap((name) => {
+    const value = process.env[name];
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
 
 const rows: Row[] = [];
 for (let run = 1; run <= runs; run++) {

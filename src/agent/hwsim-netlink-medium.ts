@@ -80,6 +80,7 @@ export const HWSIM_NETLINK_COUNTERS = [
   "beacons-kept",
   "status-refused",
   "delivery-refused",
+  "deliveries-shed",
   "probes-seen",
   "link-lost",
   "link-tries-lost",
@@ -205,6 +206,14 @@ export class HwsimNetlinkMedium implements LocalMedium {
           "warn",
           "hwsim-malformed",
           `${this.name}: unreadable message from hwsim: ${detail}`,
+        );
+      },
+      shed: (count) => {
+        this.counts.add("deliveries-shed", count);
+        this.options.log.limited(
+          "warn",
+          "hwsim-shed",
+          `${this.name}: dropped ${count} data frames from the tunnel: more waited than this machine delivers in ~250 ms (its CPU is the bottleneck; TCP slows down on the loss)`,
         );
       },
     });

@@ -15,8 +15,8 @@ import type { Transport } from "./pair-transport.js";
  * hands what they carry to its radios in that turn, and every frame delivered to a local AP's radio
  * may make it transmit (a TCP ACK) while the agent is still busy: hwsim holds at most 200 of those
  * unreported, then drops the oldest (beacons among them). 4 keeps a turn within 128 frames; four
- * full-size data frames also fill most of 8192 bytes. Not enough for the 120 s soak, with 16 nor
- * with 4: bundles are off by default (src/agent/agent.ts, DEFAULT_BUNDLE_BYTES).
+ * full-size data frames also fill most of 8192 bytes. The receiver's budget does the rest
+ * (src/os/netlink/hwsim/delivery-budget.ts: at most 32 deliveries per turn).
  */
 export const MAX_BUNDLED_DATAGRAMS = 4;
 

@@ -1,6 +1,6 @@
-// Who asks for bundles: an agent with bundles on (they are off by default, src/agent/agent.ts) whose
-// media all take a burst advertises HelloCapability.bundles; one serving an airport guest (paced one
-// message per turn) or run with bundles off does not, and its peers then send it one datagram per frame.
+// Who asks for bundles: an agent with bundles on (the default, src/agent/agent.ts) whose media all
+// take a burst advertises HelloCapability.bundles; one serving an airport guest (paced one message
+// per turn) or run with bundles off does not, and its peers then send it one datagram per frame.
 import { afterEach, describe, expect, it } from "vitest";
 import { freeUdpPort } from "../../lab/vm.js";
 import { Agent } from "../../src/agent/agent.js";
@@ -62,14 +62,15 @@ async function capabilitiesSeenFrom(
 }
 
 describe("the bundles capability", () => {
-  it("is advertised by an agent with bundles on whose media take them", async () => {
+  it("is advertised by default, and by an agent with bundles on, whose media take them", async () => {
+    expect(await capabilitiesSeenFrom(undefined)).toBe(HelloCapability.bundles);
     expect(await capabilitiesSeenFrom(undefined, 8192)).toBe(HelloCapability.bundles);
     expect(await capabilitiesSeenFrom(true, 8192)).toBe(HelloCapability.bundles);
   });
 
-  it("is not advertised with a medium that is paced per frame, with bundles off, or by default", async () => {
+  it("is not advertised with a medium that is paced per frame, or with bundles off", async () => {
     expect(await capabilitiesSeenFrom(false, 8192)).toBe(0);
+    expect(await capabilitiesSeenFrom(false)).toBe(0);
     expect(await capabilitiesSeenFrom(undefined, 0)).toBe(0);
-    expect(await capabilitiesSeenFrom(undefined)).toBe(0);
   });
 });

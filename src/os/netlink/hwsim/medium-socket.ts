@@ -7,8 +7,11 @@
 // The raw socket only: the package's index loads every protocol it knows (~380 KB of JavaScript
 // the medium's thread would parse at start-up for nothing).
 import { RawNetlinkSocket } from "netlink/dist/raw.js";
+import { FrameTypeCode } from "../../../ieee80211/constants.js";
+import { frameTypeCode } from "../../../ieee80211/frame.js";
 import { encodeGetFamily } from "../messages.js";
 import { HWSIM_FAMILY } from "./constants.js";
+import { DeliveryBudget } from "./delivery-budget.js";
 import {
   decodeMediumMessages,
   deliveryParts,
@@ -45,6 +48,8 @@ export interface HwsimMediumPort {
     /** hwsim refused a message of ours: a status (its frame is gone) or a delivery (nobody took it). */
     readonly refused: (what: "status" | "delivery", errno: number) => void;
     readonly malformed: (detail: string) => void;
+    /** Deliveries dropped because more waited than delivery-budget.ts allows (data frames first). */
+    readonly shed: (count: number) => void;
     /** Handling a message threw (a bug): reported, never thrown into the netlink binding. */
     readonly failed: (error: unknown) => void;
   }): void;
@@ -68,8 +73,10 @@ export class HwsimMediumSocket implements HwsimMediumPort {
   private seq = 1;
   private pending: { seq: number; settle: (message: HwsimMediumMessage) => void } | null = null;
   private events: Parameters<HwsimMediumPort["start"]>[0] | null = null;
-  /** Encoded messages waiting for this turn's flush. */
+  /** Encoded fates waiting for this turn's flush: fates never wait for a later turn. */
   private queued: Buffer[] = [];
+  /** Deliveries, encoded only when their turn comes (a shed one costs nothing). */
+  private readonly deliveries = new DeliveryBudget<HwsimDelivery>(isDataFrame);
   private flushScheduled = false;
   private closed = false;
 
@@ -190,35 +197,54 @@ export class HwsimMediumSocket implements HwsimMediumPort {
    * loop has handled what it read (setImmediate runs after the poll phase). libuv hands over up to
    * 32 datagrams per wakeup and the netlink binding 32 messages: each send costs the binding a
    * request object and a completion callback, which a TCG guest's profile showed (20% of the
-   * agent's time in send).
+   * agent's time in send). Every fate leaves this turn; deliveries leave at most
+   * DELIVERIES_PER_TURN a turn, the rest in later turns (delivery-budget.ts says why).
    */
   send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void {
     if (statuses.length + deliveries.length === 0) return;
     for (const status of statuses) this.queued.push(encodeTxStatus(this.familyId, this.nextSeq(1), status));
-    for (const delivery of deliveries)
-      this.queued.push(...deliveryParts(this.familyId, this.nextSeq(0), delivery));
+    for (const delivery of deliveries) this.deliveries.add(delivery);
     // A datagram carries at most IOV_MAX (1024) pieces and what the socket's buffer holds.
-    if (this.queued.length > MAX_QUEUED_PIECES) this.flush();
-    if (this.flushScheduled || this.queued.length === 0) return;
+    if (this.queued.length > MAX_QUEUED_PIECES) this.flush("fates");
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.queued.length + this.deliveries.size === 0) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flush();
+      this.flush("fates and deliveries");
+      // What the budget held back goes next turn, after that turn's reads.
+      this.scheduleFlush();
     });
   }
 
-  private flush(): void {
-    if (this.queued.length === 0 || this.closed) return;
+  /** Early (too many pieces) only the fates go: the turn's deliveries leave once, at its end. */
+  private flush(what: "fates" | "fates and deliveries"): void {
+    if (this.closed) return;
+    if (what === "fates and deliveries") {
+      const { turn, shed } = this.deliveries.take();
+      if (shed > 0) this.report(() => this.events?.shed(shed));
+      for (const delivery of turn)
+        this.queued.push(...deliveryParts(this.familyId, this.nextSeq(0), delivery));
+    }
+    if (this.queued.length === 0) return;
     const parts = this.queued;
     this.queued = [];
     // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
     this.socket.send(parts, {}, (error) => {
-      try {
-        if (error !== undefined) this.events?.refused("delivery", error.errno ?? 0);
-      } catch (failure) {
-        this.events?.failed(failure);
-      }
+      if (error !== undefined) this.report(() => this.events?.refused("delivery", error.errno ?? 0));
     });
+  }
+
+  /** An event handler that throws is a bug, reported; never thrown into the binding (see received). */
+  private report(event: () => void): void {
+    try {
+      event();
+    } catch (failure) {
+      this.events?.failed(failure);
+    }
   }
 
   private nextSeq(parity: 0 | 1): number {
@@ -229,8 +255,14 @@ export class HwsimMediumSocket implements HwsimMediumPort {
 
   close(): void {
     this.closed = true;
+    this.deliveries.clear();
     this.socket.close();
   }
+}
+
+/** A data frame (type 2): what may be shed when too many deliveries wait. */
+function isDataFrame(delivery: HwsimDelivery): boolean {
+  return frameTypeCode(delivery.frame[0] ?? 0) === FrameTypeCode.data;
 }
 
 /** One sentence for a refused HWSIM_CMD_REGISTER. */
