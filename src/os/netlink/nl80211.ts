@@ -8,13 +8,13 @@ import {
   FlagsGet,
   type GenericNetlinkMessage,
   type GenericNetlinkSocket,
-  genl,
   Nl80211Socket,
   nl80211,
   type RtNetlinkSocket,
 } from "netlink";
 import { MAX_AIR_FRAME_BYTES } from "../../medium/medium.js";
 import { NLA_HEADER, NLA_TYPE_MASK, nlaAlign, readAttributes } from "./attributes.js";
+import { type GenlFamily, lookupFamily } from "./family.js";
 
 /** One wireless interface as nl80211 reports it. */
 export interface WirelessInterface {
@@ -40,20 +40,14 @@ export interface MonitorRequest {
 export const INJECTION_MTU = MAX_AIR_FRAME_BYTES;
 
 /**
- * nl80211's generic netlink family (id, version, multicast groups), asked for by name. The netlink
- * library's createNl80211 dumps every family and parses all their operations in JavaScript instead,
- * and the agent's start did that twice (measured on this host: 16-30 ms a dump against 0.6-5 ms by
- * name; a TCG guest is 10-20 times slower).
+ * nl80211's generic netlink family (id, version, multicast groups), asked for by name and read by
+ * family.ts. The netlink library's createNl80211 dumps every family and parses all their operations
+ * in JavaScript instead, and the agent's start did that twice (measured on this host: 16-30 ms a
+ * dump against 0.6-5 ms by name; a TCG guest is 10-20 times slower).
  */
-async function nl80211Family(socket: GenericNetlinkSocket): Promise<genl.Message> {
-  let family: genl.Message | undefined;
-  try {
-    [family] = await socket.ctrlRequest(genl.Commands.GET_FAMILY, { familyName: NL80211_FAMILY });
-  } catch {
-    family = undefined;
-  }
-  if (family?.familyId === undefined)
-    throw new Error("the kernel has no nl80211 family (cfg80211 not loaded?)");
+async function nl80211Family(socket: GenericNetlinkSocket): Promise<GenlFamily> {
+  const family = await lookupFamily(socket, NL80211_FAMILY);
+  if (family === null) throw new Error("the kernel has no nl80211 family (cfg80211 not loaded?)");
   return family;
 }
 
@@ -80,7 +74,10 @@ export class WirelessControl {
     const socket = createGenericNetlink();
     try {
       const family = await nl80211Family(socket);
-      return new WirelessControl(new Nl80211Socket(socket, family), createRtNetlink());
+      return new WirelessControl(
+        new Nl80211Socket(socket, { familyId: family.familyId, version: family.version }),
+        createRtNetlink(),
+      );
     } catch (error) {
       socket.socket.close();
       throw error;
@@ -314,9 +311,9 @@ export class WirelessEvents {
     const socket = createGenericNetlink();
     try {
       const family = await nl80211Family(socket);
-      for (const group of family.mcastGroups ?? []) {
-        if (group.id !== undefined && group.name !== undefined && EVENT_GROUPS.includes(group.name))
-          socket.socket.addMembership(group.id);
+      for (const name of EVENT_GROUPS) {
+        const id = family.mcastGroups.get(name);
+        if (id !== undefined) socket.socket.addMembership(id);
       }
       const familyId = family.familyId;
       socket.on("message", (messages: GenericNetlinkMessage[]) => {

@@ -3,7 +3,8 @@
 // them when this socket closes, even if the agent is killed: nothing is left behind. The request's
 // attributes are radio-wire.ts's.
 
-import { createGenericNetlink, type GenericNetlinkSocket, genl } from "netlink";
+import { createGenericNetlink, type GenericNetlinkSocket } from "netlink";
+import { lookupFamily } from "../family.js";
 import { NLMSG_ERROR } from "../messages.js";
 import { HWSIM_FAMILY, HwsimCommand } from "./constants.js";
 import { encodeNewRadio, type NewRadioRequest } from "./radio-wire.js";
@@ -20,16 +21,14 @@ export class HwsimRadios {
 
   static async open(): Promise<HwsimRadios> {
     const socket = createGenericNetlink();
-    try {
-      const [family] = await socket.ctrlRequest(genl.Commands.GET_FAMILY, { familyName: HWSIM_FAMILY });
-      if (!family?.familyId) throw new Error("no family id in reply");
-      return new HwsimRadios(socket, family.familyId, family.version ?? 1);
-    } catch (error) {
+    const family = await lookupFamily(socket, HWSIM_FAMILY).catch(() => null);
+    if (family === null) {
       socket.socket.close();
       throw new HwsimUnavailableError(
-        `the ${HWSIM_FAMILY} generic netlink family is not available (${String(error)}): load the driver with 'modprobe mac80211_hwsim radios=1'`,
+        `the ${HWSIM_FAMILY} generic netlink family is not available: load the driver with 'modprobe mac80211_hwsim radios=1'`,
       );
     }
+    return new HwsimRadios(socket, family.familyId, family.version);
   }
 
   /** Create a radio; resolves with its hwsim radio id. */
