@@ -19,8 +19,12 @@
 // default since the soak failed with them, src/agent/agent.ts), "netlink-bundles" with (8192).
 // For each system also the sending station's medium CPU during iperf3 TCP alone, per TCP segment
 // sent (1448 bytes; it includes the ACKs that station receives).
+// `--build=LABEL:PATH` (repeatable) adds a column: --medium netlink run by another build's command
+// (WIFI_TUNNEL_CMD=PATH, e.g. a copy of an older dist/bundle, which must sit two directories below a
+// node_modules, as dist/bundle does): A/B of two builds in the same VMs and the same run.
+// `--no-udp` leaves out the UDP runs (half the time, for TCP A/Bs).
 //
-//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,netlink-bundles,monitor] [--tcp-seconds=N] [ROUNDS]
+//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--no-udp] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,netlink-bundles,monitor] [--build=LABEL:PATH ...] [--tcp-seconds=N] [ROUNDS]
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -78,6 +82,27 @@ const MEDIA = (
 )
   .split(",")
   .filter((medium) => medium in MEDIA_ARGS);
+/** --build=LABEL:PATH columns, keyed "build:LABEL": the registered medium as another build runs it. */
+const BUILDS = new Map<string, string>(
+  args
+    .filter((arg) => arg.startsWith("--build="))
+    .map((arg) => {
+      const spec = arg.slice("--build=".length);
+      const colon = spec.indexOf(":");
+      if (colon <= 0 || colon === spec.length - 1) {
+        console.error(`bench/tunnel: ${arg} is not --build=LABEL:PATH (PATH: a wifi-tunnel.cjs)`);
+        process.exit(2);
+      }
+      return [`build:${spec.slice(0, colon)}`, spec.slice(colon + 1)];
+    }),
+);
+const WITH_UDP = !args.includes("--no-udp");
+const columnArgs = (medium: string): string =>
+  BUILDS.has(medium) ? "--medium netlink" : (MEDIA_ARGS[medium]?.() ?? "");
+const columnEnv = (medium: string): Record<string, string> => {
+  const build = BUILDS.get(medium);
+  return build === undefined ? (MEDIA_ENV[medium] ?? {}) : { WIFI_TUNNEL_CMD: build };
+};
 
 /** A fresh pre-shared key for this run, where the guests see it (they mount the host's root). */
 let keyFile: string | undefined;
@@ -120,7 +145,7 @@ function addCpuPerSegment(
     (station.medium_cpu_iperf_seconds * 1e6) / (station.iperf_bytes / TCP_SEGMENT_BYTES),
   );
 }
-const tunnels = new Map(MEDIA.map((medium) => [medium, systemSamples()]));
+const tunnels = new Map([...MEDIA, ...BUILDS.keys()].map((medium) => [medium, systemSamples()]));
 const vwifiSamples = systemSamples();
 const baseline = { assoc: [] as number[], mbps: [] as number[] };
 const ethernetMbps: number[] = [];
@@ -178,7 +203,7 @@ for (let round = 1; round <= rounds; round++) {
     baseline.mbps.push(local.results.bits_per_second / 1e6);
   }
   for (const [medium, samples] of tunnels) {
-    const agentArgs = { AGENT_ARGS: MEDIA_ARGS[medium]?.() ?? "", ...MEDIA_ENV[medium] };
+    const agentArgs = { AGENT_ARGS: columnArgs(medium), ...columnEnv(medium) };
     const pair = await runTunnelPair({ env: { ...agentArgs, ...TCP_ENV } });
     const station = pair.station.results;
     addCpuPerSegment(samples, station);
@@ -188,6 +213,7 @@ for (let round = 1; round <= rounds; round++) {
     if (late !== undefined) samples.lateMbps.push(late);
     const cpu = sum([pair.ap, pair.station].map((vm) => agentFigures(vm.vm.shareDir).cpuS));
     if (!Number.isNaN(cpu)) samples.cpuS.push(cpu);
+    if (!WITH_UDP) continue;
     const udp = await runTunnelPair({ env: { ...UDP_ARGS, ...agentArgs } });
     const summary = udpSummary(udp.station.vm.shareDir);
     if (summary) {
@@ -207,11 +233,13 @@ for (let round = 1; round <= rounds; round++) {
     if (vwifiLate !== undefined) vwifiSamples.lateMbps.push(vwifiLate);
     const vwifiCpu = sum([lab.ap, ...lab.stations].map((vm) => vwifiCpuSeconds(vm.results)));
     if (!Number.isNaN(vwifiCpu)) vwifiSamples.cpuS.push(vwifiCpu);
-    const vwifiUdp = await runVwifiLab(vwifi, { env: UDP_ARGS });
-    const vwifiSummary = udpSummary(vwifiUdp.stations[0].vm.shareDir);
-    if (vwifiSummary) {
-      vwifiSamples.udpMbps.push(vwifiSummary.mbps);
-      vwifiSamples.udpLossPercent.push(vwifiSummary.lossPercent);
+    if (WITH_UDP) {
+      const vwifiUdp = await runVwifiLab(vwifi, { env: UDP_ARGS });
+      const vwifiSummary = udpSummary(vwifiUdp.stations[0].vm.shareDir);
+      if (vwifiSummary) {
+        vwifiSamples.udpMbps.push(vwifiSummary.mbps);
+        vwifiSamples.udpLossPercent.push(vwifiSummary.lossPercent);
+      }
     }
   }
   console.error(`round ${round}/${rounds} done`);
@@ -235,7 +263,9 @@ const medians = (samples: SystemSamples) => ({
 const base = { assoc: median(baseline.assoc), mbps: median(baseline.mbps), ethernet: median(ethernetMbps) };
 const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: string }[] = [
   ...[...tunnels].map(([medium, samples]) => ({
-    label: `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}${COLUMN_NOTES[medium] ?? ""}`,
+    label: BUILDS.has(medium)
+      ? `wifi-tunnel --medium netlink (build ${medium.slice("build:".length)})`
+      : `wifi-tunnel ${MEDIA_ARGS[medium]?.().replace(/--key-file \S+/, "--key-file") ?? medium}${COLUMN_NOTES[medium] ?? ""}`,
     m: medians(samples),
     cpuOf: "agents",
   })),
@@ -260,7 +290,7 @@ console.log(
   `| iperf3 TCP vs. the VMs' Ethernet | ${base.ethernet.toFixed(0)} Mbit/s | ${cells((m) => vs(m.mbps, base.ethernet, 4))} |`,
 );
 console.log(
-  `| iperf3 UDP, ${UDP_OFFERED}bit/s offered | - | ${cells((m) => `${m.udpMbps.toFixed(2)} Mbit/s, ${m.udpLossPercent.toFixed(1)}% lost`)} |`,
+  `| iperf3 UDP, ${UDP_OFFERED}bit/s offered | - | ${cells((m) => (Number.isNaN(m.udpMbps) ? "-" : `${m.udpMbps.toFixed(2)} Mbit/s, ${m.udpLossPercent.toFixed(1)}% lost`))} |`,
 );
 console.log(
   `| medium CPU, both VMs, whole TCP run | - | ${columns.map((c) => (c.m === null ? "skipped" : `${c.m.cpuS.toFixed(1)} s (${c.cpuOf})`)).join(" | ")} |`,

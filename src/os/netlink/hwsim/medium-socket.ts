@@ -6,10 +6,12 @@
 
 // The raw socket only: the package's index loads every protocol it knows (~380 KB of JavaScript
 // the medium's thread would parse at start-up for nothing).
+import { writevSync } from "node:fs";
 import { RawNetlinkSocket } from "netlink/dist/raw.js";
 import { FrameTypeCode } from "../../../ieee80211/constants.js";
 import { frameTypeCode } from "../../../ieee80211/frame.js";
 import { encodeGetFamily } from "../messages.js";
+import { findNetlinkSocketFd } from "../socket-fd.js";
 import { HWSIM_FAMILY } from "./constants.js";
 import { DeliveryBudget } from "./delivery-budget.js";
 import {
@@ -79,6 +81,8 @@ export class HwsimMediumSocket implements HwsimMediumPort {
   private readonly deliveries = new DeliveryBudget<HwsimDelivery>(isDataFrame);
   private flushScheduled = false;
   private closed = false;
+  /** The socket's descriptor, for writes in one system call (socket-fd.ts); null if not found: the binding's send. */
+  private fd: number | null = null;
 
   private constructor(
     private readonly socket: RawNetlinkSocket,
@@ -106,6 +110,7 @@ export class HwsimMediumSocket implements HwsimMediumPort {
         );
       }
       medium.familyId = family.familyId;
+      medium.fd = findNetlinkSocketFd(NETLINK_GENERIC, raw.address().port);
       const registered = await medium.request((seq) => encodeRegister(family.familyId, seq));
       if (registered.kind === "status" && registered.errno !== 0) {
         throw new HwsimMediumUnavailableError(registrationProblem(registered.errno), registered.errno);
@@ -193,11 +198,13 @@ export class HwsimMediumSocket implements HwsimMediumPort {
   }
 
   /**
-   * Queues fates and deliveries; they leave together, in one sendmsg, once this turn of the event
-   * loop has handled what it read (setImmediate runs after the poll phase). libuv hands over up to
-   * 32 datagrams per wakeup and the netlink binding 32 messages: each send costs the binding a
-   * request object and a completion callback, which a TCG guest's profile showed (20% of the
-   * agent's time in send). Every fate leaves this turn; deliveries leave at most
+   * Queues fates and deliveries; they leave together, in one system call, once this turn of the
+   * event loop has handled what it read (setImmediate runs after the poll phase). libuv hands over
+   * up to 32 datagrams per wakeup and the netlink binding 32 messages. A system call per fate, as
+   * soon as its frame's message was handled (for a TCP sender, whose small-queue limit waits for
+   * hwsim to free a frame's skb, which it does on the fate), cost more than it gained: 6.99
+   * against 8.68 Mbit/s, 1041 against 850 µs of CPU per TCP segment (medians of 3 rounds,
+   * docs/benchmarks.md, session 14). Every fate leaves this turn; deliveries leave at most
    * DELIVERIES_PER_TURN a turn, the rest in later turns (delivery-budget.ts says why).
    */
   send(statuses: readonly HwsimTxStatus[], deliveries: readonly HwsimDelivery[]): void {
@@ -232,7 +239,19 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     if (this.queued.length === 0) return;
     const parts = this.queued;
     this.queued = [];
-    // One sendmsg (one iovec each) for all of them: netlink runs each message of a datagram in turn.
+    // One system call (one iovec each) for all of them: netlink runs each message of a datagram in
+    // turn. writev on the socket's descriptor rather than the binding's send, which queues a request
+    // object, arms a libuv timer and calls back into JavaScript for each send: 8.68 against 7.81
+    // Mbit/s, 850 against 942 µs of CPU per TCP segment (medians of 3 rounds, session 14).
+    if (this.fd !== null) {
+      try {
+        writevSync(this.fd, parts);
+      } catch (error) {
+        const errno = Math.abs((error as NodeJS.ErrnoException).errno ?? 0);
+        this.report(() => this.events?.refused("delivery", errno));
+      }
+      return;
+    }
     this.socket.send(parts, {}, (error) => {
       if (error !== undefined) this.report(() => this.events?.refused("delivery", error.errno ?? 0));
     });
