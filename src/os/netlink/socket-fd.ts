@@ -5,7 +5,7 @@
 // Why: write(2) on a netlink socket sends to the kernel as sendmsg without an address does, and
 // fs.writevSync makes that one system call and nothing else. The binding's send queues a request
 // object, arms a libuv timer and calls back into JavaScript for each one: with writev the hwsim
-// medium's sending station used 850 instead of 942 µs of CPU per TCP segment (docs/benchmarks.md,
+// medium's sending station used 998 instead of 1048 µs of CPU per TCP segment (docs/benchmarks.md,
 // session 14).
 
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";

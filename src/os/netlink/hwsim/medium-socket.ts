@@ -241,8 +241,9 @@ export class HwsimMediumSocket implements HwsimMediumPort {
     this.queued = [];
     // One system call (one iovec each) for all of them: netlink runs each message of a datagram in
     // turn. writev on the socket's descriptor rather than the binding's send, which queues a request
-    // object, arms a libuv timer and calls back into JavaScript for each send: 8.68 against 7.81
-    // Mbit/s, 850 against 942 µs of CPU per TCP segment (medians of 3 rounds, session 14).
+    // object, arms a libuv timer and calls back into JavaScript for each send: 7.40 against 7.21
+    // Mbit/s, 998 against 1048 µs of CPU per TCP segment (bench/tunnel.ts --build, medians of 3
+    // rounds; a scratch A/B before it: 8.68 against 7.81, 850 against 942).
     if (this.fd !== null) {
       try {
         writevSync(this.fd, parts);
