@@ -154,9 +154,9 @@ const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /**
  * TCP over the second half of the run, from the sending station's per-second intervals: over the
- * tunnel the first 8-10 s of a flow carry 1-4 Mbit/s while the guests' CUBIC opens its window
- * (session 13, docs/benchmarks.md), so the whole run's average says more about the ramp than about
- * what the tunnel carries once it runs. The sender's seconds come in 128 KB writes (0, 10.5, 21.0
+ * tunnel the first 8-10 s of a flow carry 1-4 Mbit/s (the sender's small-queue limit in a guest
+ * whose vCPU is full, not its window: docs/benchmarks.md, session 14), so the whole run's average
+ * says more about the ramp than about what the tunnel carries once it runs. The sender's seconds come in 128 KB writes (0, 10.5, 21.0
  * Mbit/s in a TCG guest); ten of them average that out.
  */
 function lateTcpMbps(shareDir: string): number | undefined {
