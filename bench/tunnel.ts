@@ -22,9 +22,10 @@
 // `--build=LABEL:PATH` (repeatable) adds a column: --medium netlink run by another build's command
 // (WIFI_TUNNEL_CMD=PATH, e.g. a copy of an older dist/bundle, which must sit two directories below a
 // node_modules, as dist/bundle does): A/B of two builds in the same VMs and the same run.
-// `--no-udp` leaves out the UDP runs (half the time, for TCP A/Bs).
+// `--no-udp` leaves out the UDP runs (half the time, for TCP A/Bs). `--ht` makes every lab's AP
+// 802.11n (WIFI_MODE=n: HT20 and WMM, as most labs run) instead of the lab's default 802.11g.
 //
-//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--no-udp] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,netlink-bundles,monitor] [--build=LABEL:PATH ...] [--tcp-seconds=N] [ROUNDS]
+//   npx tsc -p tsconfig.json && VWIFI_DIR=/work/vwifi-build node dist/bench/tunnel.js [--no-vwifi] [--no-udp] [--ht] [--media=netlink,netlink-sealed,netlink-thread,netlink-unbundled,netlink-bundles,monitor] [--build=LABEL:PATH ...] [--tcp-seconds=N] [ROUNDS]
 
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -76,7 +77,9 @@ const COLUMN_NOTES: Readonly<Record<string, string>> = {
 /** iperf3 TCP's length: a 6-second run ends while TCP still opens its window behind the tunnel. */
 const TCP_SECONDS =
   args.find((arg) => arg.startsWith("--tcp-seconds="))?.slice("--tcp-seconds=".length) ?? "20";
-const TCP_ENV = { IPERF3_SECONDS: TCP_SECONDS };
+/** What every lab of the run gets: the AP's mode (--ht). */
+const LAB_ENV: Record<string, string> = args.includes("--ht") ? { WIFI_MODE: "n" } : {};
+const TCP_ENV = { ...LAB_ENV, IPERF3_SECONDS: TCP_SECONDS };
 const MEDIA = (
   args.find((arg) => arg.startsWith("--media="))?.slice("--media=".length) ?? "netlink,netlink-sealed,monitor"
 )
@@ -149,7 +152,7 @@ const tunnels = new Map([...MEDIA, ...BUILDS.keys()].map((medium) => [medium, sy
 const vwifiSamples = systemSamples();
 const baseline = { assoc: [] as number[], mbps: [] as number[] };
 const ethernetMbps: number[] = [];
-const UDP_ARGS = { IPERF3_ARGS: `-u -b ${UDP_OFFERED} -l 1400` };
+const UDP_ARGS = { ...LAB_ENV, IPERF3_ARGS: `-u -b ${UDP_OFFERED} -l 1400` };
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
 /**
@@ -197,7 +200,7 @@ function udpSummary(shareDir: string): { mbps: number; lossPercent: number } | u
 }
 
 for (let round = 1; round <= rounds; round++) {
-  const local = await runLocalBaseline();
+  const local = await runLocalBaseline({ env: LAB_ENV });
   if (local.results) {
     baseline.assoc.push(local.results.assoc_seconds);
     baseline.mbps.push(local.results.bits_per_second / 1e6);
@@ -274,7 +277,7 @@ const columns: { label: string; m: ReturnType<typeof medians> | null; cpuOf: str
 const cells = (cell: (m: ReturnType<typeof medians>) => string): string =>
   columns.map((column) => (column.m === null ? "skipped" : cell(column.m))).join(" | ");
 console.log(
-  `| measure (median of ${rounds}; two VMs) | reference | ${columns.map((c) => c.label).join(" | ")} |`,
+  `| measure (median of ${rounds}; two VMs${LAB_ENV.WIFI_MODE === "n" ? ", 802.11n" : ""}) | reference | ${columns.map((c) => c.label).join(" | ")} |`,
 );
 console.log(`|---|---|${columns.map(() => "---").join("|")}|`);
 console.log(

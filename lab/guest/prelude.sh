@@ -21,6 +21,14 @@ case $SECURITY in
 esac
 PASSPHRASE=correct-horse-battery
 CHANNEL=6 # 2437 MHz
+# WIFI_MODE=n makes the AP 802.11n (HT20 and WMM: QoS data, and the block-ack sessions mac80211
+# opens for it), as most labs run; g (the default) is plain 802.11g.
+WIFI_MODE=${WIFI_MODE:-g}
+case $WIFI_MODE in
+  g) AP_HT_LINES="" ;;
+  n) AP_HT_LINES=$'ieee80211n=1\nwmm_enabled=1' ;;
+  *) echo "prelude: WIFI_MODE must be g or n, not $WIFI_MODE" >&2 && exit 1 ;;
+esac
 AP_WLAN_IP=192.168.77.1
 STA_WLAN_IP=192.168.77.2
 
@@ -91,6 +99,7 @@ rsn_pairwise=CCMP
 ieee80211w=$PMF
 wpa_passphrase=$PASSPHRASE
 ctrl_interface=/run/hostapd
+${AP_HT_LINES}
 EOF
 }
 
