@@ -196,13 +196,26 @@ ping_gaps() {
 
 # iperf3_client SERVER SECONDS: a TCP run (IPERF3_ARGS adds options, e.g. "-u -b 10M"); keeps the JSON report in the share and sets
 # BITS_PER_SECOND to what the server received (null if the run failed).
+# LAB_SAMPLER=COMMAND runs COMMAND (e.g. "ss -uamn; tc -s qdisc show dev wlan0") each second of the
+# run into $LAB_SHARE/samples.txt, for looking into what holds a flow back.
 iperf3_client() {
   BITS_PER_SECOND=null
+  local sampler=""
+  if [ -n "${LAB_SAMPLER:-}" ]; then
+    while :; do
+      echo "== $(now)"
+      $NETNS_EXEC bash -c "$LAB_SAMPLER"
+      sleep 1
+    done >>"$LAB_SHARE/samples.txt" 2>&1 &
+    sampler=$!
+  fi
   # shellcheck disable=SC2086 # IPERF3_ARGS is split into words on purpose
   # Bounded: on a link that died, iperf3 waits for its control connection for ever, and the VM's
   # timeout then takes every log with it.
-  timeout -k 10 $(($2 + 90)) $NETNS_EXEC iperf3 -c "$1" -t "$2" ${IPERF3_ARGS:-} -J >"$LAB_SHARE/iperf3.json" ||
-    { log "iperf3 client failed (exit $?)"; return 1; }
+  local status=0
+  timeout -k 10 $(($2 + 90)) $NETNS_EXEC iperf3 -c "$1" -t "$2" ${IPERF3_ARGS:-} -J >"$LAB_SHARE/iperf3.json" || status=$?
+  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+  [ "$status" = 0 ] || { log "iperf3 client failed (exit $status)"; return 1; }
   BITS_PER_SECOND=$(awk '/"sum_received"/ { inside = 1 }
     inside && /"bits_per_second"/ { gsub(/[^0-9.e+]/, "", $2); print $2; exit }' "$LAB_SHARE/iperf3.json")
   BITS_PER_SECOND=${BITS_PER_SECOND:-null}

@@ -45,6 +45,7 @@ export interface PeerIdentity {
 export class Peer {
   readonly counters = new Counters<PeerCounter>(PEER_COUNTERS);
   identity: PeerIdentity | null = null;
+  private labelCache: { name: string | null; endpoint: UdpEndpoint; text: string } | null = null;
   /** The session of the last authenticated HELLO, named in ours (handshake extension). */
   heardSession: SessionRef | null = null;
   lastHeardMs: number | null = null;
@@ -64,9 +65,14 @@ export class Peer {
     this.configured = endpoint;
   }
 
+  /** Made again only when the name or the endpoint changed: the receive path names the peer of every frame. */
   get label(): string {
-    const name = this.name ?? this.identity?.nodeName;
-    return name ? `${name} (${formatEndpoint(this.endpoint)})` : formatEndpoint(this.endpoint);
+    const name = this.name ?? this.identity?.nodeName ?? null;
+    const cached = this.labelCache;
+    if (cached !== null && cached.name === name && cached.endpoint === this.endpoint) return cached.text;
+    const text = name ? `${name} (${formatEndpoint(this.endpoint)})` : formatEndpoint(this.endpoint);
+    this.labelCache = { name, endpoint: this.endpoint, text };
+    return text;
   }
 
   /** Records a HELLO; returns what changed, for the log. */

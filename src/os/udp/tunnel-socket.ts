@@ -10,8 +10,13 @@ export interface UdpEndpoint {
   readonly port: number;
 }
 
+/**
+ * "10.0.0.2:8211", "[fd00::2]:8211". It keys the transports' per-peer queues, so it runs for every
+ * datagram sent: a colon tells the literals apart (peers are resolved at start-up) where isIPv6's
+ * regular expression was 1.3% of a station agent's busy time during iperf3 (2026-12-04 profile).
+ */
 export function formatEndpoint(endpoint: UdpEndpoint): string {
-  return isIPv6(endpoint.address)
+  return endpoint.address.includes(":")
     ? `[${endpoint.address}]:${endpoint.port}`
     : `${endpoint.address}:${endpoint.port}`;
 }
@@ -33,10 +38,22 @@ function literalLookup(
   options: LookupOneOptions,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const literal = isIP(address);
-  if (literal !== 0) callback(null, address, literal);
-  else dnsLookup(address, options, callback);
+  const literal = literalFamilies.get(address) ?? isIP(address);
+  if (literal === 0) {
+    dnsLookup(address, options, callback);
+    return;
+  }
+  if (!literalFamilies.has(address)) {
+    // A handful of peers; a bound in case addresses churn (roaming peers).
+    if (literalFamilies.size >= MAX_LITERALS) literalFamilies.clear();
+    literalFamilies.set(address, literal);
+  }
+  callback(null, address, literal);
 }
+
+/** isIP's answers for the addresses sent to: its regular expressions ran for every datagram. */
+const literalFamilies = new Map<string, number>();
+const MAX_LITERALS = 256;
 
 /**
  * Socket buffers sized for bursts of full-size frames (an iperf3 run fills the default quickly);
