@@ -38,12 +38,13 @@ function literalLookup(
   options: LookupOneOptions,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const literal = literalFamilies.get(address) ?? isIP(address);
-  if (literal === 0) {
-    dnsLookup(address, options, callback);
-    return;
-  }
-  if (!literalFamilies.has(address)) {
+  let literal = literalFamilies.get(address);
+  if (literal === undefined) {
+    literal = isIP(address);
+    if (literal === 0) {
+      dnsLookup(address, options, callback);
+      return;
+    }
     // A handful of peers; a bound in case addresses churn (roaming peers).
     if (literalFamilies.size >= MAX_LITERALS) literalFamilies.clear();
     literalFamilies.set(address, literal);
